@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using CrmEtl.Core.Sync;
+using Microsoft.Extensions.Logging;
+
+namespace CrmEtl.Connectors.Pipedrive;
+
+/// <summary>
+/// Pipedrive over HTTP: authenticates with the x-api-token header (never in a URL, so URLs are safe
+/// to log), charges each call's token cost to its stream, keeps to the burst window the headers
+/// announce, retries what is transient and turns the rest into errors a person can act on.
+/// </summary>
+internal sealed partial class PipedriveClient(HttpClient http, string apiToken, PipedriveOptions options, RunStats stats, ILogger logger)
+{
+    /// <summary>Each operation's x-token-cost in Pipedrive's spec.</summary>
+    internal static readonly IReadOnlyDictionary<string, int> Costs = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["/api/v2/deals"] = 10,
+        ["/api/v2/deals/archived"] = 20,
+        ["/api/v2/activities"] = 10,
+        ["/api/v2/pipelines"] = 5,
+        ["/api/v2/stages"] = 5,
+        ["/api/v2/dealFields"] = 10,
+        ["/api/v1/users"] = 20,
+        ["/api/v1/currencies"] = 20,
+        ["/api/v1/activityTypes"] = 20,
+        ["/api/v1/leads"] = 20,
+        ["/api/v1/leads/archived"] = 40,
+        ["/api/v1/deals/{id}/changelog"] = 20,
+    };
+
+    private DateTimeOffset _burstWindowEnds = DateTimeOffset.MinValue;
+
+    /// <summary>GETs and parses a page; null when Pipedrive answers 404 for it.</summary>
+    public async Task<T?> GetAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class
+    {
+        var cost = Costs[operation];
+        var streamStats = stats.For(stream);
+        for (var attempt = 1; ; attempt++)
+        {
+            await WaitForBurstWindowAsync(ct);
+            using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+            request.Headers.Add("x-api-token", apiToken);
+            HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.RequestTimeout);
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                streamStats.AddCall(0);
+                await RetryOrThrowAsync(attempt, $"Pipedrive did not answer GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                continue;
+            }
+
+            using (response)
+            {
+                ObserveRateHeaders(response);
+                var status = (int)response.StatusCode;
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    streamStats.AddCall(0);
+                    await HandleTooManyRequestsAsync(response, attempt, ct);
+                    continue;
+                }
+                streamStats.AddCall(cost);
+                if (response.IsSuccessStatusCode)
+                {
+                    try
+                    {
+                        await using var body = await response.Content.ReadAsStreamAsync(ct);
+                        return await JsonSerializer.DeserializeAsync(body, type, ct)
+                            ?? throw new JsonException("The body was empty.");
+                    }
+                    catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+                    {
+                        await RetryOrThrowAsync(attempt, $"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                        continue;
+                    }
+                }
+                var error = await ReadErrorAsync(response, ct);
+                switch (status)
+                {
+                    case 401:
+                        throw new CrmAuthException($"Pipedrive rejected the API token (401: {error}). Check the instance's token in Pipedrive under Personal preferences > API, and update it with 'crmetl instances add'.", 401);
+                    case 402:
+                        throw new CrmException($"The Pipedrive account is not active (402: {error}). Its subscription must be renewed before it can be synced.", 402);
+                    case 403:
+                        throw new CrmException($"Pipedrive refused access to GET {Path(pathAndQuery)} (403: {error}). The token's user needs permission to read this data.", 403);
+                    case 404 or 410:
+                        return null;
+                    case >= 500:
+                        await RetryOrThrowAsync(attempt, $"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
+                        continue;
+                    default:
+                        throw new CrmException($"Pipedrive refused GET {Path(pathAndQuery)} ({status}: {error}).", status);
+                }
+            }
+        }
+    }
+
+    private async Task HandleTooManyRequestsAsync(HttpResponseMessage response, int attempt, CancellationToken ct)
+    {
+        var remaining = Header(response, "x-ratelimit-remaining");
+        var reset = Header(response, "x-ratelimit-reset");
+        if (remaining is > 0)
+        {
+            // The burst window still has room, so the refusal is the daily token budget: stop cleanly.
+            throw new CrmBudgetExhaustedException($"Pipedrive's daily token budget is used up ({await ReadErrorAsync(response, ct)}). The run stopped with its progress saved; the next run continues after the budget resets at midnight.");
+        }
+        if (attempt >= options.MaxAttempts * 3)
+            throw new CrmBudgetExhaustedException("Pipedrive kept answering 429 Too Many Requests. The run stopped with its progress saved; the next run continues.");
+        var wait = reset is { } seconds
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60))
+            : Backoff(Math.Min(attempt, 6));
+        LogThrottled(logger, wait.TotalSeconds);
+        await Task.Delay(wait, ct);
+    }
+
+    private void ObserveRateHeaders(HttpResponseMessage response)
+    {
+        // Respect the burst window proactively: when it is spent, wait for its reset before the next call.
+        if (Header(response, "x-ratelimit-remaining") is 0 && Header(response, "x-ratelimit-reset") is { } reset)
+            _burstWindowEnds = DateTimeOffset.UtcNow.AddSeconds(Math.Clamp(reset, 0, 60));
+    }
+
+    private async Task WaitForBurstWindowAsync(CancellationToken ct)
+    {
+        var wait = _burstWindowEnds - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+    }
+
+    private async Task RetryOrThrowAsync(int attempt, string message, Exception? cause, CancellationToken ct)
+    {
+        if (attempt >= options.MaxAttempts)
+            throw new CrmException($"{message}. Gave up after {attempt} attempts; the run stopped with its progress saved.", null, cause);
+        var wait = Backoff(attempt);
+        LogRetrying(logger, message, attempt, wait.TotalSeconds);
+        await Task.Delay(wait, ct);
+    }
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
+
+    private static int? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            var error = JsonSerializer.Deserialize(text, PipedriveJsonContext.Default.PipedriveErrorDto);
+            return error?.Error ?? response.ReasonPhrase ?? "no message";
+        }
+        catch (JsonException)
+        {
+            return response.ReasonPhrase ?? "no message";
+        }
+    }
+
+    /// <summary>The path without its query, for messages.</summary>
+    private static string Path(string pathAndQuery) => pathAndQuery.Split('?')[0];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
+    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pipedrive burst limit reached; waiting {DelaySeconds:0.0} s")]
+    private static partial void LogThrottled(ILogger logger, double delaySeconds);
+}

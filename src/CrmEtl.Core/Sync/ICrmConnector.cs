@@ -1,0 +1,27 @@
+using CrmEtl.Core.Instances;
+using CrmEtl.Core.Replica;
+using Microsoft.Extensions.Logging;
+
+namespace CrmEtl.Core.Sync;
+
+/// <summary>Everything a connector needs for one run of one instance.</summary>
+public sealed record SyncContext(
+    Instance Instance,
+    SyncMode RequestedMode,
+    IReplicaStore Replica,
+    RunStats Stats,
+    TimeProvider Clock,
+    ILogger Logger);
+
+/// <summary>A CRM connector: reads its streams and commits them to the replica, batch by batch.</summary>
+public interface ICrmConnector
+{
+    string Kind { get; }
+
+    /// <summary>
+    /// Runs the streams. Throws <see cref="CrmAuthException"/>, <see cref="CrmBudgetExhaustedException"/>
+    /// or <see cref="CrmException"/>; whatever was committed before the throw is consistent.
+    /// Returns the mode actually used (an incremental request may become a full resync).
+    /// </summary>
+    Task<SyncMode> RunAsync(SyncContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+
+namespace CrmEtl.Core.Sync;
+
+public enum SyncMode { Incremental, Full }
+
+/// <summary>How a run ended; stored in etl.sync_run.status as the snake_case name.</summary>
+public enum RunStatus { Running, Succeeded, Failed, BudgetExhausted, AuthFailed, Cancelled }
+
+public static class RunStatusNames
+{
+    public static string ToDbName(this RunStatus status) => status switch
+    {
+        RunStatus.Running => "running",
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.BudgetExhausted => "budget_exhausted",
+        RunStatus.AuthFailed => "auth_failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+}
+
+/// <summary>What one stream did in a run: rows read from the CRM and written to the replica, calls and tokens spent.</summary>
+public sealed class StreamStats
+{
+    private long _read, _written;
+    private int _calls, _tokens;
+    public long Read => Interlocked.Read(ref _read);
+    public long Written => Interlocked.Read(ref _written);
+    public int Calls => Volatile.Read(ref _calls);
+    public int Tokens => Volatile.Read(ref _tokens);
+    public void AddRead(long n) => Interlocked.Add(ref _read, n);
+    public void AddWritten(long n) => Interlocked.Add(ref _written, n);
+    public void AddCall(int tokens) { Interlocked.Increment(ref _calls); Interlocked.Add(ref _tokens, tokens); }
+}
+
+/// <summary>Per-stream statistics of one run, safe to update from concurrent streams.</summary>
+public sealed class RunStats
+{
+    private readonly ConcurrentDictionary<string, StreamStats> _streams = new(StringComparer.Ordinal);
+    public StreamStats For(string stream) => _streams.GetOrAdd(stream, _ => new StreamStats());
+    public IReadOnlyDictionary<string, StreamStats> Streams => _streams;
+    public int Calls => _streams.Values.Sum(s => s.Calls);
+    public int Tokens => _streams.Values.Sum(s => s.Tokens);
+    public long Read => _streams.Values.Sum(s => s.Read);
+    public long Written => _streams.Values.Sum(s => s.Written);
+}
+
+/// <summary>A stream's bookmark as committed with its data.</summary>
+public sealed record StreamCheckpoint(string Stream, DateTimeOffset? Cursor, DateTimeOffset? CompletedAt, string ExtraJson = "{}");

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CrmEtl.Core.Sync;
+using CrmEtl.Host.Sync;
+using CrmEtl.Sandbox.Pipedrive;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Events;
+
+namespace CrmEtl.Host.Cli;
+
+/// <summary>
+/// crmetl bench: a full sync from the Pipedrive sandbox on loopback into a scratch database, then
+/// an incremental sync with no changes; prints wall time, records/s, calls, tokens and peak RSS.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Build()
+    {
+        var deals = new Option<int>("--deals") { Description = "Deals in the sandbox account.", DefaultValueFactory = _ => 100_000 };
+        var activities = new Option<int?>("--activities") { Description = "Activities (default 3 per deal)." };
+        var leads = new Option<int?>("--leads") { Description = "Leads (default 1 per 20 deals)." };
+        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads };
+        command.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(deals);
+            var company = new PipedriveCompanyOptions
+            {
+                Name = "bench", ApiToken = "sandbox-bench-token", Seed = 42, Deals = n,
+                Activities = parse.GetValue(activities) ?? n * 3, Leads = parse.GetValue(leads) ?? n / 20,
+                DailyTokenBudget = long.MaxValue / 2, BurstLimit = 100_000,
+            };
+            var generate = Stopwatch.StartNew();
+            await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, LogEventLevel.Warning, ct);
+            Console.WriteLine($"Sandbox: {company.Deals} deals, {company.Activities} activities, {company.Leads} leads generated and servers started in {generate.Elapsed.TotalSeconds:0.0} s");
+            await stack.AddInstanceAsync("bench", stack.Sandbox.Company("bench"), "UTC", "EUR", null, ct);
+            var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
+
+            var full = await coordinator.RunAsync("bench", SyncMode.Full, ct);
+            Report("full sync", full);
+            var again = await coordinator.RunAsync("bench", SyncMode.Incremental, ct);
+            Report("incremental, no changes", again);
+            Console.WriteLine($"peak RSS of this process (sync + sandbox + data): {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MB");
+            return full.Status == RunStatus.Succeeded && again.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static void Report(string name, SyncOutcome outcome)
+    {
+        var seconds = outcome.Elapsed.TotalSeconds;
+        Console.WriteLine($"{name}: {outcome.Status.ToDbName()} in {seconds:0.0} s, {outcome.Stats.Read} records read ({outcome.Stats.Read / Math.Max(seconds, 0.001):0} records/s), " +
+            $"{outcome.Stats.Written} rows written, {outcome.Stats.Calls} API calls, {outcome.Stats.Tokens} tokens");
+        foreach (var (stream, s) in outcome.Stats.Streams.OrderBy(s => s.Key, StringComparer.Ordinal))
+            Console.WriteLine($"  {stream,-20} read {s.Read,9}  written {s.Written,9}  calls {s.Calls,6}  tokens {s.Tokens,8}");
+        if (outcome.Error is not null) Console.WriteLine($"  error: {outcome.Error}");
+    }
+}

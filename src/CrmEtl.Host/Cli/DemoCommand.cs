@@ -1,0 +1,93 @@
+using System.CommandLine;
+using CrmEtl.Core.Sync;
+using CrmEtl.Host.Sync;
+using CrmEtl.Sandbox.Pipedrive;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Serilog.Events;
+using Spectre.Console;
+
+namespace CrmEtl.Host.Cli;
+
+/// <summary>
+/// crmetl demo: a group company with two Pipedrive accounts (Acme Finland, Acme Sweden) served by
+/// the sandbox, fully synced into a local PostgreSQL, then a summary of what landed.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Build()
+    {
+        var deals = new Option<int>("--deals") { Description = "Deals per account.", DefaultValueFactory = _ => 2_000 };
+        var exit = new Option<bool>("--exit") { Description = "Stop right after the summary (default when not on a terminal)." };
+        var command = new Command("demo", "Run the whole pipeline on the embedded default: sandbox CRMs and a local PostgreSQL.") { deals, exit };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(deals), parse.GetValue(exit) || Console.IsInputRedirected, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int deals, bool exitRightAway, CancellationToken ct)
+    {
+        var options = new PipedriveSandboxOptions
+        {
+            Companies =
+            [
+                new PipedriveCompanyOptions { Name = "acme-fi", ApiToken = "sandbox-acme-fi-token", Seed = 11, Deals = deals, Activities = deals * 3, Leads = deals / 5, DefaultCurrency = "EUR" },
+                new PipedriveCompanyOptions { Name = "acme-se", ApiToken = "sandbox-acme-se-token", Seed = 22, Deals = deals * 3 / 4, Activities = deals * 2, Leads = deals / 6, DefaultCurrency = "SEK", Pipelines = 2 },
+            ],
+        };
+        Console.WriteLine("Starting a local PostgreSQL and the Pipedrive sandbox...");
+        await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct);
+        await stack.AddInstanceAsync("Acme Finland", stack.Sandbox.Company("acme-fi"), "Europe/Helsinki", "EUR", "Acme Group", ct);
+        await stack.AddInstanceAsync("Acme Sweden", stack.Sandbox.Company("acme-se"), "Europe/Stockholm", "SEK", "Acme Group", ct);
+
+        var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
+        var outcomes = new List<(string, SyncOutcome)>();
+        foreach (var name in new[] { "Acme Finland", "Acme Sweden" })
+        {
+            var outcome = await AnsiConsole.Status().StartAsync($"Syncing {name}...", _ => coordinator.RunAsync(name, SyncMode.Full, ct));
+            CrmEtlCli.PrintOutcome(name, outcome);
+            outcomes.Add((name, outcome));
+        }
+
+        await PrintSummaryAsync(stack.Database.ConnectionString, ct);
+        Console.WriteLine();
+        Console.WriteLine($"Query it: psql \"{ToUri(stack.Database.ConnectionString)}\"");
+        Console.WriteLine("  e.g. SELECT i.name, d.status, count(*) FROM crm.deal d JOIN etl.instance i ON i.id = d.instance_id GROUP BY 1, 2 ORDER BY 1, 2;");
+        if (!exitRightAway)
+        {
+            Console.WriteLine("The database and the sandbox stay up until you press Ctrl+C.");
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+        }
+        return outcomes.All(o => o.Item2.Status == RunStatus.Succeeded) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static async Task PrintSummaryAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition("""
+            SELECT i.name AS Instance,
+                   (SELECT count(*) FROM crm.deal d WHERE d.instance_id = i.id AND d.status = 'open' AND NOT d.is_deleted) AS Open,
+                   (SELECT count(*) FROM crm.deal d WHERE d.instance_id = i.id AND d.status = 'won' AND NOT d.is_deleted) AS Won,
+                   (SELECT count(*) FROM crm.deal d WHERE d.instance_id = i.id AND d.status = 'lost' AND NOT d.is_deleted) AS Lost,
+                   (SELECT count(*) FROM crm.deal d WHERE d.instance_id = i.id AND d.is_archived) AS Archived,
+                   (SELECT count(*) FROM crm.deal d WHERE d.instance_id = i.id AND d.is_deleted) AS Deleted,
+                   (SELECT count(*) FROM crm.deal_stage_history h WHERE h.instance_id = i.id) AS StageArrivals,
+                   (SELECT count(*) FROM crm.activity a WHERE a.instance_id = i.id AND NOT a.is_deleted) AS Activities,
+                   (SELECT count(*) FROM crm.lead l WHERE l.instance_id = i.id AND NOT l.is_deleted) AS Leads,
+                   (SELECT count(*) FROM crm.stage s WHERE s.instance_id = i.id) AS Stages
+            FROM etl.instance i ORDER BY i.id
+            """, cancellationToken: ct));
+        var table = new Table().AddColumns("Instance", "Open", "Won", "Lost", "Archived", "Deleted", "Stage arrivals", "Activities", "Leads", "Stages");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Instance), $"{r.Open}", $"{r.Won}", $"{r.Lost}", $"{r.Archived}", $"{r.Deleted}", $"{r.StageArrivals}", $"{r.Activities}", $"{r.Leads}", $"{r.Stages}");
+        AnsiConsole.Write(table);
+    }
+
+    private static string ToUri(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgresql://{b.Username}@{b.Host}:{b.Port}/{b.Database}";
+    }
+
+    private sealed record SummaryRow(string Instance, long Open, long Won, long Lost, long Archived, long Deleted, long StageArrivals, long Activities, long Leads, long Stages);
+}

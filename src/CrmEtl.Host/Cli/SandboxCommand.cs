@@ -1,0 +1,45 @@
+using System.CommandLine;
+using CrmEtl.Sandbox.Pipedrive;
+
+namespace CrmEtl.Host.Cli;
+
+/// <summary>crmetl sandbox: runs the Pipedrive sandbox on loopback until Ctrl+C.</summary>
+internal static class SandboxCommand
+{
+    public static Command Build()
+    {
+        var deals = new Option<int>("--deals") { Description = "Deals per company.", DefaultValueFactory = _ => 1_000 };
+        var activities = new Option<int?>("--activities") { Description = "Activities per company (default 3 per deal)." };
+        var leads = new Option<int?>("--leads") { Description = "Leads per company (default 1 per 10 deals)." };
+        var companies = new Option<string>("--companies") { Description = "Comma-separated company names; each gets the token sandbox-NAME-token.", DefaultValueFactory = _ => "acme" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated data.", DefaultValueFactory = _ => 1 };
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 0 };
+        var budget = new Option<long>("--daily-tokens") { Description = "Daily token budget per company.", DefaultValueFactory = _ => new PipedriveCompanyOptions().DailyTokenBudget };
+        var burst = new Option<int>("--burst") { Description = "Requests per 2-second window per token.", DefaultValueFactory = _ => 120 };
+        var command = new Command("sandbox", "Run the Pipedrive sandbox on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst };
+        command.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(deals);
+            var names = parse.GetValue(companies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var options = new PipedriveSandboxOptions
+            {
+                Port = parse.GetValue(port),
+                Companies = names.Select((name, i) => new PipedriveCompanyOptions
+                {
+                    Name = name, ApiToken = $"sandbox-{name}-token", Seed = parse.GetValue(seed) + i, Deals = n,
+                    Activities = parse.GetValue(activities) ?? n * 3, Leads = parse.GetValue(leads) ?? n / 10,
+                    DailyTokenBudget = parse.GetValue(budget), BurstLimit = parse.GetValue(burst),
+                }).ToList(),
+            };
+            await using var sandbox = await PipedriveSandbox.StartAsync(options, ct);
+            Console.WriteLine($"Pipedrive sandbox listening on {sandbox.BaseUrl}");
+            foreach (var c in sandbox.Companies)
+                Console.WriteLine($"  company {c.Options.Name}: token {c.ApiToken}, {c.Deals.Count} deals, {c.Activities.Count} activities, {c.Leads.Count} leads");
+            Console.WriteLine($"Change data: curl -X POST '{sandbox.BaseUrl}/_sandbox/{names[0]}/mutate?mixed=10'");
+            Console.Out.Flush();
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

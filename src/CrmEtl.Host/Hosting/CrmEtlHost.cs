@@ -1,0 +1,91 @@
+using CrmEtl.Connectors.Pipedrive;
+using CrmEtl.Core.Replica;
+using CrmEtl.Core.Sync;
+using CrmEtl.Host.Sync;
+using CrmEtl.Storage.Database;
+using CrmEtl.Storage.Instances;
+using CrmEtl.Storage.Replica;
+using CrmEtl.Storage.Runs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Serilog;
+using Serilog.Events;
+
+namespace CrmEtl.Host.Hosting;
+
+/// <summary>Builds the generic host every command runs in: configuration, logs, options, storage, connectors.</summary>
+public static class CrmEtlHost
+{
+    /// <param name="connectionString">Overrides configuration (the demo's throwaway server, tests).</param>
+    public static IHost Build(string? connectionString = null, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogEventLevel minimumLevel = LogEventLevel.Information)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Configuration.AddEnvironmentVariables(prefix: "CRMETL__");
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddCrmEtlLogging(minimumLevel);
+        builder.AddCrmEtlStorage(connectionString);
+        builder.AddPipedriveConnector();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SyncRunCoordinator>();
+        return builder.Build();
+    }
+
+    public static void AddCrmEtlLogging(this IHostApplicationBuilder builder, LogEventLevel minimumLevel)
+    {
+        // Logs go to stderr so that command output on stdout stays clean for scripts.
+        var logger = new LoggerConfiguration()
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Is(minimumLevel)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}")
+            .CreateLogger();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+    }
+
+    public static void AddCrmEtlStorage(this IHostApplicationBuilder builder, string? connectionString)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().Bind(builder.Configuration.GetSection(DatabaseOptions.SectionName));
+        builder.Services.AddSingleton(services =>
+        {
+            var configured = connectionString ?? DatabaseOptions.FromEnvironment()
+                ?? services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+            if (string.IsNullOrWhiteSpace(configured))
+                throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions),
+                    ["No database is configured. Set Database:ConnectionString in appsettings.json, or the environment variable CRMETL__Database__ConnectionString or CRMETL_PG, to an Npgsql connection string such as 'Host=127.0.0.1;Port=5432;Username=crmetl;Password=...;Database=crmetl'."]);
+            try
+            {
+                return new NpgsqlDataSourceBuilder(configured).Build();
+            }
+            catch (ArgumentException e)
+            {
+                throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions),
+                    [$"Database:ConnectionString is not a valid Npgsql connection string: {e.Message}"]);
+            }
+        });
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddSingleton<InstanceRepository>();
+        builder.Services.AddSingleton<SyncRunLog>();
+        builder.Services.AddSingleton<IReplicaStore, ReplicaStore>();
+    }
+
+    public static void AddPipedriveConnector(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PipedriveOptions>().Bind(builder.Configuration.GetSection(PipedriveOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PipedriveOptions>, DataAnnotationsValidator<PipedriveOptions>>();
+        builder.Services.AddHttpClient(PipedriveConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        builder.Services.AddSingleton<ICrmConnector, PipedriveConnector>();
+    }
+}

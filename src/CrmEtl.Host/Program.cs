@@ -1,0 +1,3 @@
+using CrmEtl.Host.Cli;
+
+return await CrmEtlCli.Build().Parse(args).InvokeAsync();

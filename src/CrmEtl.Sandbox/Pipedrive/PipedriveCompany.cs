@@ -1,0 +1,66 @@
+namespace CrmEtl.Sandbox.Pipedrive;
+
+/// <summary>
+/// One sandbox Pipedrive account: its data, its token budget and burst window. Readers and the
+/// mutator share one lock; lists sorted by update time are rebuilt lazily after a change.
+/// </summary>
+public sealed class PipedriveCompany
+{
+    private long _nextDealId = 1, _nextActivityId = 1;
+    private SbDeal[]? _dealsByUpdate;
+    private SbActivity[]? _activitiesByUpdate;
+    private SbLead[]? _leadsByUpdate;
+
+    internal PipedriveCompany(PipedriveCompanyOptions options)
+    {
+        Options = options;
+        Budget = new TokenBudget(options.DailyTokenBudget, options.BurstLimit);
+    }
+
+    public PipedriveCompanyOptions Options { get; }
+    public string ApiToken => Options.ApiToken;
+    public TokenBudget Budget { get; }
+    internal object Sync { get; } = new();
+
+    public List<SbPipeline> Pipelines { get; } = [];
+    public List<SbStage> Stages { get; } = [];
+    public List<SbUser> Users { get; } = [];
+    public List<SbCurrency> Currencies { get; } = [];
+    public List<SbActivityType> ActivityTypes { get; } = [];
+    public List<SbDealField> DealFields { get; } = [];
+    /// <summary>Every deal the account still knows, by id: open, won, lost, archived, and deleted within 30 days.</summary>
+    public List<SbDeal> Deals { get; } = [];
+    /// <summary>Every activity ever created, by id; deleted ones are flagged and no longer listed.</summary>
+    public List<SbActivity> Activities { get; } = [];
+    public List<SbLead> Leads { get; } = [];
+
+    internal long NextDealId() => _nextDealId++;
+    internal long NextActivityId() => _nextActivityId++;
+
+    internal void AddDeal(SbDeal deal) { Deals.Add(deal); Invalidate(); }
+    internal void AddActivity(SbActivity activity) { Activities.Add(activity); Invalidate(); }
+    internal void AddLead(SbLead lead) { Leads.Add(lead); Invalidate(); }
+
+    internal void Invalidate() { _dealsByUpdate = null; _activitiesByUpdate = null; _leadsByUpdate = null; }
+
+    internal IReadOnlyList<SbStage> StagesOf(long pipelineId) =>
+        Stages.Where(s => s.PipelineId == pipelineId).OrderBy(s => s.OrderNr).ToList();
+
+    internal SbDeal? FindDeal(long id) => id >= 1 && id <= Deals.Count && Deals[(int)id - 1].Id == id ? Deals[(int)id - 1] : Deals.Find(d => d.Id == id);
+
+    internal SbDeal[] DealsByUpdate() =>
+        _dealsByUpdate ??= Deals.OrderBy(d => d.UpdateTime).ThenBy(d => d.Id).ToArray();
+
+    internal SbActivity[] ActivitiesByUpdate() =>
+        _activitiesByUpdate ??= Activities.OrderBy(a => a.UpdateTime).ThenBy(a => a.Id).ToArray();
+
+    internal SbLead[] LeadsByUpdate() =>
+        _leadsByUpdate ??= Leads.OrderBy(l => l.UpdateTime).ThenBy(l => l.Id, StringComparer.Ordinal).ToArray();
+
+    /// <summary>Deals deleted more than 30 days ago are gone for good.</summary>
+    internal void Purge(DateTime now)
+    {
+        var removed = Deals.RemoveAll(d => d.IsDeleted && d.DeleteTime < now.AddDays(-30));
+        if (removed > 0) Invalidate();
+    }
+}

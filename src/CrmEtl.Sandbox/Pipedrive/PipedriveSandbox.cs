@@ -1,0 +1,109 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CrmEtl.Sandbox.Pipedrive;
+
+/// <summary>
+/// A loopback HTTP server that behaves like Pipedrive for one or more accounts (told apart by
+/// their API tokens), with generated data, a way to change it between syncs, and fault switches.
+/// </summary>
+public sealed class PipedriveSandbox : IAsyncDisposable
+{
+    private readonly SandboxServer _server;
+    private readonly PipedriveEndpoints _endpoints;
+
+    private PipedriveSandbox(SandboxServer server, PipedriveEndpoints endpoints, IReadOnlyList<PipedriveCompany> companies, Faults faults, TimeProvider clock)
+    {
+        _server = server;
+        _endpoints = endpoints;
+        Companies = companies;
+        Faults = faults;
+        Clock = clock;
+    }
+
+    /// <summary>Base URL to give a connector, e.g. http://127.0.0.1:5123 (the API lives under /api/v1 and /api/v2).</summary>
+    public string BaseUrl => _server.BaseUrl;
+    public IReadOnlyList<PipedriveCompany> Companies { get; }
+    public Faults Faults { get; }
+    public TimeProvider Clock { get; }
+
+    public PipedriveCompany Company(string name) =>
+        Companies.FirstOrDefault(c => string.Equals(c.Options.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"The sandbox has no company '{name}'. It has: {string.Join(", ", Companies.Select(c => c.Options.Name))}.", nameof(name));
+
+    /// <summary>Calls served to a company, per operation such as "v2 GET /deals".</summary>
+    public IReadOnlyDictionary<string, int> CallsTo(string company) =>
+        _endpoints.Calls.Where(kv => kv.Key.Company == company).ToDictionary(kv => kv.Key.Operation, kv => kv.Value, StringComparer.Ordinal);
+
+    public void ResetCallCounts() => _endpoints.Calls.Clear();
+
+    /// <summary>Changes a company's data now, as its users would between two syncs.</summary>
+    public void Mutate(string company, MutationPlan plan, int seed) =>
+        PipedriveMutator.Apply(Company(company), plan, seed, Clock.GetUtcNow().UtcDateTime);
+
+    public static async Task<PipedriveSandbox> StartAsync(PipedriveSandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        var now = PipedriveGenerator.Truncate(options.Clock.GetUtcNow().UtcDateTime);
+        var companies = options.Companies.Select(c => PipedriveGenerator.Generate(c, now)).ToList();
+        var faults = new Faults();
+        var endpoints = new PipedriveEndpoints(companies, faults, options.Clock);
+        PipedriveSandbox? sandbox = null;
+        var server = await SandboxServer.StartAsync(options.Port, app =>
+        {
+            MapControl(app, () => sandbox!);
+            endpoints.Map(app);
+        }, cancellationToken);
+        sandbox = new PipedriveSandbox(server, endpoints, companies, faults, options.Clock);
+        return sandbox;
+    }
+
+    /// <summary>
+    /// Control endpoints under /_sandbox (loopback only, no auth) so a person or a script can change
+    /// the data or inject faults while the sandbox runs as its own process.
+    /// </summary>
+    private static void MapControl(IEndpointRouteBuilder app, Func<PipedriveSandbox> sandbox)
+    {
+        app.MapGet("/_sandbox/companies", () => Results.Json(sandbox().Companies.Select(c => new
+        {
+            name = c.Options.Name, api_token = c.ApiToken, deals = c.Deals.Count, activities = c.Activities.Count(a => !a.IsDeleted),
+            leads = c.Leads.Count(l => !l.IsDeleted), tokens_spent_today = c.Budget.Spent, daily_token_budget = c.Budget.DailyBudget,
+        })));
+        app.MapPost("/_sandbox/{company}/mutate", (string company, HttpRequest request) =>
+        {
+            int Q(string name) => int.TryParse(request.Query[name], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
+            var plan = request.Query.ContainsKey("mixed") ? MutationPlan.Mixed(Q("mixed")) : new MutationPlan
+            {
+                AddDeals = Q("add_deals"), UpdateDeals = Q("update_deals"), MoveDeals = Q("move_deals"), WinDeals = Q("win_deals"),
+                LoseDeals = Q("lose_deals"), DeleteDeals = Q("delete_deals"), ArchiveDeals = Q("archive_deals"),
+                AddActivities = Q("add_activities"), CompleteActivities = Q("complete_activities"), DeleteActivities = Q("delete_activities"),
+                AddLeads = Q("add_leads"), ArchiveLeads = Q("archive_leads"), DeleteLeads = Q("delete_leads"),
+            };
+            sandbox().Mutate(company, plan, Q("seed"));
+            return Results.Json(new { changed = plan.Total });
+        });
+        app.MapPost("/_sandbox/{company}/budget", (string company, HttpRequest request) =>
+        {
+            var target = sandbox().Company(company);
+            if (request.Query.ContainsKey("exhaust")) target.Budget.Exhaust();
+            if (request.Query.ContainsKey("reset")) target.Budget.ResetDay();
+            if (long.TryParse(request.Query["daily"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var daily)) target.Budget.DailyBudget = daily;
+            return Results.Json(new { spent = target.Budget.Spent, daily = target.Budget.DailyBudget });
+        });
+        app.MapPost("/_sandbox/faults", (HttpRequest request) =>
+        {
+            var faults = sandbox().Faults;
+            double D(string name) => double.TryParse(request.Query[name], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+            if (request.Query.ContainsKey("clear")) faults.Clear();
+            faults.ServerErrorRate = D("server_error_rate");
+            faults.MalformedRate = D("malformed_rate");
+            faults.TruncatedRate = D("truncated_rate");
+            faults.Latency = TimeSpan.FromMilliseconds(D("latency_ms"));
+            if (D("burst_429") > 0) faults.Add429Burst((int)D("burst_429"), withHeaders: !request.Query.ContainsKey("no_headers"));
+            return Results.Json(new { ok = true });
+        });
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}
