@@ -9,7 +9,6 @@ namespace CrmEtl.Sandbox.Tests;
 
 /// <summary>Tests of the OpenAPI response validator itself, against the vendors' real specs.</summary>
 [TestFixture]
-[SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "Test names are sentences.")]
 public sealed class OpenApiValidatorTests
 {
     private const string Get = "GET";
@@ -328,26 +327,6 @@ public sealed class OpenApiValidatorTests
         Assert.That(
             spec.ValidateResponse(Get, "/loop", 500, "{}"),
             OnlyProblem("$: schema nested deeper than 40 levels (a $ref cycle?)"));
-    }
-
-    [Test]
-    public void Validating_a_page_of_500_deals_takes_well_under_100_ms()
-    {
-        var deals = DocumentedExample(Pipedrive("v2"), "/deals");
-        var deal = deals["data"]![0]!;
-        deals["data"] = new JsonArray(Enumerable.Range(0, 500).Select(_ => deal.DeepClone()).ToArray());
-        var json = deals.ToJsonString();
-        Assert.That(Pipedrive("v2").ValidateResponse(Get, "/deals", 200, json), Is.Empty); // also warms up
-
-        // Best of three, so that a busy build machine does not make the test flaky.
-        var fastest = Enumerable.Range(0, 3).Min(_ =>
-        {
-            var stopwatch = Stopwatch.StartNew();
-            Pipedrive("v2").ValidateResponse(Get, "/deals", 200, json);
-            return stopwatch.Elapsed;
-        });
-
-        Assert.That(fastest, Is.LessThan(TimeSpan.FromMilliseconds(100)));
     }
 
     private static EqualConstraint<string> OnlyProblem(string problem) => Is.EqualTo(new[] { problem });
