@@ -39,7 +39,8 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
     {
         var cost = Costs[operation];
         var streamStats = stats.For(stream);
-        for (var attempt = 1; ; attempt++)
+        int failures = 0, throttled = 0;
+        while (true)
         {
             await WaitForBurstWindowAsync(ct);
             using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
@@ -54,7 +55,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 streamStats.AddCall(0);
-                await RetryOrThrowAsync(attempt, $"Pipedrive did not answer GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                await RetryOrThrowAsync(++failures, $"Pipedrive did not answer GET {Path(pathAndQuery)}: {e.Message}", e, ct);
                 continue;
             }
 
@@ -65,7 +66,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     streamStats.AddCall(0);
-                    await HandleTooManyRequestsAsync(response, attempt, ct);
+                    await HandleTooManyRequestsAsync(response, ++throttled, ct);
                     continue;
                 }
                 streamStats.AddCall(cost);
@@ -79,7 +80,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     }
                     catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
                     {
-                        await RetryOrThrowAsync(attempt, $"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                        await RetryOrThrowAsync(++failures, $"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
                         continue;
                     }
                 }
@@ -95,7 +96,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     case 404 or 410:
                         return null;
                     case >= 500:
-                        await RetryOrThrowAsync(attempt, $"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
+                        await RetryOrThrowAsync(++failures, $"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
                         continue;
                     default:
                         throw new CrmException($"Pipedrive refused GET {Path(pathAndQuery)} ({status}: {error}).", status);
