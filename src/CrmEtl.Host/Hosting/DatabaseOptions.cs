@@ -13,9 +13,6 @@ public sealed class DatabaseOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Apply pending migrations when the worker starts.</summary>
-    public bool MigrateOnStart { get; set; } = true;
-
     public static string? FromEnvironment() => Environment.GetEnvironmentVariable("CRMETL_PG") is { Length: > 0 } pg ? pg : null;
 }
 
