@@ -87,7 +87,7 @@ public sealed class PipedriveSyncTests
         foreach (var table in expected.Keys) Assert.That(actual[table], Is.EqualTo(expected[table]), table);
         // Deletions the lists no longer show were found by reconciliation and kept, flagged.
         var synced = (await incremental.RowsAsync("SELECT id::text FROM crm.activity")).ToHashSet();
-        Assert.That(await incremental.RowsAsync("SELECT id::text FROM crm.activity WHERE is_deleted ORDER BY id"),
+        Assert.That(await incremental.RowsAsync("SELECT id::text AS deleted_id FROM crm.activity WHERE is_deleted ORDER BY id"),
             Is.EqualTo(world.Company.Activities.Where(a => a.IsDeleted).Select(a => a.Id.ToString(Inv)).Where(synced.Contains)));
         Assert.That(await incremental.ScalarAsync<long>("SELECT count(*) FROM crm.activity WHERE is_deleted"), Is.GreaterThan(0));
     }
