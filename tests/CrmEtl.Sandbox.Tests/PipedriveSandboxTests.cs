@@ -151,12 +151,9 @@ public sealed class PipedriveSandboxTests
     [Test]
     public async Task The_burst_window_refuses_with_429_and_rate_limit_headers()
     {
-        await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
-        {
-            Companies = [new PipedriveCompanyOptions { ApiToken = "t", Deals = 5, Activities = 5, Leads = 2, BurstLimit = 3 }],
-        });
-        using var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
-        http.DefaultRequestHeaders.Add("x-api-token", "t");
+        var (sandbox, http) = await TinySandboxAsync(new PipedriveCompanyOptions { ApiToken = "t", Deals = 5, Activities = 5, Leads = 2, BurstLimit = 3 });
+        await using var _ = sandbox;
+        using var __ = http;
         var statuses = new List<HttpResponseMessage>();
         for (var i = 0; i < 4; i++) statuses.Add(await http.GetAsync("/api/v2/pipelines"));
 
@@ -170,15 +167,21 @@ public sealed class PipedriveSandboxTests
     [Test]
     public async Task A_spent_daily_budget_refuses_every_call_with_429()
     {
-        await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
-        {
-            Companies = [new PipedriveCompanyOptions { ApiToken = "t", Deals = 5, Activities = 5, Leads = 2, DailyTokenBudget = 12 }],
-        });
-        using var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
-        http.DefaultRequestHeaders.Add("x-api-token", "t");
+        var (sandbox, http) = await TinySandboxAsync(new PipedriveCompanyOptions { ApiToken = "t", Deals = 5, Activities = 5, Leads = 2, DailyTokenBudget = 12 });
+        await using var _ = sandbox;
+        using var __ = http;
         Assert.That((await http.GetAsync("/api/v2/deals")).StatusCode, Is.EqualTo(HttpStatusCode.OK)); // 10 tokens
         var refused = await http.GetAsync("/api/v2/deals");
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
         Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("daily token budget"));
+    }
+
+    /// <summary>A sandbox of its own for a test that changes its limits, and a client authenticated as its company.</summary>
+    private static async Task<(PipedriveSandbox Sandbox, HttpClient Http)> TinySandboxAsync(PipedriveCompanyOptions company)
+    {
+        var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions { Companies = [company] });
+        var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
+        http.DefaultRequestHeaders.Add("x-api-token", company.ApiToken);
+        return (sandbox, http);
     }
 }
