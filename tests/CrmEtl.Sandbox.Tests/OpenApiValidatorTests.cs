@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
-using CrmEtl.Sandbox.Tests.OpenApi;
+using CrmEtl.Testing.OpenApi;
 using NUnit.Framework;
 using NUnit.Framework.Constraints;
 

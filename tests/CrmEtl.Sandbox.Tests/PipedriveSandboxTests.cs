@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Pipedrive;
-using CrmEtl.Sandbox.Tests.OpenApi;
+using CrmEtl.Testing.OpenApi;
 
 namespace CrmEtl.Sandbox.Tests;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Serilog.Events;
 using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
@@ -36,7 +37,7 @@ public static class CrmEtlCli
             var applied = await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(ct2);
             Console.WriteLine(applied.Count == 0 ? "The schema is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
             return ExitCodes.Ok;
-        }, ct));
+        }, ct, applySchema: false));
         return command;
     }
 
@@ -113,13 +114,21 @@ public static class CrmEtlCli
         var instance = new Option<string>("--instance") { Description = "The instance to sync (its name).", Required = true };
         var full = new Option<bool>("--full") { Description = "Re-read everything instead of changes since the last run." };
         var command = new Command("sync", "Sync one instance now.") { instance, full };
-        command.SetAction((parse, ct) => WithHost(async (host, ct2) =>
+        command.SetAction((parse, ct) =>
         {
-            var coordinator = host.Services.GetRequiredService<SyncRunCoordinator>();
-            var outcome = await coordinator.RunAsync(parse.GetValue(instance)!, parse.GetValue(full) ? SyncMode.Full : SyncMode.Incremental, ct2);
-            PrintOutcome(parse.GetValue(instance)!, outcome);
-            return ExitCodeOf(outcome);
-        }, ct));
+            // On a terminal the progress display replaces the informational logs; piped, the logs are the progress.
+            var showProgress = SyncProgress.IsSupported;
+            return WithHost(async (host, ct2) =>
+            {
+                var coordinator = host.Services.GetRequiredService<SyncRunCoordinator>();
+                var mode = parse.GetValue(full) ? SyncMode.Full : SyncMode.Incremental;
+                var stats = new RunStats();
+                var run = coordinator.RunAsync(parse.GetValue(instance)!, mode, ct2, stats);
+                var outcome = showProgress ? await SyncProgress.ShowAsync(parse.GetValue(instance)!, stats, run) : await run;
+                PrintOutcome(parse.GetValue(instance)!, outcome);
+                return ExitCodeOf(outcome);
+            }, ct, minimumLevel: showProgress ? LogEventLevel.Warning : LogEventLevel.Information);
+        });
         return command;
     }
 
@@ -139,14 +148,17 @@ public static class CrmEtlCli
     }
 
     /// <summary>
-    /// Runs a command inside the host and turns configuration and database errors into a clear
+    /// Runs a command inside the host, after bringing the schema up to date (a new version of CrmEtl
+    /// migrates on its first start), and turns configuration and database errors into a clear
     /// message and an exit code, instead of a stack trace.
     /// </summary>
-    internal static async Task<int> WithHost(Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct, string? connectionString = null)
+    internal static async Task<int> WithHost(Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct, string? connectionString = null,
+        bool applySchema = true, LogEventLevel minimumLevel = LogEventLevel.Information)
     {
         try
         {
-            using var host = CrmEtlHost.Build(connectionString);
+            using var host = CrmEtlHost.Build(connectionString, minimumLevel: minimumLevel);
+            if (applySchema) await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(ct);
             return await body(host, ct);
         }
         catch (OptionsValidationException e)

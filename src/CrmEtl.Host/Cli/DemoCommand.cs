@@ -44,7 +44,9 @@ internal static class DemoCommand
         var outcomes = new List<(string, SyncOutcome)>();
         foreach (var name in new[] { "Acme Finland", "Acme Sweden" })
         {
-            var outcome = await AnsiConsole.Status().StartAsync($"Syncing {name}...", _ => coordinator.RunAsync(name, SyncMode.Full, ct));
+            var stats = new RunStats();
+            var run = coordinator.RunAsync(name, SyncMode.Full, ct, stats);
+            var outcome = SyncProgress.IsSupported ? await SyncProgress.ShowAsync(name, stats, run) : await run;
             CrmEtlCli.PrintOutcome(name, outcome);
             outcomes.Add((name, outcome));
         }

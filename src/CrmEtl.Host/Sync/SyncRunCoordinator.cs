@@ -19,14 +19,15 @@ public sealed partial class SyncRunCoordinator(
     InstanceRepository instances, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
     TimeProvider clock, ILogger<SyncRunCoordinator> logger)
 {
-    public async Task<SyncOutcome> RunAsync(string instanceName, SyncMode mode, CancellationToken cancellationToken)
+    /// <param name="stats">Where the run counts its progress, for a caller that shows it; a new one if null.</param>
+    public async Task<SyncOutcome> RunAsync(string instanceName, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
     {
         var instance = await instances.FindAsync(instanceName, cancellationToken)
             ?? throw new ArgumentException($"There is no instance named '{instanceName}'. List them with 'crmetl instances'.", nameof(instanceName));
-        return await RunAsync(instance, mode, cancellationToken);
+        return await RunAsync(instance, mode, cancellationToken, stats);
     }
 
-    public async Task<SyncOutcome> RunAsync(Instance instance, SyncMode mode, CancellationToken cancellationToken)
+    public async Task<SyncOutcome> RunAsync(Instance instance, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
     {
         var connector = connectors.FirstOrDefault(c => c.Kind == instance.Kind)
             ?? throw new InvalidOperationException($"No connector for instances of kind '{instance.Kind}'.");
@@ -35,7 +36,7 @@ public sealed partial class SyncRunCoordinator(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id, ["RunId"] = runId });
         LogStarted(logger, instance.Name, mode);
 
-        var stats = new RunStats();
+        stats ??= new RunStats();
         var usedMode = mode;
         RunStatus status;
         string? error = null;

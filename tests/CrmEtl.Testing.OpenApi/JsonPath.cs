@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// Where a value sits in a response body, spelled like <c>$.data[3].owner_id</c>. The text is only built when a

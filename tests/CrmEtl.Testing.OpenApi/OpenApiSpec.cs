@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// A vendor's OpenAPI document (Pipedrive's YAML, Zoho's JSON), used by tests to check that the sandbox CRM

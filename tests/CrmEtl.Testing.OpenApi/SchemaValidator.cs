@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// Checks a JSON value against an OpenAPI 3.0 schema with the rules from the project's API notes. The vendors'

@@ -1,7 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Text.Json;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// A schema reduced to the keywords <see cref="SchemaValidator"/> checks, compiled once from the spec's JSON.

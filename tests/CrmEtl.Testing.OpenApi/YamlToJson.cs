@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// Turns a YAML document into JSON so that YAML (Pipedrive) and JSON (Zoho) specs share one model.

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CrmEtl.Sandbox.Tests.OpenApi;
+namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
 /// A JSON value inside a given spec file. The file matters because a <c>$ref</c> without a file part
