@@ -2,6 +2,8 @@ using CrmEtl.Connectors.Pipedrive;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Sync;
+using CrmEtl.Storage.Analytics;
+using CrmEtl.Storage.Configuration;
 using CrmEtl.Storage.Database;
 using CrmEtl.Storage.Instances;
 using CrmEtl.Storage.Replica;
@@ -78,6 +80,8 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<InstanceRepository>();
         builder.Services.AddSingleton<SyncRunLog>();
         builder.Services.AddSingleton<IReplicaStore, ReplicaStore>();
+        builder.Services.AddSingleton<ConfigurationStore>();
+        builder.Services.AddSingleton<AnalyticsBuilder>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

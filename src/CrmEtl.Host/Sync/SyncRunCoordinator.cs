@@ -1,6 +1,7 @@
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
+using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Instances;
 using CrmEtl.Storage.Runs;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ public sealed record SyncOutcome(long RunId, RunStatus Status, SyncMode Mode, Ru
 /// </summary>
 public sealed partial class SyncRunCoordinator(
     InstanceRepository instances, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
-    TimeProvider clock, ILogger<SyncRunCoordinator> logger)
+    AnalyticsBuilder analytics, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
 {
     /// <param name="stats">Where the run counts its progress, for a caller that shows it; a new one if null.</param>
     public async Task<SyncOutcome> RunAsync(string instanceName, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
@@ -43,8 +44,9 @@ public sealed partial class SyncRunCoordinator(
         try
         {
             usedMode = await connector.RunAsync(new SyncContext(instance, mode, replica, stats, clock, logger), cancellationToken);
-            status = RunStatus.Succeeded;
             await instances.SetStatusAsync(instance.Id, InstanceStatus.Connected, null, CancellationToken.None);
+            // Only a complete replica becomes numbers: after any other ending, BI users keep the previous ones.
+            (status, error) = await BuildAnalyticsAsync(instance, cancellationToken);
         }
         catch (CrmAuthException e)
         {
@@ -83,6 +85,21 @@ public sealed partial class SyncRunCoordinator(
         }
         LogFinished(logger, instance.Name, status.ToDbName(), stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
         return new SyncOutcome(runId, status, usedMode, stats, error, elapsed);
+    }
+
+    private async Task<(RunStatus, string?)> BuildAnalyticsAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var built = await analytics.BuildAsync(instance.Id, cancellationToken);
+            await analytics.SnapshotAsync(instance.Id, cancellationToken);
+            return (RunStatus.Succeeded, built.Problems.Count == 0 ? null : string.Join(Environment.NewLine, built.Problems));
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            LogUnexpected(logger, e);
+            return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} started ({Mode})")]

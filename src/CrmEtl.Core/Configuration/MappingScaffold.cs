@@ -1,0 +1,62 @@
+namespace CrmEtl.Core.Configuration;
+
+/// <summary>
+/// A starting mapping for an instance, from its CRM's pipelines and stages: one funnel named after
+/// the instance, one step per stage (stages of the same name in several pipelines share the step,
+/// ordered by their place in the pipelines), then Won and Lost as markers (Pipedrive's won and
+/// lost statuses land there), and one KPI per step plus won value and win rate.
+/// </summary>
+public static class MappingScaffold
+{
+    public static CompanyConfiguration Apply(CompanyConfiguration current, InstanceCatalog instance, string? funnelName = null)
+    {
+        var funnel = funnelName ?? $"{instance.Name} deals";
+        if (current.Steps.Any(s => string.Equals(s.Funnel, funnel, StringComparison.OrdinalIgnoreCase)))
+            throw new InvalidOperationException($"Funnel '{funnel}' already exists; export the configuration to edit it, or scaffold with another --funnel name.");
+
+        var stepNames = instance.Stages.Values
+            .Where(s => instance.Pipelines.ContainsKey(s.PipelineId))
+            .GroupBy(s => s.Name.Trim(), StringComparer.OrdinalIgnoreCase)
+            .OrderBy(g => g.Min(s => s.OrderNr ?? int.MaxValue)).ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        var steps = stepNames.Select((g, i) => new FunnelStepRow(funnel, i + 1, g.First().Name.Trim(), Marker.None)).ToList();
+        var won = UniqueName("Won", steps);
+        steps.Add(new FunnelStepRow(funnel, steps.Count + 1, won, Marker.Won));
+        var lost = UniqueName("Lost", steps);
+        steps.Add(new FunnelStepRow(funnel, steps.Count + 1, lost, Marker.Refused));
+
+        var stages = stepNames.SelectMany(g => g.Select(s => new StageMappingRow(instance.Name, s.Id, funnel, g.First().Name.Trim()))).ToList();
+
+        var kpis = new List<KpiRow>();
+        string Kpi(string name) => UniqueKpi(name, current.Kpis.Concat(kpis));
+        foreach (var step in steps) kpis.Add(new KpiRow(Kpi(step.Step), KpiKinds.Stage, funnel, step.Step));
+        var wonKpi = kpis[^2].Name;
+        var lostKpi = kpis[^1].Name;
+        kpis.Add(new KpiRow(Kpi($"{won} value"), KpiKinds.Stage, funnel, won, KpiMeasures.Value));
+        kpis.Add(new KpiRow(Kpi("Win rate"), KpiKinds.Calculated, Expression: $"{Quote(wonKpi)} / ({Quote(wonKpi)} + {Quote(lostKpi)})"));
+
+        return current with
+        {
+            Steps = [.. current.Steps, .. steps],
+            Stages = [.. current.Stages, .. stages],
+            Kpis = [.. current.Kpis, .. kpis],
+        };
+    }
+
+    private static string UniqueName(string name, List<FunnelStepRow> steps)
+    {
+        var candidate = name;
+        for (var n = 2; steps.Any(s => string.Equals(s.Step, candidate, StringComparison.OrdinalIgnoreCase)); n++) candidate = $"{name} {n}";
+        return candidate;
+    }
+
+    private static string UniqueKpi(string name, IEnumerable<KpiRow> kpis)
+    {
+        var taken = kpis.Select(k => k.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var candidate = name;
+        for (var n = 2; taken.Contains(candidate); n++) candidate = $"{name} {n}";
+        return candidate;
+    }
+
+    private static string Quote(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using CrmEtl.Core.Configuration;
+using CrmEtl.Core.Metrics;
+using CrmEtl.Storage.Configuration;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CrmEtl.Storage.Analytics;
+
+/// <summary>What one build produced, and what was wrong with the data.</summary>
+public sealed record BuildResult(string Instance, long Deals, long Passes, long Activities, long Leads, IReadOnlyList<string> Problems, TimeSpan Elapsed);
+
+/// <summary>
+/// Rebuilds one instance's analytics from its replica and its company's configuration, set-based,
+/// in one transaction: BI users see the previous complete numbers until the new ones commit. Never
+/// calls a CRM, so a changed mapping gives the numbers a fresh full sync with it would. The rules
+/// are those of <see cref="Core.Funnels.FunnelRules"/>, applied to all deals at once.
+/// </summary>
+public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, ConfigurationStore configuration, ILogger<AnalyticsBuilder> logger)
+{
+    private static readonly string[] Rebuilt =
+    [
+        "dim_pipeline", "dim_stage", "dim_person", "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome",
+        "fact_sales_volume", "fact_activity", "fact_lead", "kpi_daily", "kpi_period", "problem",
+    ];
+
+    /// <summary>Rebuilds every instance of a company (after a configuration change).</summary>
+    public async Task<IReadOnlyList<BuildResult>> BuildCompanyAsync(string company, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var ids = await connection.QueryAsync<int>(new CommandDefinition(
+            $"SELECT id FROM etl.instance i WHERE {ConfigurationStore.CompanyOfInstanceSql} = @company ORDER BY id", new { company }, cancellationToken: cancellationToken));
+        var results = new List<BuildResult>();
+        foreach (var id in ids) results.Add(await BuildAsync(id, cancellationToken));
+        return results;
+    }
+
+    public async Task<BuildResult> BuildAsync(int instanceId, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var instance = await connection.QuerySingleOrDefaultAsync<InstanceInfo>(new CommandDefinition($"""
+            SELECT i.id, i.name, i.time_zone, i.reporting_currency, {ConfigurationStore.CompanyOfInstanceSql} AS company,
+                   coalesce(c.reporting_currency, i.reporting_currency) AS group_currency
+            FROM etl.instance i LEFT JOIN config.company c ON c.name = {ConfigurationStore.CompanyOfInstanceSql}
+            WHERE i.id = @instanceId
+            """, new { instanceId }, cancellationToken: cancellationToken))
+            ?? throw new ArgumentException($"There is no instance with id {instanceId}.", nameof(instanceId));
+        var config = await configuration.LoadAsync(instance.Company, cancellationToken);
+        var catalog = (await configuration.LoadCatalogAsync(instance.Company, cancellationToken)).Instance(instance.Name);
+
+        var p = new SqlParameters(new { i = instance.Id, tz = instance.Time_Zone, cur = instance.Reporting_Currency, gcur = instance.Group_Currency, company = instance.Company });
+        var mine = config.Filters.Where(f => string.Equals(f.Instance, instance.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+        var dealFilter = FilterSql.Condition(FilterEntities.Deal, mine, catalog, p);
+        var activityFilter = FilterSql.Condition(FilterEntities.Activity, mine, catalog, p);
+        var leadFilter = FilterSql.Condition(FilterEntities.Lead, mine, catalog, p);
+
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        async Task<int> Step(string name, string sql)
+        {
+            var at = Stopwatch.GetTimestamp();
+            var rows = await connection.ExecuteAsync(new CommandDefinition(sql, p.Values, tx, commandTimeout: 0, cancellationToken: cancellationToken));
+            LogStep(logger, instance.Name, name, rows, Stopwatch.GetElapsedTime(at).TotalMilliseconds);
+            return rows;
+        }
+
+        // Builds of one company's instances take turns: the company-wide KPI rows are shared.
+        await Step("lock", "SELECT pg_advisory_xact_lock(hashtext('crmetl.analytics.' || @company))");
+        foreach (var table in Rebuilt)
+            await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
+
+        await Step("dimensions", """
+            INSERT INTO analytics.dim_pipeline (instance_id, pipeline_id, name, country, geo_area, product)
+            SELECT p.instance_id, p.id, p.name, coalesce(dp.country, di.country), coalesce(dp.geo_area, di.geo_area), coalesce(dp.product, di.product)
+            FROM crm.pipeline p
+            LEFT JOIN config.dimension dp ON dp.instance_id = p.instance_id AND dp.pipeline_id = p.id
+            LEFT JOIN config.dimension di ON di.instance_id = p.instance_id AND di.pipeline_id IS NULL
+            WHERE p.instance_id = @i;
+            INSERT INTO analytics.dim_stage (instance_id, stage_id, pipeline_id, name, order_nr)
+            SELECT instance_id, id, pipeline_id, name, order_nr FROM crm.stage WHERE instance_id = @i;
+            INSERT INTO analytics.dim_person (instance_id, user_id, user_name, person, team)
+            SELECT u.instance_id, u.id, u.name, coalesce(m.person, u.name), m.team
+            FROM crm.crm_user u LEFT JOIN config.person m ON m.instance_id = u.instance_id AND m.user_id = u.id
+            WHERE u.instance_id = @i;
+            """);
+
+        var deals = await Step("deals", $"""
+            INSERT INTO analytics.fact_deal (instance_id, deal_id, title, pipeline_id, stage_id, owner_id, status, is_archived, created_at, created_date,
+                                             won_at, won_date, lost_at, lost_date, value, currency, rate, value_reporting, group_rate, value_group)
+            SELECT d.instance_id, d.id, d.title, d.pipeline_id, d.stage_id, d.owner_id, d.status, d.is_archived, d.add_time, (d.add_time AT TIME ZONE @tz)::date,
+                   won.at, (won.at AT TIME ZONE @tz)::date, lost.at, (lost.at AT TIME ZONE @tz)::date,
+                   d.value, d.currency, r.rate, d.value * r.rate, g.rate, d.value * g.rate
+            FROM crm.deal d
+            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'won' THEN d.won_time END AS at) won
+            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'lost' THEN d.lost_time END AS at) lost
+            -- won deals at the rate of their won date, lost ones of their lost date, open ones at today's
+            CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, now()) AT TIME ZONE @tz)::date AS on_date) rd
+            CROSS JOIN LATERAL (SELECT config.rate_on(d.currency, @cur, rd.on_date) AS rate) r
+            CROSS JOIN LATERAL (SELECT config.rate_on(d.currency, @gcur, rd.on_date) AS rate) g
+            WHERE d.instance_id = @i AND NOT d.is_deleted AND ({dealFilter})
+            """);
+
+        await Step("stage events", """
+            INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage)
+            SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
+                   e.left_at, round((extract(epoch FROM e.left_at - e.entered_at) / 86400.0)::numeric, 4)
+            FROM (
+                SELECT h.instance_id, h.deal_id, h.ord, h.stage_id, h.entered_at,
+                       -- a closed deal leaves its last stage when it is won or lost
+                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord), f.won_at, f.lost_at) AS left_at
+                FROM crm.deal_stage_history h
+                JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
+                WHERE h.instance_id = @i
+                UNION ALL
+                -- a deal whose history is not fetched yet has been in its stage since it was added
+                SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, coalesce(f.won_at, f.lost_at)
+                FROM analytics.fact_deal f
+                WHERE f.instance_id = @i AND f.stage_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)
+            ) e
+            LEFT JOIN crm.stage s ON s.instance_id = e.instance_id AND s.id = e.stage_id
+            """);
+
+        await Step("funnel working tables", """
+            -- first arrival of each deal at each step: moving back and forth does not count again
+            CREATE TEMP TABLE step_arrival ON COMMIT DROP AS
+            SELECT m.funnel, m.position, e.deal_id, min(e.entered_at) AS first_at
+            FROM analytics.fact_stage_event e
+            JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
+            WHERE e.instance_id = @i
+            GROUP BY m.funnel, m.position, e.deal_id;
+            CREATE INDEX ON step_arrival (funnel, deal_id, position);
+
+            -- the steps each pipeline has stages mapped to: what a won deal of it is filled into
+            CREATE TEMP TABLE pipeline_step ON COMMIT DROP AS
+            SELECT DISTINCT m.funnel, m.position, s.pipeline_id
+            FROM config.stage_mapping m JOIN crm.stage s ON s.instance_id = m.instance_id AND s.id = m.stage_id
+            WHERE m.instance_id = @i;
+
+            CREATE TEMP TABLE funnel_marker ON COMMIT DROP AS
+            SELECT funnel,
+                   max(position) FILTER (WHERE marker = 'won') AS won_pos,
+                   max(position) FILTER (WHERE marker = 'refused') AS refused_pos,
+                   max(position) FILTER (WHERE marker = 'return') AS return_pos,
+                   max(position) FILTER (WHERE marker = 'pause') AS pause_pos
+            FROM config.funnel_step WHERE company = @company GROUP BY funnel;
+
+            -- a deal is in a funnel when its pipeline maps into it, or it arrived at a mapped stage
+            CREATE TEMP TABLE deal_funnel ON COMMIT DROP AS
+            SELECT f.deal_id, ps.funnel
+            FROM analytics.fact_deal f JOIN (SELECT DISTINCT funnel, pipeline_id FROM pipeline_step) ps ON ps.pipeline_id = f.pipeline_id
+            WHERE f.instance_id = @i
+            UNION
+            SELECT deal_id, funnel FROM step_arrival;
+
+            CREATE TEMP TABLE latest_stage ON COMMIT DROP AS
+            SELECT DISTINCT ON (deal_id) deal_id, stage_id FROM analytics.fact_stage_event WHERE instance_id = @i ORDER BY deal_id, ord DESC;
+            """);
+
+        await Step("outcomes", """
+            INSERT INTO analytics.fact_deal_outcome (instance_id, company, funnel, deal_id, pipeline_id, owner_id, cohort_date,
+                                                     won_at, won_date, refused_at, refused_date, returned_at, returned_date, closed_as, closed_date, paused_now)
+            SELECT @i, @company, x.funnel, x.deal_id, x.pipeline_id, x.owner_id, x.created_date,
+                   x.won_at, (x.won_at AT TIME ZONE @tz)::date, x.refused_at, (x.refused_at AT TIME ZONE @tz)::date,
+                   ret.at, (ret.at AT TIME ZONE @tz)::date,
+                   c.closed_as, (CASE c.closed_as WHEN 'won' THEN x.won_at WHEN 'refused' THEN x.refused_at END AT TIME ZONE @tz)::date,
+                   coalesce(x.status = 'open' AND x.pause_pos IS NOT NULL AND pm.position = x.pause_pos, false)
+            FROM (
+                SELECT df.funnel, df.deal_id, f.pipeline_id, f.owner_id, f.created_date, f.status, fm.return_pos, fm.pause_pos,
+                       -- Won: arrival at the Won step, or Pipedrive's status won (a Won step after the last one)
+                       least(wa.first_at, f.won_at) AS won_at,
+                       -- Refused: arrival at the Refused step, or status lost
+                       least(ra.first_at, f.lost_at) AS refused_at
+                FROM deal_funnel df
+                JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = df.deal_id
+                LEFT JOIN funnel_marker fm ON fm.funnel = df.funnel
+                LEFT JOIN step_arrival wa ON wa.funnel = df.funnel AND wa.deal_id = df.deal_id AND wa.position = fm.won_pos
+                LEFT JOIN step_arrival ra ON ra.funnel = df.funnel AND ra.deal_id = df.deal_id AND ra.position = fm.refused_pos
+            ) x
+            CROSS JOIN LATERAL (SELECT CASE
+                WHEN x.won_at IS NOT NULL AND (x.refused_at IS NULL OR x.refused_at <= x.won_at) THEN 'won'
+                WHEN x.refused_at IS NOT NULL THEN 'refused' END AS closed_as) c
+            -- Return: the first arrival at the Return step after the deal was won
+            LEFT JOIN LATERAL (
+                SELECT min(e.entered_at) AS at
+                FROM analytics.fact_stage_event e JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
+                WHERE e.instance_id = @i AND e.deal_id = x.deal_id AND m.funnel = x.funnel AND m.position = x.return_pos AND e.entered_at >= x.won_at
+            ) ret ON x.won_at IS NOT NULL AND x.return_pos IS NOT NULL
+            LEFT JOIN latest_stage ls ON ls.deal_id = x.deal_id
+            LEFT JOIN config.stage_mapping pm ON pm.instance_id = @i AND pm.stage_id = ls.stage_id AND pm.funnel = x.funnel
+            """);
+
+        var passes = await Step("funnel passes", """
+            INSERT INTO analytics.fact_funnel_pass (instance_id, company, funnel, position, deal_id, passed_at, passed_date, filled, cohort_date,
+                                                    pipeline_id, owner_id, value_reporting, value_group)
+            SELECT @i, @company, p.funnel, p.position, p.deal_id, p.at, (p.at AT TIME ZONE @tz)::date, p.filled, f.created_date,
+                   f.pipeline_id, f.owner_id, f.value_reporting, f.value_group
+            FROM (
+                -- actual first arrivals; the Won step is dated by the won time below
+                SELECT a.funnel, a.position, a.deal_id, a.first_at AS at, false AS filled
+                FROM step_arrival a LEFT JOIN funnel_marker fm ON fm.funnel = a.funnel
+                WHERE a.position IS DISTINCT FROM fm.won_pos
+                UNION ALL
+                SELECT o.funnel, fm.won_pos, o.deal_id, o.won_at, false
+                FROM analytics.fact_deal_outcome o JOIN funnel_marker fm ON fm.funnel = o.funnel
+                WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND fm.won_pos IS NOT NULL
+                UNION ALL
+                -- status lost without an arrival at the Refused step
+                SELECT o.funnel, fm.refused_pos, o.deal_id, o.refused_at, false
+                FROM analytics.fact_deal_outcome o JOIN funnel_marker fm ON fm.funnel = o.funnel
+                WHERE o.instance_id = @i AND o.refused_at IS NOT NULL AND fm.refused_pos IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM step_arrival a WHERE a.funnel = o.funnel AND a.deal_id = o.deal_id AND a.position = fm.refused_pos)
+                UNION ALL
+                -- Won skip-fill: earlier ordinary steps the deal's pipeline maps to and the deal did not visit, at the won time
+                SELECT o.funnel, st.position, o.deal_id, o.won_at, true
+                FROM analytics.fact_deal_outcome o
+                JOIN funnel_marker fm ON fm.funnel = o.funnel
+                JOIN config.funnel_step st ON st.company = @company AND st.funnel = o.funnel AND st.marker IS NULL
+                WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND (fm.won_pos IS NULL OR st.position < fm.won_pos)
+                  AND EXISTS (SELECT 1 FROM pipeline_step ps WHERE ps.funnel = o.funnel AND ps.position = st.position AND ps.pipeline_id = o.pipeline_id)
+                  AND NOT EXISTS (SELECT 1 FROM step_arrival a WHERE a.funnel = o.funnel AND a.deal_id = o.deal_id AND a.position = st.position)
+            ) p
+            JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = p.deal_id
+            """);
+
+        await Step("sales volume", """
+            INSERT INTO analytics.fact_sales_volume (instance_id, company, funnel, deal_id, kind, date, pipeline_id, owner_id,
+                                                     amount, currency, rate, amount_reporting, group_rate, amount_group)
+            SELECT @i, @company, o.funnel, o.deal_id, v.kind, v.date, f.pipeline_id, f.owner_id,
+                   v.sign * f.value, f.currency, r.rate, v.sign * f.value * r.rate, g.rate, v.sign * f.value * g.rate
+            FROM analytics.fact_deal_outcome o
+            JOIN analytics.fact_deal f ON f.instance_id = o.instance_id AND f.deal_id = o.deal_id
+            -- a return reverses the amount booked when the deal was won: the won date's rate
+            CROSS JOIN LATERAL (SELECT config.rate_on(f.currency, @cur, o.won_date) AS rate) r
+            CROSS JOIN LATERAL (SELECT config.rate_on(f.currency, @gcur, o.won_date) AS rate) g
+            CROSS JOIN LATERAL (VALUES ('won', o.won_date, 1), ('return', o.returned_date, -1)) v(kind, date, sign)
+            WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND v.date IS NOT NULL AND f.value IS NOT NULL
+            """);
+
+        var activities = await Step("activities", $"""
+            INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
+            SELECT a.instance_id, a.id, a.type, a.owner_id, a.deal_id, a.done, a.due_date IS NOT NULL AND a.due_time IS NULL,
+                   CASE WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
+                        WHEN a.done AND a.marked_as_done_time IS NOT NULL THEN (a.marked_as_done_time AT TIME ZONE @tz)::date
+                        -- Pipedrive's due date and time are UTC
+                        WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
+            FROM crm.activity a
+            WHERE a.instance_id = @i AND NOT a.is_deleted AND ({activityFilter})
+            """);
+
+        var leads = await Step("leads", $"""
+            INSERT INTO analytics.fact_lead (instance_id, lead_id, source, owner_id, created_date, status)
+            SELECT l.instance_id, l.id, l.source_name, l.owner_id, (l.add_time AT TIME ZONE @tz)::date,
+                   CASE WHEN c.source_lead_id IS NOT NULL OR l.source_deal_id IS NOT NULL THEN 'converted' WHEN l.is_archived THEN 'archived' ELSE 'open' END
+            FROM crm.lead l
+            LEFT JOIN (SELECT DISTINCT source_lead_id FROM crm.deal WHERE instance_id = @i AND source_lead_id IS NOT NULL) c ON c.source_lead_id = l.id
+            WHERE l.instance_id = @i AND NOT l.is_deleted AND l.add_time IS NOT NULL AND ({leadFilter})
+            """);
+
+        await Step("daily KPIs", """
+            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
+            SELECT @i, k.id, p.passed_date, p.owner_id, p.pipeline_id, NULL,
+                   CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_reporting), 0) ELSE count(*) END,
+                   CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_group), 0) ELSE count(*) END
+            FROM config.kpi k JOIN analytics.fact_funnel_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
+            WHERE k.company = @company AND k.kind = 'stage'
+            GROUP BY k.id, k.measure, p.passed_date, p.owner_id, p.pipeline_id;
+
+            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
+            SELECT @i, k.id, a.day, a.owner_id, NULL, a.type, count(*), count(*)
+            FROM config.kpi k JOIN analytics.fact_activity a ON a.instance_id = @i AND a.done AND a.day IS NOT NULL
+            WHERE k.company = @company AND k.kind = 'activity' AND (k.activity_types IS NULL OR lower(a.type) = ANY (k.activity_types))
+            GROUP BY k.id, a.day, a.owner_id, a.type;
+
+            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
+            SELECT @i, k.id, l.created_date, l.owner_id, NULL, NULL, count(*), count(*)
+            FROM config.kpi k JOIN analytics.fact_lead l ON l.instance_id = @i
+            WHERE k.company = @company AND k.kind = 'lead' AND (k.lead_source IS NULL OR lower(l.source) = lower(k.lead_source))
+            GROUP BY k.id, l.created_date, l.owner_id;
+
+            INSERT INTO analytics.kpi_period (company, instance_id, kpi_id, grain, period_start, value, value_group)
+            SELECT @company, @i, d.kpi_id, g.grain, date_trunc(g.grain, d.day)::date, sum(d.value), sum(d.value_group)
+            FROM analytics.kpi_daily d CROSS JOIN (VALUES ('day'), ('week'), ('month'), ('quarter')) g(grain)
+            WHERE d.instance_id = @i
+            GROUP BY d.kpi_id, g.grain, date_trunc(g.grain, d.day)::date;
+            """);
+        var kpiIds = (await connection.QueryAsync<(string Name, int Id)>(new CommandDefinition(
+                "SELECT name, id FROM config.kpi WHERE company = @company", new { company = instance.Company }, tx, cancellationToken: cancellationToken)))
+            .ToDictionary(k => k.Name, k => k.Id, StringComparer.OrdinalIgnoreCase);
+        await CalculatedKpisAsync(config, kpiIds, ofCompany: false, p, Step);
+
+        // The company's own rows (instance_id null): every instance's base KPIs in the group currency.
+        await Step("company KPIs", """
+            DELETE FROM analytics.kpi_period WHERE company = @company AND instance_id IS NULL;
+            INSERT INTO analytics.kpi_period (company, instance_id, kpi_id, grain, period_start, value, value_group)
+            SELECT @company, NULL, p.kpi_id, p.grain, p.period_start, sum(p.value_group), sum(p.value_group)
+            FROM analytics.kpi_period p JOIN config.kpi k ON k.id = p.kpi_id AND k.kind <> 'calculated'
+            WHERE p.company = @company AND p.instance_id IS NOT NULL
+            GROUP BY p.kpi_id, p.grain, p.period_start;
+            """);
+        await CalculatedKpisAsync(config, kpiIds, ofCompany: true, p, Step);
+
+        await Step("problems", """
+            INSERT INTO analytics.problem (instance_id, kind, detail, records)
+            SELECT @i, 'missing_rate',
+                   format('No exchange rate from %s to %s on or before %s: %s deal(s) have no converted value. Import rates with ''crmetl config import''.',
+                          f.currency, x.reporting, min(coalesce(f.won_date, f.lost_date, current_date)), count(*)),
+                   count(*)
+            FROM analytics.fact_deal f
+            CROSS JOIN LATERAL (VALUES (@cur, f.rate), (@gcur, f.group_rate)) x(reporting, rate)
+            WHERE f.instance_id = @i AND f.value IS NOT NULL AND f.currency IS NOT NULL AND x.rate IS NULL
+            GROUP BY f.currency, x.reporting;
+            """);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        await Step("build record", $"""
+            INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads)
+            VALUES (@i, now(), {elapsed.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}, {deals}, {passes}, {activities}, {leads})
+            ON CONFLICT (instance_id) DO UPDATE SET built_at = excluded.built_at, seconds = excluded.seconds, deals = excluded.deals,
+                passes = excluded.passes, activities = excluded.activities, leads = excluded.leads
+            """);
+        var problems = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT detail FROM analytics.problem WHERE instance_id = @i ORDER BY detail", new { i = instance.Id }, tx, cancellationToken: cancellationToken))).ToList();
+        await tx.CommitAsync(cancellationToken);
+
+        var result = new BuildResult(instance.Name, deals, passes, activities, leads, problems, Stopwatch.GetElapsedTime(started));
+        LogBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
+        return result;
+    }
+
+    /// <summary>
+    /// Computes calculated KPIs per period from the period totals of the KPIs they name (of the
+    /// instance, or of the company when <paramref name="instance"/> is null), in an order where every
+    /// KPI comes after those it uses; the validator has ruled out cycles.
+    /// </summary>
+    private static async Task CalculatedKpisAsync(CompanyConfiguration config, Dictionary<string, int> kpiIds, bool ofCompany,
+        SqlParameters p, Func<string, string, Task<int>> step)
+    {
+        var rows = ofCompany ? "instance_id IS NULL" : "instance_id = @i";
+        foreach (var kpi in InDependencyOrder(config.Kpis.Where(k => k.Kind == KpiKinds.Calculated && k.Expression is not null).ToList()))
+        {
+            var formula = KpiExpression.Parse(kpi.Expression!);
+            var value = KpiFormulaSql.Aggregate(formula, "value", name => kpiIds[name], p);
+            var valueGroup = KpiFormulaSql.Aggregate(formula, "value_group", name => kpiIds[name], p);
+            await step($"calculated KPI {kpi.Name}", $"""
+                INSERT INTO analytics.kpi_period (company, instance_id, kpi_id, grain, period_start, value, value_group)
+                SELECT @company, {(ofCompany ? "NULL" : "@i")}, {p.Add(kpiIds[kpi.Name])}, grain, period_start, {value}, {valueGroup}
+                FROM analytics.kpi_period
+                WHERE company = @company AND {rows} AND kpi_id = ANY ({p.Add(formula.References().Select(n => kpiIds[n]).ToArray())})
+                GROUP BY grain, period_start
+                """);
+        }
+    }
+
+    private static List<KpiRow> InDependencyOrder(List<KpiRow> calculated)
+    {
+        var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var byName = calculated.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
+        var ordered = new List<KpiRow>();
+        void Visit(KpiRow kpi)
+        {
+            if (!done.Add(kpi.Name)) return;
+            foreach (var name in KpiExpression.Parse(kpi.Expression!).References())
+                if (byName.TryGetValue(name, out var used)) Visit(used);
+            ordered.Add(kpi);
+        }
+        foreach (var kpi in calculated) Visit(kpi);
+        return ordered;
+    }
+
+    /// <summary>Today's open deals by funnel step, kept for good: this history cannot be rebuilt later.</summary>
+    public async Task SnapshotAsync(int instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            WITH me AS (SELECT i.id, (now() AT TIME ZONE i.time_zone)::date AS today, {ConfigurationStore.CompanyOfInstanceSql} AS company
+                        FROM etl.instance i WHERE i.id = @instanceId)
+            DELETE FROM analytics.fact_pipeline_snapshot s USING me WHERE s.instance_id = me.id AND s.snapshot_date = me.today;
+
+            INSERT INTO analytics.fact_pipeline_snapshot (snapshot_date, instance_id, company, funnel, position, pipeline_id, deals, value_reporting, value_group, taken_at)
+            SELECT (now() AT TIME ZONE i.time_zone)::date, f.instance_id, {ConfigurationStore.CompanyOfInstanceSql}, m.funnel, m.position, f.pipeline_id,
+                   count(*), sum(f.value_reporting), sum(f.value_group), now()
+            FROM analytics.fact_deal f
+            JOIN etl.instance i ON i.id = f.instance_id
+            JOIN config.stage_mapping m ON m.instance_id = f.instance_id AND m.stage_id = f.stage_id
+            WHERE f.instance_id = @instanceId AND f.status = 'open' AND f.pipeline_id IS NOT NULL
+            GROUP BY 1, 2, 3, m.funnel, m.position, f.pipeline_id;
+            """, new { instanceId }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private sealed record InstanceInfo(int Id, string Name, string Time_Zone, string Reporting_Currency, string Company, string Group_Currency);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Analytics of {Instance}: {Step} ({Rows} rows) in {Milliseconds:0} ms")]
+    private static partial void LogStep(ILogger logger, string instance, string step, int rows, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics of {Instance} built: {Deals} deals, {Passes} funnel passes, {Activities} activities, {Leads} leads, {Problems} problems in {Seconds:0.0} s")]
+    private static partial void LogBuilt(ILogger logger, string instance, long deals, long passes, long activities, long leads, int problems, double seconds);
+}

@@ -1,0 +1,119 @@
+using CrmEtl.Core.Configuration;
+using CrmEtl.Core.Funnels;
+using CrmEtl.Core.Sync;
+using CrmEtl.Storage.Analytics;
+using CrmEtl.Storage.Configuration;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace CrmEtl.IntegrationTests.Analytics;
+
+/// <summary>
+/// The analytics SQL applies the funnel rules of the core to every deal at once. On a synced sandbox
+/// account and random mappings (grouping, skipped stages, every marker), the passes and outcomes it
+/// writes must be exactly those <see cref="FunnelRules"/> gives deal by deal.
+/// </summary>
+public sealed class FunnelRulesOnPostgresTests
+{
+    [Test]
+    public async Task A_scaffolded_mapping_gives_every_view_rows_and_the_reference_passes()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
+        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var config = MappingScaffold.Apply(await store.LoadAsync("Acme", CancellationToken.None), catalog.Instances[0]);
+        Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
+        await store.SaveAsync(config, CancellationToken.None);
+
+        var built = await replica.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(catalog.Instances[0].Id, CancellationToken.None);
+
+        Assert.That(built.Deals, Is.EqualTo(world.Company.Deals.Count(d => !d.IsDeleted)));
+        await AssertPassesFollowTheRulesAsync(replica.ConnectionString, config);
+        foreach (var view in new[] { "kpi_by_month", "win_rate", "funnel_conversion_cohort", "funnel_conversion_flow", "activities_completed", "leads_by_day", "stage_duration", "funnel_passes" })
+            Assert.That(await replica.ScalarAsync<long>($"SELECT count(*) FROM analytics.{view}"), Is.GreaterThan(0), view);
+    }
+
+    [Test]
+    public async Task Random_mappings_with_every_marker_give_the_reference_passes()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
+        var builder = replica.Host.Services.GetRequiredService<AnalyticsBuilder>();
+        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var instance = catalog.Instances[0];
+
+        for (var seed = 1; seed <= 4; seed++)
+        {
+            var config = RandomMapping(new Random(seed), instance);
+            Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty, $"seed {seed}");
+            await store.SaveAsync(config, CancellationToken.None);
+            await builder.BuildAsync(instance.Id, CancellationToken.None);
+            await AssertPassesFollowTheRulesAsync(replica.ConnectionString, config);
+        }
+    }
+
+    /// <summary>Four to six steps; each stage in a random step or none (several stages share steps); random markers.</summary>
+    private static CompanyConfiguration RandomMapping(Random random, InstanceCatalog instance)
+    {
+        var count = random.Next(4, 7);
+        var markers = new List<Marker> { Marker.Won, Marker.Refused, Marker.Return, Marker.Pause }.OrderBy(_ => random.Next()).Take(random.Next(0, 5)).ToList();
+        var steps = Enumerable.Range(1, count).Select(i => new FunnelStepRow("F", i, $"S{i}", Marker.None)).ToList();
+        foreach (var marker in markers)
+        {
+            var at = random.Next(steps.Count);
+            if (steps[at].Marker != Marker.None) continue;
+            steps[at] = steps[at] with { Marker = marker };
+        }
+        var stages = instance.Stages.Values.Where(_ => random.NextDouble() < 0.85)
+            .Select(s => new StageMappingRow(instance.Name, s.Id, "F", steps[random.Next(steps.Count)].Step)).ToList();
+        return new CompanyConfiguration("Acme") { Steps = steps, Stages = stages };
+    }
+
+    private static async Task AssertPassesFollowTheRulesAsync(string connectionString, CompanyConfiguration config)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var deals = (await connection.QueryAsync<(long Id, long? PipelineId, string Status, DateTime? WonAt, DateTime? LostAt)>(
+            "SELECT deal_id, pipeline_id, status, won_at, lost_at FROM analytics.fact_deal")).ToList();
+        var arrivals = (await connection.QueryAsync<(long DealId, long StageId, DateTime At)>(
+            "SELECT deal_id, stage_id, entered_at FROM analytics.fact_stage_event ORDER BY deal_id, ord")).ToLookup(a => a.DealId);
+        var pipelineByStage = (await connection.QueryAsync<(long Id, long PipelineId)>("SELECT id, pipeline_id FROM crm.stage")).ToDictionary(s => s.Id, s => s.PipelineId);
+
+        foreach (var funnel in config.Steps.GroupBy(s => s.Funnel))
+        {
+            var steps = funnel.Select(s => new FunnelStep(s.Position, s.Step, s.Marker)).ToList();
+            var positions = config.Stages.Where(m => m.Funnel == funnel.Key)
+                .ToDictionary(m => m.StageId, m => steps.Single(s => s.Name == m.Step).Position);
+            var map = new FunnelMap(steps, positions, pipelineByStage);
+            var expected = new List<string>();
+            var expectedOutcomes = new List<string>();
+            foreach (var deal in deals)
+            {
+                var journey = new DealJourney(deal.Id, deal.PipelineId, deal.Status, Utc(deal.WonAt), Utc(deal.LostAt),
+                    arrivals[deal.Id].Select(a => (a.StageId, new DateTimeOffset(a.At, TimeSpan.Zero))).ToList());
+                var inFunnel = positions.Keys.Any(s => pipelineByStage[s] == deal.PipelineId) || journey.Arrivals.Any(a => positions.ContainsKey(a.StageId));
+                if (!inFunnel) continue;
+                var outcome = FunnelRules.Apply(journey, map);
+                expected.AddRange(outcome.Passes.Select(p => $"{deal.Id}|{p.Position}|{p.At.UtcDateTime:O}|{p.Filled}"));
+                expectedOutcomes.Add($"{deal.Id}|{outcome.WonAt?.UtcDateTime:O}|{outcome.RefusedAt?.UtcDateTime:O}|{outcome.ReturnedAt?.UtcDateTime:O}|{outcome.PausedNow}|{Closed(outcome.ClosedAs)}");
+            }
+            var actual = (await connection.QueryAsync<(long DealId, int Position, DateTime At, bool Filled)>(
+                "SELECT deal_id, position, passed_at, filled FROM analytics.fact_funnel_pass WHERE funnel = @f", new { f = funnel.Key }))
+                .Select(p => $"{p.DealId}|{p.Position}|{DateTime.SpecifyKind(p.At, DateTimeKind.Utc):O}|{p.Filled}");
+            var actualOutcomes = (await connection.QueryAsync<(long DealId, DateTime? Won, DateTime? Refused, DateTime? Returned, bool Paused, string? Closed)>(
+                "SELECT deal_id, won_at, refused_at, returned_at, paused_now, closed_as FROM analytics.fact_deal_outcome WHERE funnel = @f", new { f = funnel.Key }))
+                .Select(o => $"{o.DealId}|{Utc(o.Won)?.UtcDateTime:O}|{Utc(o.Refused)?.UtcDateTime:O}|{Utc(o.Returned)?.UtcDateTime:O}|{o.Paused}|{o.Closed}");
+            Assert.That(expected, Is.Not.Empty, "the mapping must put deals through the funnel");
+            Assert.That(actual.Order(), Is.EqualTo(expected.Order()), $"passes of funnel {funnel.Key}");
+            Assert.That(actualOutcomes.Order(), Is.EqualTo(expectedOutcomes.Order()), $"outcomes of funnel {funnel.Key}");
+        }
+    }
+
+    private static string? Closed(Marker marker) => marker switch { Marker.Won => "won", Marker.Refused => "refused", _ => null };
+
+    private static DateTimeOffset? Utc(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}
