@@ -26,6 +26,11 @@ public static class CrmEtlCli
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(Instances());
         root.Subcommands.Add(SyncCommand());
+        root.Subcommands.Add(ConfigCommands.Mapping());
+        root.Subcommands.Add(ConfigCommands.Config());
+        root.Subcommands.Add(ConfigCommands.Compute());
+        root.Subcommands.Add(AnalyticsCommands.BiUser());
+        root.Subcommands.Add(AnalyticsCommands.Export());
         return root;
     }
 

@@ -6,6 +6,9 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Serilog.Events;
+using CrmEtl.Core.Configuration;
+using CrmEtl.Storage.Analytics;
+using CrmEtl.Storage.Configuration;
 using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
@@ -40,6 +43,8 @@ internal static class DemoCommand
         await stack.AddInstanceAsync("Acme Finland", stack.Sandbox.Company("acme-fi"), "Europe/Helsinki", "EUR", "Acme Group", ct);
         await stack.AddInstanceAsync("Acme Sweden", stack.Sandbox.Company("acme-se"), "Europe/Stockholm", "SEK", "Acme Group", ct);
 
+        // Rates first: every build, including the one after each sync, converts with them.
+        await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
         foreach (var name in new[] { "Acme Finland", "Acme Sweden" })
@@ -51,16 +56,48 @@ internal static class DemoCommand
             outcomes.Add((name, outcome));
         }
 
+        await ConfigureAsync(stack, ct);
         await PrintSummaryAsync(stack.Database.ConnectionString, ct);
+        await PrintMetricsAsync(stack.Database.ConnectionString, ct);
         Console.WriteLine();
         Console.WriteLine($"Query it: psql \"{ToUri(stack.Database.ConnectionString)}\"");
-        Console.WriteLine("  e.g. SELECT i.name, d.status, count(*) FROM crm.deal d JOIN etl.instance i ON i.id = d.instance_id GROUP BY 1, 2 ORDER BY 1, 2;");
+        Console.WriteLine("  e.g. SELECT * FROM analytics.win_rate_group WHERE grain = 'quarter' ORDER BY period_start;");
+        Console.WriteLine("       SELECT * FROM analytics.target_attainment ORDER BY period_start DESC LIMIT 20;");
+        Console.WriteLine("  The views and canonical queries are described in docs/BI.md.");
         if (!exitRightAway)
         {
             Console.WriteLine("The database and the sandbox stay up until you press Ctrl+C.");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
         }
         return outcomes.All(o => o.Item2.Status == RunStatus.Succeeded) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The group's mapping, KPIs, targets and rates, as an admin would set them up; then the numbers.</summary>
+    private static async Task ConfigureAsync(LocalStack stack, CancellationToken ct)
+    {
+        var store = stack.Host.Services.GetRequiredService<ConfigurationStore>();
+        var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var config = DemoConfiguration.For(catalog, today);
+        var problems = ConfigurationValidator.Validate(config, catalog).Concat(ConfigurationValidator.ValidateRates(DemoConfiguration.Rates(today))).ToList();
+        if (problems.Count > 0) throw new InvalidOperationException("The demo configuration is invalid: " + string.Join("; ", problems));
+        await store.SaveAsync(config, ct);
+        foreach (var built in await stack.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildCompanyAsync(DemoConfiguration.Company, ct))
+            Console.WriteLine($"{built.Instance}: analytics built: {built.Deals} deals, {built.Passes} funnel passes, {built.Activities} activities, {built.Leads} leads in {built.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private static async Task PrintMetricsAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var rows = await connection.QueryAsync<(DateOnly Quarter, long Won, long Refused, decimal? WinRate, decimal WonValue)>(new CommandDefinition("""
+            SELECT period_start, won, refused, win_rate, won_value_group FROM analytics.win_rate_group
+            WHERE grain = 'quarter' ORDER BY period_start DESC LIMIT 4
+            """, cancellationToken: ct));
+        var table = new Table().AddColumns("Quarter", "Won", "Lost", "Win rate", "Won value (EUR)");
+        foreach (var r in rows)
+            table.AddRow($"{r.Quarter:yyyy-MM}", $"{r.Won}", $"{r.Refused}", r.WinRate is { } w ? $"{w:P1}" : "-", $"{r.WonValue:N0}");
+        AnsiConsole.Write(new Rule("Acme Group, all instances (analytics.win_rate_group)"));
+        AnsiConsole.Write(table);
     }
 
     private static async Task PrintSummaryAsync(string connectionString, CancellationToken ct)

@@ -82,6 +82,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<IReplicaStore, ReplicaStore>();
         builder.Services.AddSingleton<ConfigurationStore>();
         builder.Services.AddSingleton<AnalyticsBuilder>();
+        builder.Services.AddSingleton<AnalyticsAccess>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

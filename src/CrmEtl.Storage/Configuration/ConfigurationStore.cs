@@ -21,6 +21,14 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
             $"SELECT DISTINCT {CompanyOfInstanceSql} FROM etl.instance i ORDER BY 1", cancellationToken: cancellationToken))).ToList();
     }
 
+    /// <summary>The company an instance belongs to, or null if there is no such instance.</summary>
+    public async Task<string?> CompanyOfAsync(string instanceName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            $"SELECT {CompanyOfInstanceSql} FROM etl.instance i WHERE lower(i.name) = lower(@instanceName)", new { instanceName }, cancellationToken: cancellationToken));
+    }
+
     public async Task<CompanyConfiguration> LoadAsync(string company, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -68,7 +76,7 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
         return new CompanyConfiguration(company)
         {
             ReportingCurrency = currency,
-            Steps = steps.Select(s => new FunnelStepRow(s.Funnel, s.Position, s.Step, ParseMarker(s.Marker))).ToList(),
+            Steps = steps.Select(s => new FunnelStepRow(s.Funnel, s.Position, s.Step, ConfigurationCsv.ParseMarker(s.Marker))).ToList(),
             Stages = stages.Select(s => new StageMappingRow(s.Instance, s.Stage_Id, s.Funnel, s.Step)).ToList(),
             Kpis = kpis.Select(k => new KpiRow(k.Name, k.Kind, k.Funnel, k.Step, k.Measure, k.Activity_Types?.Split(',') ?? [], k.Lead_Source, k.Expression)).ToList(),
             Dimensions = dimensions.Select(d => new DimensionRow(d.Instance, d.Pipeline_Id, d.Country, d.Geo_Area, d.Product)).ToList(),
@@ -106,7 +114,7 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
             config.Steps.First(s => funnelNames[s.Funnel] == funnelNames[funnel] && string.Equals(s.Step, step, StringComparison.OrdinalIgnoreCase)).Position;
 
         await Exec("INSERT INTO config.funnel_step (company, funnel, position, step, marker) VALUES (@company, @Funnel, @Position, @Step, @Marker)",
-            config.Steps.Select(s => new { company, Funnel = funnelNames[s.Funnel], s.Position, s.Step, Marker = MarkerName(s.Marker) }).ToList());
+            config.Steps.Select(s => new { company, Funnel = funnelNames[s.Funnel], s.Position, s.Step, Marker = s.Marker == Marker.None ? null : ConfigurationCsv.MarkerName(s.Marker) }).ToList());
         await Exec("INSERT INTO config.stage_mapping (instance_id, stage_id, company, funnel, position) VALUES (@Instance, @StageId, @company, @Funnel, @Position)",
             config.Stages.Select(s => new { Instance = instances[s.Instance], s.StageId, company, Funnel = funnelNames[s.Funnel], Position = PositionOf(s.Funnel, s.Step) }).ToList());
         foreach (var k in config.Kpis)
@@ -194,18 +202,6 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
                 result.TryAdd(label.GetString()!, id.ToString());
         return result;
     }
-
-    public static Marker ParseMarker(string? name) => name?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "none" => Marker.None,
-        "won" => Marker.Won,
-        "refused" or "lost" => Marker.Refused,
-        "return" => Marker.Return,
-        "pause" => Marker.Pause,
-        _ => throw new FormatException($"'{name}' is not a marker; use won, refused, return, pause or leave it empty."),
-    };
-
-    public static string? MarkerName(Marker marker) => marker == Marker.None ? null : marker.ToString().ToLowerInvariant();
 
     private sealed record StepRecord(string Funnel, int Position, string Step, string? Marker);
     private sealed record StageRecord(string Instance, long Stage_Id, string Funnel, string Step);
