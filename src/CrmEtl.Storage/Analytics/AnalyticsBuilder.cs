@@ -107,8 +107,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                    e.left_at, round((extract(epoch FROM e.left_at - e.entered_at) / 86400.0)::numeric, 4)
             FROM (
                 SELECT h.instance_id, h.deal_id, h.ord, h.stage_id, h.entered_at,
-                       -- a closed deal leaves its last stage when it is won or lost
-                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord), f.won_at, f.lost_at) AS left_at
+                       -- a closed deal leaves its last stage when it is won or lost (unless it got there afterwards)
+                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord),
+                                CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END) AS left_at
                 FROM crm.deal_stage_history h
                 JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
                 WHERE h.instance_id = @i

@@ -57,6 +57,49 @@ public sealed class FunnelRulesOnPostgresTests
         }
     }
 
+    [Test]
+    public async Task Recomputing_after_random_configuration_changes_equals_computing_from_scratch()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
+        var builder = replica.Host.Services.GetRequiredService<AnalyticsBuilder>();
+        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var instance = catalog.Instances[0];
+        var random = new Random(7);
+        string[] filters = ["status = 'lost'", "owner_id in ('1', '2')", "title contains 'a'", "pipeline = 'Partners'"];
+
+        for (var round = 0; round < 3; round++)
+        {
+            var config = RandomMapping(random, instance) with
+            {
+                Kpis = [new("Won", KpiKinds.Stage, "F", "S1"), new("Calls", KpiKinds.Activity, ActivityTypes: ["call"]), new("Ratio", KpiKinds.Calculated, Expression: "Won / Calls")],
+                Filters = [new(instance.Name, FilterEntities.Deal, random.Next(2) == 0 ? FilterModes.Include : FilterModes.Exclude, filters[random.Next(filters.Length)])],
+            };
+            Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
+            await store.SaveAsync(config, CancellationToken.None);
+            await builder.BuildAsync(instance.Id, CancellationToken.None);
+            var recomputed = await AnalyticsFingerprintAsync(replica.ConnectionString);
+
+            await using (var connection = new NpgsqlConnection(replica.ConnectionString))
+                await connection.ExecuteAsync("TRUNCATE analytics.fact_deal, analytics.fact_stage_event, analytics.fact_funnel_pass, analytics.fact_deal_outcome, analytics.fact_sales_volume, analytics.fact_activity, analytics.fact_lead, analytics.kpi_daily, analytics.kpi_period, analytics.dim_pipeline, analytics.dim_stage, analytics.dim_person, analytics.problem");
+            await builder.BuildAsync(instance.Id, CancellationToken.None);
+
+            Assert.That(recomputed, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
+            Assert.That(recomputed["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> AnalyticsFingerprintAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var result = new Dictionary<string, string>();
+        foreach (var table in new[] { "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "fact_activity", "fact_lead", "kpi_daily", "kpi_period" })
+            result[table] = await connection.ExecuteScalarAsync<string>($"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM analytics.{table} t") ?? "";
+        return result;
+    }
+
     /// <summary>Four to six steps; each stage in a random step or none (several stages share steps); random markers.</summary>
     private static CompanyConfiguration RandomMapping(Random random, InstanceCatalog instance)
     {
