@@ -95,7 +95,7 @@ public static class ConfigurationCsv
     /// reading (bad numbers, dates, unknown names); the caller validates the result as a whole.
     /// </summary>
     public static (CompanyConfiguration Config, IReadOnlyList<ExchangeRateRow>? Rates, IReadOnlyList<string> Problems) Import(
-        CompanyConfiguration current, CrmCatalog catalog, string directory)
+        CompanyConfiguration current, string directory)
     {
         var problems = new List<string>();
         var config = current;
@@ -145,7 +145,6 @@ public static class ConfigurationCsv
         var rates = Read(directory, Rates, problems, ["currency", "reporting_currency", "valid_from", "rate"])?
             .Select(r => new ExchangeRateRow(r.Text("currency").ToUpperInvariant(), r.Text("reporting_currency").ToUpperInvariant(), r.Date("valid_from"), r.Decimal("rate"), r.Origin))
             .ToList();
-        _ = catalog;
         return (config, rates, problems);
     }
 

@@ -59,7 +59,7 @@ internal static class ConfigCommands
             var directory = parse.GetValue(dir)!;
             if (!Directory.Exists(directory)) throw new ArgumentException($"There is no folder '{directory}'. Export one first with 'crmetl config export'.");
             var catalog = await store.LoadCatalogAsync(name, ct2);
-            var (config, rates, problems) = ConfigurationCsv.Import(await store.LoadAsync(name, ct2), catalog, directory);
+            var (config, rates, problems) = ConfigurationCsv.Import(await store.LoadAsync(name, ct2), directory);
             if (problems.Count > 0) return Reject(problems);
             return await SaveAndRebuildAsync(host, config, catalog, rates, ct2);
         }, ct));

@@ -316,7 +316,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var elapsed = Stopwatch.GetElapsedTime(started);
         await Step("build record", $"""
             INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads)
-            VALUES (@i, now(), {elapsed.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}, {deals}, {passes}, {activities}, {leads})
+            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add((long)deals)}, {p.Add((long)passes)}, {p.Add((long)activities)}, {p.Add((long)leads)})
             ON CONFLICT (instance_id) DO UPDATE SET built_at = excluded.built_at, seconds = excluded.seconds, deals = excluded.deals,
                 passes = excluded.passes, activities = excluded.activities, leads = excluded.leads
             """);

@@ -18,7 +18,7 @@ public sealed class ConfigurationCsvTests
     public void Export_then_import_gives_the_same_configuration()
     {
         ConfigurationCsv.Export(Builders.Valid(), Builders.Catalog(), Rates, _dir);
-        var (config, rates, problems) = ConfigurationCsv.Import(new CompanyConfiguration("Acme Group"), Builders.Catalog(), _dir);
+        var (config, rates, problems) = ConfigurationCsv.Import(new CompanyConfiguration("Acme Group"), _dir);
 
         Assert.That(problems, Is.Empty);
         Assert.That(Comparable(config), Is.EqualTo(Comparable(Builders.Valid())));
@@ -41,7 +41,7 @@ public sealed class ConfigurationCsvTests
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.Targets),
             "kpi,period,period_start,assignee_kind,assignee,value\nCalls,week,2024-05-13,person,Aino,12\nCalls,week,13.5.2024,person,Aino,twelve\n");
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.Funnels), "funnel,position,step,marker\nSales,1,Request,\nSales,x,Won,winner\n");
-        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), Builders.Catalog(), _dir);
+        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), _dir);
         Assert.That(problems, Is.EqualTo(new[]
         {
             "funnels.csv line 3: position 'x' is not a whole number.",
@@ -55,7 +55,7 @@ public sealed class ConfigurationCsvTests
     public void A_file_without_its_columns_is_rejected_by_name()
     {
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.People), "name;team\nAino;North\n");
-        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), Builders.Catalog(), _dir);
+        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), _dir);
         Assert.That(problems, Is.EqualTo(new[] { "people.csv line 1: missing column(s) instance, user_id, person; the header must name instance, user_id, person, team." }));
     }
 
@@ -63,7 +63,7 @@ public sealed class ConfigurationCsvTests
     public void Files_left_out_of_an_import_keep_their_part()
     {
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.Targets), "kpi,period,period_start,assignee_kind,assignee,value\n");
-        var (config, rates, problems) = ConfigurationCsv.Import(Builders.Valid(), Builders.Catalog(), _dir);
+        var (config, rates, problems) = ConfigurationCsv.Import(Builders.Valid(), _dir);
         Assert.That(problems, Is.Empty);
         Assert.That((config.Targets.Count, config.Kpis.Count, config.Stages.Count, rates), Is.EqualTo((0, Builders.Valid().Kpis.Count, Builders.Valid().Stages.Count, (IReadOnlyList<ExchangeRateRow>?)null)));
     }

@@ -20,15 +20,12 @@ public sealed class FunnelRulesOnPostgresTests
     public async Task A_scaffolded_mapping_gives_every_view_rows_and_the_reference_passes()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var replica = await world.NewReplicaAsync();
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
-        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
         var config = MappingScaffold.Apply(await store.LoadAsync("Acme", CancellationToken.None), catalog.Instances[0]);
         Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
         await store.SaveAsync(config, CancellationToken.None);
 
-        var built = await replica.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(catalog.Instances[0].Id, CancellationToken.None);
+        var built = await builder.BuildAsync(catalog.Instances[0].Id, CancellationToken.None);
 
         Assert.That(built.Deals, Is.EqualTo(world.Company.Deals.Count(d => !d.IsDeleted)));
         await AssertPassesFollowTheRulesAsync(replica.ConnectionString, config);
@@ -40,11 +37,7 @@ public sealed class FunnelRulesOnPostgresTests
     public async Task Random_mappings_with_every_marker_give_the_reference_passes()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var replica = await world.NewReplicaAsync();
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
-        var builder = replica.Host.Services.GetRequiredService<AnalyticsBuilder>();
-        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
         var instance = catalog.Instances[0];
 
         for (var seed = 1; seed <= 4; seed++)
@@ -61,11 +54,7 @@ public sealed class FunnelRulesOnPostgresTests
     public async Task Recomputing_after_random_configuration_changes_equals_computing_from_scratch()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var replica = await world.NewReplicaAsync();
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
-        var builder = replica.Host.Services.GetRequiredService<AnalyticsBuilder>();
-        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
         var instance = catalog.Instances[0];
         var random = new Random(7);
         string[] filters = ["status = 'lost'", "owner_id in ('1', '2')", "title contains 'a'", "pipeline = 'Partners'"];
@@ -98,6 +87,15 @@ public sealed class FunnelRulesOnPostgresTests
         foreach (var table in new[] { "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "fact_activity", "fact_lead", "kpi_daily", "kpi_period" })
             result[table] = await connection.ExecuteScalarAsync<string>($"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM analytics.{table} t") ?? "";
         return result;
+    }
+
+    /// <summary>A fresh replica of the sandbox account after a full sync, with what the tests configure and build it with.</summary>
+    private static async Task<(PipedriveWorld.Replica Replica, ConfigurationStore Store, AnalyticsBuilder Builder, CrmCatalog Catalog)> SyncedAsync(PipedriveWorld world)
+    {
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
+        return (replica, store, replica.Host.Services.GetRequiredService<AnalyticsBuilder>(), await store.LoadCatalogAsync("Acme", CancellationToken.None));
     }
 
     /// <summary>Four to six steps; each stage in a random step or none (several stages share steps); random markers.</summary>
