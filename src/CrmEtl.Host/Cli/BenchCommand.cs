@@ -3,6 +3,7 @@ using System.Diagnostics;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Sync;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Storage.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Events;
 
@@ -33,6 +34,8 @@ internal static class BenchCommand
             await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, LogEventLevel.Warning, ct);
             Console.WriteLine($"Sandbox: {company.Deals} deals, {company.Activities} activities, {company.Leads} leads generated and servers started in {generate.Elapsed.TotalSeconds:0.0} s");
             await stack.AddInstanceAsync("bench", stack.Sandbox.Company("bench"), "UTC", "EUR", null, ct);
+            // The sandbox's deals come in several currencies: with the demo's rates every deal converts, as in production.
+            await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
             var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
 
             var full = await coordinator.RunAsync("bench", SyncMode.Full, ct);
@@ -52,6 +55,9 @@ internal static class BenchCommand
             $"{outcome.Stats.Written} rows written, {outcome.Stats.Calls} API calls, {outcome.Stats.Tokens} tokens");
         foreach (var (stream, s) in outcome.Stats.Streams.OrderBy(s => s.Key, StringComparer.Ordinal))
             Console.WriteLine($"  {stream,-20} read {s.Read,9}  written {s.Written,9}  calls {s.Calls,6}  tokens {s.Tokens,8}");
+        if (outcome.Analytics is { } built)
+            Console.WriteLine($"  of which the analytics build: {built.Elapsed.TotalSeconds:0.0} s ({built.Deals} deals, {built.Activities} activities, {built.Leads} leads, no mapping)");
         if (outcome.Error is not null) Console.WriteLine($"  error: {outcome.Error}");
+        foreach (var warning in outcome.Warnings) Console.WriteLine($"  warning: {warning}");
     }
 }

@@ -150,6 +150,7 @@ public static class CrmEtlCli
         Console.WriteLine($"{instance}: {outcome.Status.ToDbName()} ({(outcome.Mode == SyncMode.Full ? "full" : "incremental")}, run {outcome.RunId}) " +
             $"{outcome.Stats.Read} rows read, {outcome.Stats.Written} written, {outcome.Stats.Calls} API calls, {outcome.Stats.Tokens} tokens, {outcome.Elapsed.TotalSeconds:0.0} s");
         if (outcome.Error is not null) Console.Error.WriteLine(outcome.Error);
+        foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"warning: {warning}");
     }
 
     /// <summary>

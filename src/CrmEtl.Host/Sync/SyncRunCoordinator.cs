@@ -9,8 +9,15 @@ using Npgsql;
 
 namespace CrmEtl.Host.Sync;
 
-/// <summary>The result of one run, as the command line and tests see it.</summary>
-public sealed record SyncOutcome(long RunId, RunStatus Status, SyncMode Mode, RunStats Stats, string? Error, TimeSpan Elapsed);
+/// <summary>
+/// The result of one run, as the command line and tests see it. <see cref="Analytics"/> is the
+/// rebuild that followed a complete sync (null otherwise); its problems (e.g. missing exchange
+/// rates) are warnings: the run succeeded, and they stay listed in analytics.data_problems.
+/// </summary>
+public sealed record SyncOutcome(long RunId, RunStatus Status, SyncMode Mode, RunStats Stats, string? Error, TimeSpan Elapsed, BuildResult? Analytics = null)
+{
+    public IReadOnlyList<string> Warnings => Analytics?.Problems ?? [];
+}
 
 /// <summary>
 /// Runs one sync of one instance: opens its run log entry, lets the instance's connector run,
@@ -41,12 +48,13 @@ public sealed partial class SyncRunCoordinator(
         var usedMode = mode;
         RunStatus status;
         string? error = null;
+        BuildResult? built = null;
         try
         {
             usedMode = await connector.RunAsync(new SyncContext(instance, mode, replica, stats, clock, logger), cancellationToken);
             await instances.SetStatusAsync(instance.Id, InstanceStatus.Connected, null, CancellationToken.None);
             // Only a complete replica becomes numbers: after any other ending, BI users keep the previous ones.
-            (status, error) = await BuildAnalyticsAsync(instance, cancellationToken);
+            (status, error, built) = await BuildAnalyticsAsync(instance, replicaChanged: stats.Written > 0, cancellationToken);
         }
         catch (CrmAuthException e)
         {
@@ -84,21 +92,28 @@ public sealed partial class SyncRunCoordinator(
             status = status == RunStatus.Succeeded ? RunStatus.Failed : status;
         }
         LogFinished(logger, instance.Name, status.ToDbName(), stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
-        return new SyncOutcome(runId, status, usedMode, stats, error, elapsed);
+        return new SyncOutcome(runId, status, usedMode, stats, error, elapsed, built);
     }
 
-    private async Task<(RunStatus, string?)> BuildAnalyticsAsync(Instance instance, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rebuilds the numbers after a complete sync — unless the sync changed nothing and they are
+    /// already built from this replica (configuration changes rebuild them on their own) — and takes
+    /// the day's pipeline snapshot either way.
+    /// </summary>
+    private async Task<(RunStatus, string?, BuildResult?)> BuildAnalyticsAsync(Instance instance, bool replicaChanged, CancellationToken cancellationToken)
     {
         try
         {
-            var built = await analytics.BuildAsync(instance.Id, cancellationToken);
+            var built = replicaChanged || !await analytics.IsBuiltAsync(instance.Id, cancellationToken)
+                ? await analytics.BuildAsync(instance.Id, cancellationToken)
+                : null;
             await analytics.SnapshotAsync(instance.Id, cancellationToken);
-            return (RunStatus.Succeeded, built.Problems.Count == 0 ? null : string.Join(Environment.NewLine, built.Problems));
+            return (RunStatus.Succeeded, null, built);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
             LogUnexpected(logger, e);
-            return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}");
+            return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}", null);
         }
     }
 

@@ -369,6 +369,14 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         return ordered;
     }
 
+    /// <summary>Whether the instance's analytics have been built (since then, every configuration change rebuilt them).</summary>
+    public async Task<bool> IsBuiltAsync(int instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM analytics.build WHERE instance_id = @instanceId)", new { instanceId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Today's open deals by funnel step, kept for good: this history cannot be rebuilt later.</summary>
     public async Task SnapshotAsync(int instanceId, CancellationToken cancellationToken)
     {
