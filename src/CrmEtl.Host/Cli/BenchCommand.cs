@@ -20,7 +20,7 @@ internal static class BenchCommand
         var deals = new Option<int>("--deals") { Description = "Deals in the sandbox account.", DefaultValueFactory = _ => 100_000 };
         var activities = new Option<int?>("--activities") { Description = "Activities (default 3 per deal)." };
         var leads = new Option<int?>("--leads") { Description = "Leads (default 1 per 20 deals)." };
-        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads };
+        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads, RecomputeBench.Build() };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);

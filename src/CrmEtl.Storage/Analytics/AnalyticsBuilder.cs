@@ -19,11 +19,29 @@ public sealed record BuildResult(string Instance, long Deals, long Passes, long 
 /// </summary>
 public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, ConfigurationStore configuration, ILogger<AnalyticsBuilder> logger)
 {
-    private static readonly string[] Rebuilt =
-    [
-        "dim_pipeline", "dim_stage", "dim_person", "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome",
-        "fact_sales_volume", "fact_activity", "fact_lead", "kpi_daily", "kpi_period", "problem",
-    ];
+    /// <summary>Facts from the replica alone: rebuilt only when what they are built from changed (see <see cref="BaseInputsSql"/>).</summary>
+    private static readonly string[] ReplicaFacts = ["fact_deal", "fact_stage_event", "fact_activity", "fact_lead"];
+
+    /// <summary>Everything the configuration shapes: rebuilt every time.</summary>
+    private static readonly string[] ConfiguredFacts =
+        ["dim_pipeline", "dim_stage", "dim_person", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "kpi_daily", "kpi_period", "problem"];
+
+    /// <summary>Memory for the build's sorts and hash joins: at 1M deals the default 4 MB spills them to disk.</summary>
+    private const string WorkMem = "256MB";
+
+    /// <summary>
+    /// A fingerprint of what the replica facts depend on: the replica (its version moves with every
+    /// write), the instance's time zone and currencies, its filters, the rates and the local date
+    /// (open deals convert at today's rate). Mapping, KPIs and targets are not in it.
+    /// </summary>
+    private const string BaseInputsSql = """
+        SELECT md5(concat_ws('|', i.replica_version, i.time_zone, i.reporting_currency, @gcur, (now() AT TIME ZONE i.time_zone)::date,
+            (SELECT string_agg(concat_ws(',', f.entity, f.mode, f.condition), ';' ORDER BY f.entity, f.mode, f.condition)
+             FROM config.record_filter f WHERE f.instance_id = i.id),
+            (SELECT string_agg(concat_ws(',', r.currency, r.reporting_currency, r.valid_from, r.rate), ';' ORDER BY r.currency, r.reporting_currency, r.valid_from)
+             FROM config.exchange_rate r WHERE r.reporting_currency IN (@cur, @gcur))))
+        FROM etl.instance i WHERE i.id = @i
+        """;
 
     /// <summary>Rebuilds every instance of a company (after a configuration change).</summary>
     public async Task<IReadOnlyList<BuildResult>> BuildCompanyAsync(string company, CancellationToken cancellationToken)
@@ -67,7 +85,15 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
         // Builds of one company's instances take turns: the company-wide KPI rows are shared.
         await Step("lock", "SELECT pg_advisory_xact_lock(hashtext('crmetl.analytics.' || @company))");
-        foreach (var table in Rebuilt)
+        // JIT compiling these one-off statements costs more than it saves
+        await Step("settings", $"SET LOCAL work_mem = '{WorkMem}'; SET LOCAL jit = off");
+        // a configuration saved a moment ago has no statistics yet, and a guess of one row per table plans nested loops over millions
+        await Step("analyze configuration", "ANALYZE config.funnel_step, config.stage_mapping, config.kpi");
+        var baseInputs = await connection.ExecuteScalarAsync<string>(new CommandDefinition(BaseInputsSql, p.Values, tx, cancellationToken: cancellationToken));
+        var previous = await connection.QuerySingleOrDefaultAsync<PreviousBuild>(new CommandDefinition(
+            "SELECT base_inputs, deals, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
+        var rebuildReplicaFacts = previous is null || previous.Base_Inputs != baseInputs;
+        foreach (var table in rebuildReplicaFacts ? [.. ReplicaFacts, .. ConfiguredFacts] : ConfiguredFacts)
             await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
 
         await Step("dimensions", """
@@ -85,43 +111,18 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             WHERE u.instance_id = @i;
             """);
 
-        var deals = await Step("deals", $"""
-            INSERT INTO analytics.fact_deal (instance_id, deal_id, title, pipeline_id, stage_id, owner_id, status, is_archived, created_at, created_date,
-                                             won_at, won_date, lost_at, lost_date, value, currency, rate, value_reporting, group_rate, value_group)
-            SELECT d.instance_id, d.id, d.title, d.pipeline_id, d.stage_id, d.owner_id, d.status, d.is_archived, d.add_time, (d.add_time AT TIME ZONE @tz)::date,
-                   won.at, (won.at AT TIME ZONE @tz)::date, lost.at, (lost.at AT TIME ZONE @tz)::date,
-                   d.value, d.currency, r.rate, d.value * r.rate, g.rate, d.value * g.rate
-            FROM crm.deal d
-            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'won' THEN d.won_time END AS at) won
-            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'lost' THEN d.lost_time END AS at) lost
-            -- won deals at the rate of their won date, lost ones of their lost date, open ones at today's
-            CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, now()) AT TIME ZONE @tz)::date AS on_date) rd
-            CROSS JOIN LATERAL (SELECT config.rate_on(d.currency, @cur, rd.on_date) AS rate) r
-            CROSS JOIN LATERAL (SELECT config.rate_on(d.currency, @gcur, rd.on_date) AS rate) g
-            WHERE d.instance_id = @i AND NOT d.is_deleted AND ({dealFilter})
+        await Step("rates", """
+            -- each rate holds from its date until the next one of the same pair
+            CREATE TEMP TABLE rate_span ON COMMIT DROP AS
+            SELECT currency, reporting_currency AS reporting, rate,
+                   daterange(valid_from, lead(valid_from) OVER (PARTITION BY currency, reporting_currency ORDER BY valid_from)) AS during
+            FROM config.exchange_rate WHERE reporting_currency IN (@cur, @gcur);
+            ANALYZE rate_span;
             """);
 
-        await Step("stage events", """
-            INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage)
-            SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
-                   e.left_at, round((extract(epoch FROM e.left_at - e.entered_at) / 86400.0)::numeric, 4)
-            FROM (
-                SELECT h.instance_id, h.deal_id, h.ord, h.stage_id, h.entered_at,
-                       -- a closed deal leaves its last stage when it is won or lost (unless it got there afterwards)
-                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord),
-                                CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END) AS left_at
-                FROM crm.deal_stage_history h
-                JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
-                WHERE h.instance_id = @i
-                UNION ALL
-                -- a deal whose history is not fetched yet has been in its stage since it was added
-                SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, coalesce(f.won_at, f.lost_at)
-                FROM analytics.fact_deal f
-                WHERE f.instance_id = @i AND f.stage_id IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)
-            ) e
-            LEFT JOIN crm.stage s ON s.instance_id = e.instance_id AND s.id = e.stage_id
-            """);
+        var (deals, activities, leads) = rebuildReplicaFacts
+            ? await BuildReplicaFactsAsync(Step, dealFilter, activityFilter, leadFilter)
+            : (previous!.Deals, previous.Activities, previous.Leads);
 
         await Step("funnel working tables", """
             -- first arrival of each deal at each step: moving back and forth does not count again
@@ -131,7 +132,6 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
             WHERE e.instance_id = @i
             GROUP BY m.funnel, m.position, e.deal_id;
-            CREATE INDEX ON step_arrival (funnel, deal_id, position);
 
             -- the steps each pipeline has stages mapped to: what a won deal of it is filled into
             CREATE TEMP TABLE pipeline_step ON COMMIT DROP AS
@@ -147,6 +147,15 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                    max(position) FILTER (WHERE marker = 'pause') AS pause_pos
             FROM config.funnel_step WHERE company = @company GROUP BY funnel;
 
+            -- every arrival of a deal at its funnel's Return step
+            CREATE TEMP TABLE return_arrival ON COMMIT DROP AS
+            SELECT m.funnel, e.deal_id, array_agg(e.entered_at) AS arrivals
+            FROM analytics.fact_stage_event e
+            JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
+            JOIN funnel_marker fm ON fm.funnel = m.funnel AND fm.return_pos = m.position
+            WHERE e.instance_id = @i
+            GROUP BY m.funnel, e.deal_id;
+
             -- a deal is in a funnel when its pipeline maps into it, or it arrived at a mapped stage
             CREATE TEMP TABLE deal_funnel ON COMMIT DROP AS
             SELECT f.deal_id, ps.funnel
@@ -157,6 +166,8 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
             CREATE TEMP TABLE latest_stage ON COMMIT DROP AS
             SELECT DISTINCT ON (deal_id) deal_id, stage_id FROM analytics.fact_stage_event WHERE instance_id = @i ORDER BY deal_id, ord DESC;
+            -- temporary tables get no statistics of their own, and guesses plan the joins below badly
+            ANALYZE step_arrival; ANALYZE pipeline_step; ANALYZE funnel_marker; ANALYZE return_arrival; ANALYZE deal_funnel; ANALYZE latest_stage;
             """);
 
         await Step("outcomes", """
@@ -183,14 +194,13 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 WHEN x.won_at IS NOT NULL AND (x.refused_at IS NULL OR x.refused_at <= x.won_at) THEN 'won'
                 WHEN x.refused_at IS NOT NULL THEN 'refused' END AS closed_as) c
             -- Return: the first arrival at the Return step after the deal was won
-            LEFT JOIN LATERAL (
-                SELECT min(e.entered_at) AS at
-                FROM analytics.fact_stage_event e JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
-                WHERE e.instance_id = @i AND e.deal_id = x.deal_id AND m.funnel = x.funnel AND m.position = x.return_pos AND e.entered_at >= x.won_at
-            ) ret ON x.won_at IS NOT NULL AND x.return_pos IS NOT NULL
+            LEFT JOIN return_arrival ra ON ra.funnel = x.funnel AND ra.deal_id = x.deal_id
+            CROSS JOIN LATERAL (SELECT min(t) AS at FROM unnest(ra.arrivals) t WHERE t >= x.won_at) ret
             LEFT JOIN latest_stage ls ON ls.deal_id = x.deal_id
             LEFT JOIN config.stage_mapping pm ON pm.instance_id = @i AND pm.stage_id = ls.stage_id AND pm.funnel = x.funnel
             """);
+
+        await Step("analyze outcomes", "ANALYZE analytics.fact_deal_outcome");
 
         var passes = await Step("funnel passes", """
             INSERT INTO analytics.fact_funnel_pass (instance_id, company, funnel, position, deal_id, passed_at, passed_date, filled, cohort_date,
@@ -225,7 +235,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = p.deal_id
             """);
 
-        await Step("sales volume", """
+        await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
+
+        await Step("sales volume", $"""
             INSERT INTO analytics.fact_sales_volume (instance_id, company, funnel, deal_id, kind, date, pipeline_id, owner_id,
                                                      amount, currency, rate, amount_reporting, group_rate, amount_group)
             SELECT @i, @company, o.funnel, o.deal_id, v.kind, v.date, f.pipeline_id, f.owner_id,
@@ -233,30 +245,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             FROM analytics.fact_deal_outcome o
             JOIN analytics.fact_deal f ON f.instance_id = o.instance_id AND f.deal_id = o.deal_id
             -- a return reverses the amount booked when the deal was won: the won date's rate
-            CROSS JOIN LATERAL (SELECT config.rate_on(f.currency, @cur, o.won_date) AS rate) r
-            CROSS JOIN LATERAL (SELECT config.rate_on(f.currency, @gcur, o.won_date) AS rate) g
+            {RatesOn("f.currency", "o.won_date")}
             CROSS JOIN LATERAL (VALUES ('won', o.won_date, 1), ('return', o.returned_date, -1)) v(kind, date, sign)
             WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND v.date IS NOT NULL AND f.value IS NOT NULL
-            """);
-
-        var activities = await Step("activities", $"""
-            INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
-            SELECT a.instance_id, a.id, a.type, a.owner_id, a.deal_id, a.done, a.due_date IS NOT NULL AND a.due_time IS NULL,
-                   CASE WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
-                        WHEN a.done AND a.marked_as_done_time IS NOT NULL THEN (a.marked_as_done_time AT TIME ZONE @tz)::date
-                        -- Pipedrive's due date and time are UTC
-                        WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
-            FROM crm.activity a
-            WHERE a.instance_id = @i AND NOT a.is_deleted AND ({activityFilter})
-            """);
-
-        var leads = await Step("leads", $"""
-            INSERT INTO analytics.fact_lead (instance_id, lead_id, source, owner_id, created_date, status)
-            SELECT l.instance_id, l.id, l.source_name, l.owner_id, (l.add_time AT TIME ZONE @tz)::date,
-                   CASE WHEN c.source_lead_id IS NOT NULL OR l.source_deal_id IS NOT NULL THEN 'converted' WHEN l.is_archived THEN 'archived' ELSE 'open' END
-            FROM crm.lead l
-            LEFT JOIN (SELECT DISTINCT source_lead_id FROM crm.deal WHERE instance_id = @i AND source_lead_id IS NOT NULL) c ON c.source_lead_id = l.id
-            WHERE l.instance_id = @i AND NOT l.is_deleted AND l.add_time IS NOT NULL AND ({leadFilter})
             """);
 
         await Step("daily KPIs", """
@@ -315,10 +306,10 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             """);
         var elapsed = Stopwatch.GetElapsedTime(started);
         await Step("build record", $"""
-            INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads)
-            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add((long)deals)}, {p.Add((long)passes)}, {p.Add((long)activities)}, {p.Add((long)leads)})
+            INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads, base_inputs)
+            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add(deals)}, {p.Add((long)passes)}, {p.Add(activities)}, {p.Add(leads)}, {p.Add(baseInputs)})
             ON CONFLICT (instance_id) DO UPDATE SET built_at = excluded.built_at, seconds = excluded.seconds, deals = excluded.deals,
-                passes = excluded.passes, activities = excluded.activities, leads = excluded.leads
+                passes = excluded.passes, activities = excluded.activities, leads = excluded.leads, base_inputs = excluded.base_inputs
             """);
         var problems = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT detail FROM analytics.problem WHERE instance_id = @i ORDER BY detail", new { i = instance.Id }, tx, cancellationToken: cancellationToken))).ToList();
@@ -328,6 +319,87 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         LogBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
         return result;
     }
+
+    /// <summary>
+    /// Deals (converted at their won, lost or today's rate), stage events, activities and leads,
+    /// from the replica, its filters and the rates alone; analysed at once so the steps after them plan well.
+    /// </summary>
+    private static async Task<(long Deals, long Activities, long Leads)> BuildReplicaFactsAsync(
+        Func<string, string, Task<int>> step, string dealFilter, string activityFilter, string leadFilter)
+    {
+        var deals = await step("deals", $"""
+            INSERT INTO analytics.fact_deal (instance_id, deal_id, title, pipeline_id, stage_id, owner_id, status, is_archived, created_at, created_date,
+                                             won_at, won_date, lost_at, lost_date, value, currency, rate, value_reporting, group_rate, value_group)
+            SELECT d.instance_id, d.id, d.title, d.pipeline_id, d.stage_id, d.owner_id, d.status, d.is_archived, d.add_time, (d.add_time AT TIME ZONE @tz)::date,
+                   won.at, (won.at AT TIME ZONE @tz)::date, lost.at, (lost.at AT TIME ZONE @tz)::date,
+                   d.value, d.currency, r.rate, d.value * r.rate, g.rate, d.value * g.rate
+            FROM crm.deal d
+            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'won' THEN d.won_time END AS at) won
+            CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'lost' THEN d.lost_time END AS at) lost
+            -- won deals at the rate of their won date, lost ones of their lost date, open ones at today's
+            CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, now()) AT TIME ZONE @tz)::date AS on_date) rd
+            {RatesOn("d.currency", "rd.on_date")}
+            WHERE d.instance_id = @i AND NOT d.is_deleted AND ({dealFilter})
+            """);
+        await step("analyze deals", "ANALYZE analytics.fact_deal");
+
+        await step("stage events", """
+            INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage)
+            SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
+                   e.left_at, round((extract(epoch FROM e.left_at - e.entered_at) / 86400.0)::numeric, 4)
+            FROM (
+                SELECT h.instance_id, h.deal_id, h.ord, h.stage_id, h.entered_at,
+                       -- a closed deal leaves its last stage when it is won or lost (unless it got there afterwards)
+                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord),
+                                CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END) AS left_at
+                FROM crm.deal_stage_history h
+                JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
+                WHERE h.instance_id = @i
+                UNION ALL
+                -- a deal whose history is not fetched yet has been in its stage since it was added
+                SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, coalesce(f.won_at, f.lost_at)
+                FROM analytics.fact_deal f
+                WHERE f.instance_id = @i AND f.stage_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)
+            ) e
+            LEFT JOIN crm.stage s ON s.instance_id = e.instance_id AND s.id = e.stage_id
+            """);
+
+        await step("analyze stage events", "ANALYZE analytics.fact_stage_event");
+
+        var activities = await step("activities", $"""
+            INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
+            SELECT a.instance_id, a.id, a.type, a.owner_id, a.deal_id, a.done, a.due_date IS NOT NULL AND a.due_time IS NULL,
+                   CASE WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
+                        WHEN a.done AND a.marked_as_done_time IS NOT NULL THEN (a.marked_as_done_time AT TIME ZONE @tz)::date
+                        -- Pipedrive's due date and time are UTC
+                        WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
+            FROM crm.activity a
+            WHERE a.instance_id = @i AND NOT a.is_deleted AND ({activityFilter})
+            """);
+
+        var leads = await step("leads", $"""
+            INSERT INTO analytics.fact_lead (instance_id, lead_id, source, owner_id, created_date, status)
+            SELECT l.instance_id, l.id, l.source_name, l.owner_id, (l.add_time AT TIME ZONE @tz)::date,
+                   CASE WHEN c.source_lead_id IS NOT NULL OR l.source_deal_id IS NOT NULL THEN 'converted' WHEN l.is_archived THEN 'archived' ELSE 'open' END
+            FROM crm.lead l
+            LEFT JOIN (SELECT DISTINCT source_lead_id FROM crm.deal WHERE instance_id = @i AND source_lead_id IS NOT NULL) c ON c.source_lead_id = l.id
+            WHERE l.instance_id = @i AND NOT l.is_deleted AND l.add_time IS NOT NULL AND ({leadFilter})
+            """);
+        await step("analyze activities and leads", "ANALYZE analytics.fact_activity; ANALYZE analytics.fact_lead");
+        return (deals, activities, leads);
+    }
+
+    /// <summary>
+    /// Joins r.rate and g.rate: the rates from <paramref name="currency"/> into the instance's and the
+    /// group's reporting currency on <paramref name="date"/> (1 within a currency, null when none is known).
+    /// </summary>
+    private static string RatesOn(string currency, string date) => $"""
+        LEFT JOIN rate_span rr ON rr.currency = {currency} AND rr.reporting = @cur AND rr.during @> {date}
+                    LEFT JOIN rate_span rg ON rg.currency = {currency} AND rg.reporting = @gcur AND rg.during @> {date}
+                    CROSS JOIN LATERAL (SELECT CASE WHEN {currency} = @cur THEN 1 ELSE rr.rate END AS rate) r
+                    CROSS JOIN LATERAL (SELECT CASE WHEN {currency} = @gcur THEN 1 ELSE rg.rate END AS rate) g
+        """;
 
     /// <summary>
     /// Computes calculated KPIs per period from the period totals of the KPIs they name (of the
@@ -398,6 +470,8 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             """, new { instanceId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
     }
+
+    private sealed record PreviousBuild(string? Base_Inputs, long Deals, long Activities, long Leads);
 
     private sealed record InstanceInfo(int Id, string Name, string Time_Zone, string Reporting_Currency, string Company, string Group_Currency);
 

@@ -45,6 +45,10 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             written += await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
+        // What tells the analytics builder its replica facts are out of date.
+        if (written > 0)
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE etl.instance SET replica_version = replica_version + 1 WHERE id = @instanceId", new { instanceId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return written;
     }

@@ -3,6 +3,7 @@ using CrmEtl.Core.Funnels;
 using CrmEtl.Core.Sync;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
+using CrmEtl.Storage.Instances;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -59,12 +60,16 @@ public sealed class FunnelRulesOnPostgresTests
         var random = new Random(7);
         string[] filters = ["status = 'lost'", "owner_id in ('1', '2')", "title contains 'a'", "pipeline = 'Partners'"];
 
-        for (var round = 0; round < 3; round++)
+        IReadOnlyList<FilterRow> filter = [];
+        for (var round = 0; round < 4; round++)
         {
+            // odd rounds change the mapping alone: the rebuild keeps the replica facts it built before
+            if (round % 2 == 0)
+                filter = [new(instance.Name, FilterEntities.Deal, random.Next(2) == 0 ? FilterModes.Include : FilterModes.Exclude, filters[random.Next(filters.Length)])];
             var config = RandomMapping(random, instance) with
             {
                 Kpis = [new("Won", KpiKinds.Stage, "F", "S1"), new("Calls", KpiKinds.Activity, ActivityTypes: ["call"]), new("Ratio", KpiKinds.Calculated, Expression: "Won / Calls")],
-                Filters = [new(instance.Name, FilterEntities.Deal, random.Next(2) == 0 ? FilterModes.Include : FilterModes.Exclude, filters[random.Next(filters.Length)])],
+                Filters = filter,
             };
             Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
             await store.SaveAsync(config, CancellationToken.None);
@@ -72,12 +77,61 @@ public sealed class FunnelRulesOnPostgresTests
             var recomputed = await AnalyticsFingerprintAsync(replica.ConnectionString);
 
             await using (var connection = new NpgsqlConnection(replica.ConnectionString))
-                await connection.ExecuteAsync("TRUNCATE analytics.fact_deal, analytics.fact_stage_event, analytics.fact_funnel_pass, analytics.fact_deal_outcome, analytics.fact_sales_volume, analytics.fact_activity, analytics.fact_lead, analytics.kpi_daily, analytics.kpi_period, analytics.dim_pipeline, analytics.dim_stage, analytics.dim_person, analytics.problem");
+                await connection.ExecuteAsync("TRUNCATE analytics.fact_deal, analytics.fact_stage_event, analytics.fact_funnel_pass, analytics.fact_deal_outcome, analytics.fact_sales_volume, analytics.fact_activity, analytics.fact_lead, analytics.kpi_daily, analytics.kpi_period, analytics.dim_pipeline, analytics.dim_stage, analytics.dim_person, analytics.problem, analytics.build");
             await builder.BuildAsync(instance.Id, CancellationToken.None);
 
             Assert.That(recomputed, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
             Assert.That(recomputed["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
         }
+    }
+
+    [Test]
+    public async Task A_mapping_change_keeps_the_converted_deals_and_new_rates_convert_them_again()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
+        var instance = catalog.Instances[0];
+        await using var connection = new NpgsqlConnection(replica.ConnectionString);
+        var (currency, reporting) = await connection.QueryFirstAsync<(string, string)>("""
+            SELECT d.currency, i.reporting_currency FROM crm.deal d JOIN etl.instance i ON i.id = d.instance_id
+            WHERE d.currency <> i.reporting_currency AND d.value IS NOT NULL AND NOT d.is_deleted LIMIT 1
+            """);
+        async Task<(decimal? Rate, string Version)> DealsAsync() => await connection.QuerySingleAsync<(decimal?, string)>(
+            "SELECT max(rate) FILTER (WHERE currency = @currency), max(xmin::text) || '/' || count(*) FROM analytics.fact_deal", new { currency });
+
+        await store.SaveRatesAsync([new(currency, reporting, new DateOnly(2000, 1, 1), 0.5m)], CancellationToken.None);
+        await store.SaveAsync(RandomMapping(new Random(1), instance), CancellationToken.None);
+        await builder.BuildAsync(instance.Id, CancellationToken.None);
+        var first = await DealsAsync();
+        Assert.That(first.Rate, Is.EqualTo(0.5m));
+
+        await store.SaveAsync(RandomMapping(new Random(2), instance), CancellationToken.None);
+        await builder.BuildAsync(instance.Id, CancellationToken.None);
+        Assert.That(await DealsAsync(), Is.EqualTo(first), "a mapping change alone leaves the converted deals as they were");
+
+        await store.SaveRatesAsync([new(currency, reporting, new DateOnly(2000, 1, 1), 0.6m)], CancellationToken.None);
+        await builder.BuildAsync(instance.Id, CancellationToken.None);
+        Assert.That((await DealsAsync()).Rate, Is.EqualTo(0.6m), "new rates convert the deals again");
+    }
+
+    [Test]
+    public async Task Removing_an_instance_removes_its_replica_and_its_analytics()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
+        var instance = catalog.Instances[0];
+        await store.SaveAsync(RandomMapping(new Random(3), instance), CancellationToken.None);
+        await builder.BuildAsync(instance.Id, CancellationToken.None);
+        await using var connection = new NpgsqlConnection(replica.ConnectionString);
+        const string RowsSql = """
+            SELECT (SELECT count(*) FROM crm.deal) + (SELECT count(*) FROM analytics.fact_deal) + (SELECT count(*) FROM analytics.fact_stage_event)
+                 + (SELECT count(*) FROM analytics.fact_funnel_pass) + (SELECT count(*) FROM analytics.fact_activity) + (SELECT count(*) FROM analytics.kpi_daily)
+            """;
+        Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.GreaterThan(0));
+
+        Assert.That(await replica.Host.Services.GetRequiredService<InstanceRepository>().RemoveAsync(instance.Name, CancellationToken.None), Is.True);
+
+        Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.EqualTo(0));
     }
 
     private static async Task<Dictionary<string, string>> AnalyticsFingerprintAsync(string connectionString)
