@@ -47,3 +47,6 @@ BEGIN
     RETURN OLD;
 END $$;
 CREATE TRIGGER forget_analytics AFTER DELETE ON etl.instance FOR EACH ROW EXECUTE FUNCTION analytics.forget_instance();
+
+-- the deal's latest stage, marked once when its stage events are built instead of sorted out at every rebuild
+ALTER TABLE analytics.fact_stage_event ADD COLUMN is_last boolean NOT NULL DEFAULT false;

@@ -168,8 +168,11 @@ public static class ConfigurationValidator
         var activityTypes = catalog.Instances.SelectMany(i => i.ActivityTypes).ToHashSet(Names);
         foreach (var target in config.Targets)
         {
-            if (!kpis.ContainsKey(target.Kpi))
+            if (!kpis.TryGetValue(target.Kpi, out var targetKpi))
                 Problem(target.Origin, $"the target is for KPI '{target.Kpi}', which does not exist (KPIs: {List(kpis.Keys)}).");
+            else if (targetKpi.Kind == KpiKinds.Calculated && target.AssigneeKind != AssigneeKinds.Company)
+                // a ratio is computed from the company's period totals; per person it would be a different number
+                Problem(target.Origin, $"calculated KPI '{target.Kpi}' is computed for the company as a whole, so its targets can only be for the company, not for a {target.AssigneeKind}; set the target on the KPIs it is made of, or on the company.");
             if (!Periods.All.Contains(target.Period))
                 Problem(target.Origin, $"period '{target.Period}' is unknown; use one of {List(Periods.All)}.");
             else if (Periods.Start(target.Period, target.PeriodStart) != target.PeriodStart)

@@ -156,83 +156,83 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             WHERE e.instance_id = @i
             GROUP BY m.funnel, e.deal_id;
 
-            -- a deal is in a funnel when its pipeline maps into it, or it arrived at a mapped stage
-            CREATE TEMP TABLE deal_funnel ON COMMIT DROP AS
-            SELECT f.deal_id, ps.funnel
-            FROM analytics.fact_deal f JOIN (SELECT DISTINCT funnel, pipeline_id FROM pipeline_step) ps ON ps.pipeline_id = f.pipeline_id
-            WHERE f.instance_id = @i
-            UNION
-            SELECT deal_id, funnel FROM step_arrival;
-
-            CREATE TEMP TABLE latest_stage ON COMMIT DROP AS
-            SELECT DISTINCT ON (deal_id) deal_id, stage_id FROM analytics.fact_stage_event WHERE instance_id = @i ORDER BY deal_id, ord DESC;
             -- temporary tables get no statistics of their own, and guesses plan the joins below badly
-            ANALYZE step_arrival; ANALYZE pipeline_step; ANALYZE funnel_marker; ANALYZE return_arrival; ANALYZE deal_funnel; ANALYZE latest_stage;
+            ANALYZE step_arrival; ANALYZE pipeline_step; ANALYZE funnel_marker; ANALYZE return_arrival;
+
+            -- one row per deal and funnel it is in (its pipeline maps into the funnel, or it arrived at a mapped
+            -- stage), with all the outcome and the passes need: the steps it visited, its Won and Refused times
+            CREATE TEMP TABLE deal_work ON COMMIT DROP AS
+            SELECT df.funnel, df.deal_id, df.visited, df.refused_arrival, fm.won_pos, fm.refused_pos, fm.return_pos, fm.pause_pos,
+                   f.pipeline_id, f.owner_id, f.created_date, f.status, f.value_reporting, f.value_group,
+                   -- Won: arrival at the Won step, or Pipedrive's status won (a Won step after the last one)
+                   least(df.won_arrival, f.won_at) AS won_at,
+                   -- Refused: arrival at the Refused step, or status lost
+                   least(df.refused_arrival, f.lost_at) AS refused_at
+            FROM (
+                SELECT x.funnel, x.deal_id,
+                       coalesce(array_agg(x.position) FILTER (WHERE x.position IS NOT NULL), '{}') AS visited,
+                       min(x.first_at) FILTER (WHERE x.position = m.won_pos) AS won_arrival,
+                       min(x.first_at) FILTER (WHERE x.position = m.refused_pos) AS refused_arrival
+                FROM (
+                    SELECT funnel, deal_id, position, first_at FROM step_arrival
+                    UNION ALL
+                    SELECT ps.funnel, f.deal_id, NULL, NULL
+                    FROM analytics.fact_deal f JOIN (SELECT DISTINCT funnel, pipeline_id FROM pipeline_step) ps ON ps.pipeline_id = f.pipeline_id
+                    WHERE f.instance_id = @i
+                ) x
+                LEFT JOIN funnel_marker m ON m.funnel = x.funnel
+                GROUP BY x.funnel, x.deal_id
+            ) df
+            JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = df.deal_id
+            LEFT JOIN funnel_marker fm ON fm.funnel = df.funnel;
+            ANALYZE deal_work;
             """);
 
         await Step("outcomes", """
             INSERT INTO analytics.fact_deal_outcome (instance_id, company, funnel, deal_id, pipeline_id, owner_id, cohort_date,
                                                      won_at, won_date, refused_at, refused_date, returned_at, returned_date, closed_as, closed_date, paused_now)
-            SELECT @i, @company, x.funnel, x.deal_id, x.pipeline_id, x.owner_id, x.created_date,
-                   x.won_at, (x.won_at AT TIME ZONE @tz)::date, x.refused_at, (x.refused_at AT TIME ZONE @tz)::date,
+            SELECT @i, @company, w.funnel, w.deal_id, w.pipeline_id, w.owner_id, w.created_date,
+                   w.won_at, (w.won_at AT TIME ZONE @tz)::date, w.refused_at, (w.refused_at AT TIME ZONE @tz)::date,
                    ret.at, (ret.at AT TIME ZONE @tz)::date,
-                   c.closed_as, (CASE c.closed_as WHEN 'won' THEN x.won_at WHEN 'refused' THEN x.refused_at END AT TIME ZONE @tz)::date,
-                   coalesce(x.status = 'open' AND x.pause_pos IS NOT NULL AND pm.position = x.pause_pos, false)
-            FROM (
-                SELECT df.funnel, df.deal_id, f.pipeline_id, f.owner_id, f.created_date, f.status, fm.return_pos, fm.pause_pos,
-                       -- Won: arrival at the Won step, or Pipedrive's status won (a Won step after the last one)
-                       least(wa.first_at, f.won_at) AS won_at,
-                       -- Refused: arrival at the Refused step, or status lost
-                       least(ra.first_at, f.lost_at) AS refused_at
-                FROM deal_funnel df
-                JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = df.deal_id
-                LEFT JOIN funnel_marker fm ON fm.funnel = df.funnel
-                LEFT JOIN step_arrival wa ON wa.funnel = df.funnel AND wa.deal_id = df.deal_id AND wa.position = fm.won_pos
-                LEFT JOIN step_arrival ra ON ra.funnel = df.funnel AND ra.deal_id = df.deal_id AND ra.position = fm.refused_pos
-            ) x
+                   c.closed_as, (CASE c.closed_as WHEN 'won' THEN w.won_at WHEN 'refused' THEN w.refused_at END AT TIME ZONE @tz)::date,
+                   coalesce(w.status = 'open' AND w.pause_pos IS NOT NULL AND pm.position = w.pause_pos, false)
+            FROM deal_work w
             CROSS JOIN LATERAL (SELECT CASE
-                WHEN x.won_at IS NOT NULL AND (x.refused_at IS NULL OR x.refused_at <= x.won_at) THEN 'won'
-                WHEN x.refused_at IS NOT NULL THEN 'refused' END AS closed_as) c
+                WHEN w.won_at IS NOT NULL AND (w.refused_at IS NULL OR w.refused_at <= w.won_at) THEN 'won'
+                WHEN w.refused_at IS NOT NULL THEN 'refused' END AS closed_as) c
             -- Return: the first arrival at the Return step after the deal was won
-            LEFT JOIN return_arrival ra ON ra.funnel = x.funnel AND ra.deal_id = x.deal_id
-            CROSS JOIN LATERAL (SELECT min(t) AS at FROM unnest(ra.arrivals) t WHERE t >= x.won_at) ret
-            LEFT JOIN latest_stage ls ON ls.deal_id = x.deal_id
-            LEFT JOIN config.stage_mapping pm ON pm.instance_id = @i AND pm.stage_id = ls.stage_id AND pm.funnel = x.funnel
+            LEFT JOIN return_arrival ra ON ra.funnel = w.funnel AND ra.deal_id = w.deal_id
+            CROSS JOIN LATERAL (SELECT min(t) AS at FROM unnest(ra.arrivals) t WHERE t >= w.won_at) ret
+            -- Pause: the deal's latest stage is mapped to the Pause step
+            LEFT JOIN analytics.fact_stage_event ls ON ls.instance_id = @i AND ls.deal_id = w.deal_id AND ls.is_last
+            LEFT JOIN config.stage_mapping pm ON pm.instance_id = @i AND pm.stage_id = ls.stage_id AND pm.funnel = w.funnel
             """);
-
-        await Step("analyze outcomes", "ANALYZE analytics.fact_deal_outcome");
 
         var passes = await Step("funnel passes", """
             INSERT INTO analytics.fact_funnel_pass (instance_id, company, funnel, position, deal_id, passed_at, passed_date, filled, cohort_date,
                                                     pipeline_id, owner_id, value_reporting, value_group)
-            SELECT @i, @company, p.funnel, p.position, p.deal_id, p.at, (p.at AT TIME ZONE @tz)::date, p.filled, f.created_date,
-                   f.pipeline_id, f.owner_id, f.value_reporting, f.value_group
+            SELECT @i, @company, w.funnel, p.position, w.deal_id, p.at, (p.at AT TIME ZONE @tz)::date, p.filled, w.created_date,
+                   w.pipeline_id, w.owner_id, w.value_reporting, w.value_group
             FROM (
                 -- actual first arrivals; the Won step is dated by the won time below
-                SELECT a.funnel, a.position, a.deal_id, a.first_at AS at, false AS filled
+                SELECT a.funnel, a.deal_id, a.position, a.first_at AS at, false AS filled
                 FROM step_arrival a LEFT JOIN funnel_marker fm ON fm.funnel = a.funnel
                 WHERE a.position IS DISTINCT FROM fm.won_pos
                 UNION ALL
-                SELECT o.funnel, fm.won_pos, o.deal_id, o.won_at, false
-                FROM analytics.fact_deal_outcome o JOIN funnel_marker fm ON fm.funnel = o.funnel
-                WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND fm.won_pos IS NOT NULL
+                SELECT funnel, deal_id, won_pos, won_at, false FROM deal_work WHERE won_at IS NOT NULL AND won_pos IS NOT NULL
                 UNION ALL
                 -- status lost without an arrival at the Refused step
-                SELECT o.funnel, fm.refused_pos, o.deal_id, o.refused_at, false
-                FROM analytics.fact_deal_outcome o JOIN funnel_marker fm ON fm.funnel = o.funnel
-                WHERE o.instance_id = @i AND o.refused_at IS NOT NULL AND fm.refused_pos IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM step_arrival a WHERE a.funnel = o.funnel AND a.deal_id = o.deal_id AND a.position = fm.refused_pos)
+                SELECT funnel, deal_id, refused_pos, refused_at, false FROM deal_work
+                WHERE refused_at IS NOT NULL AND refused_pos IS NOT NULL AND refused_arrival IS NULL
                 UNION ALL
                 -- Won skip-fill: earlier ordinary steps the deal's pipeline maps to and the deal did not visit, at the won time
-                SELECT o.funnel, st.position, o.deal_id, o.won_at, true
-                FROM analytics.fact_deal_outcome o
-                JOIN funnel_marker fm ON fm.funnel = o.funnel
-                JOIN config.funnel_step st ON st.company = @company AND st.funnel = o.funnel AND st.marker IS NULL
-                WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND (fm.won_pos IS NULL OR st.position < fm.won_pos)
-                  AND EXISTS (SELECT 1 FROM pipeline_step ps WHERE ps.funnel = o.funnel AND ps.position = st.position AND ps.pipeline_id = o.pipeline_id)
-                  AND NOT EXISTS (SELECT 1 FROM step_arrival a WHERE a.funnel = o.funnel AND a.deal_id = o.deal_id AND a.position = st.position)
+                SELECT w.funnel, w.deal_id, st.position, w.won_at, true
+                FROM deal_work w
+                JOIN config.funnel_step st ON st.company = @company AND st.funnel = w.funnel AND st.marker IS NULL
+                JOIN pipeline_step ps ON ps.funnel = w.funnel AND ps.position = st.position AND ps.pipeline_id = w.pipeline_id
+                WHERE w.won_at IS NOT NULL AND (w.won_pos IS NULL OR st.position < w.won_pos) AND NOT st.position = ANY (w.visited)
             ) p
-            JOIN analytics.fact_deal f ON f.instance_id = @i AND f.deal_id = p.deal_id
+            JOIN deal_work w ON w.funnel = p.funnel AND w.deal_id = p.deal_id
             """);
 
         await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
@@ -344,20 +344,21 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await step("analyze deals", "ANALYZE analytics.fact_deal");
 
         await step("stage events", """
-            INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage)
+            INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage, is_last)
             SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
-                   e.left_at, round((extract(epoch FROM e.left_at - e.entered_at) / 86400.0)::numeric, 4)
+                   coalesce(e.next_at, e.closed_at), round((extract(epoch FROM coalesce(e.next_at, e.closed_at) - e.entered_at) / 86400.0)::numeric, 4),
+                   e.next_at IS NULL
             FROM (
                 SELECT h.instance_id, h.deal_id, h.ord, h.stage_id, h.entered_at,
+                       lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord) AS next_at,
                        -- a closed deal leaves its last stage when it is won or lost (unless it got there afterwards)
-                       coalesce(lead(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.ord),
-                                CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END) AS left_at
+                       CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END AS closed_at
                 FROM crm.deal_stage_history h
                 JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
                 WHERE h.instance_id = @i
                 UNION ALL
                 -- a deal whose history is not fetched yet has been in its stage since it was added
-                SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, coalesce(f.won_at, f.lost_at)
+                SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, NULL, coalesce(f.won_at, f.lost_at)
                 FROM analytics.fact_deal f
                 WHERE f.instance_id = @i AND f.stage_id IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)

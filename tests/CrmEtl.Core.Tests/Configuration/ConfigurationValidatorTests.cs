@@ -75,6 +75,24 @@ public sealed class ConfigurationValidatorTests
     }
 
     [Test]
+    public void A_target_on_a_calculated_kpi_is_for_the_company_only()
+    {
+        var config = Builders.Valid() with
+        {
+            Targets =
+            [
+                new("Win rate", Periods.Quarter, new DateOnly(2024, 4, 1), AssigneeKinds.Person, "Aino", 0.3m, new RowOrigin("targets.csv", 2)),
+                new("Win rate", Periods.Quarter, new DateOnly(2024, 4, 1), AssigneeKinds.Company, "Acme Group", 0.3m, new RowOrigin("targets.csv", 3)),
+            ],
+        };
+        Assert.That(Problems(config), Is.EqualTo(new[]
+        {
+            "targets.csv line 2: calculated KPI 'Win rate' is computed for the company as a whole, so its targets can only be for the company, not for a person; " +
+            "set the target on the KPIs it is made of, or on the company.",
+        }));
+    }
+
+    [Test]
     public void Rates_must_be_positive_iso_codes_once_per_day()
     {
         var problems = ConfigurationValidator.ValidateRates([
