@@ -27,19 +27,20 @@ internal static class RecomputeBench
     {
         var deals = new Option<int>("--deals") { Description = "Deals after multiplying the replica.", DefaultValueFactory = _ => 1_000_000 };
         var seed = new Option<int>("--seed-deals") { Description = "Deals in the synced sandbox account that is multiplied.", DefaultValueFactory = _ => 20_000 };
-        var command = new Command("recompute", "Measure the rebuild of the analytics after a mapping change (see docs/BENCHMARKS.md).") { deals, seed };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(deals), parse.GetValue(seed), ct));
+        var steps = new Option<bool>("--steps") { Description = "Log every build step with its rows and time." };
+        var command = new Command("recompute", "Measure the rebuild of the analytics after a mapping change (see docs/BENCHMARKS.md).") { deals, seed, steps };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(deals), parse.GetValue(seed), parse.GetValue(steps), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int deals, int seedDeals, CancellationToken ct)
+    private static async Task<int> RunAsync(int deals, int seedDeals, bool logSteps, CancellationToken ct)
     {
         var company = new PipedriveCompanyOptions
         {
             Name = "bench", ApiToken = "sandbox-bench-token", Seed = 42, Deals = seedDeals, Activities = seedDeals * 3, Leads = seedDeals / 20,
             DefaultCurrency = "SEK", DailyTokenBudget = long.MaxValue / 2, BurstLimit = 100_000,
         };
-        await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, Environment.GetEnvironmentVariable("CRMETL_BENCH_DEBUG") is null ? LogEventLevel.Warning : LogEventLevel.Debug, ct);
+        await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, logSteps ? LogEventLevel.Debug : LogEventLevel.Warning, ct);
         var instance = await stack.AddInstanceAsync(Instance, stack.Sandbox.Company("bench"), "Europe/Stockholm", "SEK", DemoConfiguration.Company, ct);
         var store = stack.Host.Services.GetRequiredService<ConfigurationStore>();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
