@@ -52,6 +52,18 @@ public sealed class ConfigurationCsvTests
     }
 
     [Test]
+    public void A_runaway_quote_or_a_huge_cell_is_reported_with_its_line()
+    {
+        File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.Targets),
+            "kpi,period,period_start,assignee_kind,assignee,value\nCalls,week,2024-05-13,person,Aino,12\nCalls,week,2024-05-20,person,\"" + new string('A', 200_000) + "\n");
+        File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.People), "instance,user_id,person,team\nAcme Finland,7,Aino,North\nAcme Finland,8," + new string('M', 100_000) + ",South\n");
+        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), _dir);
+        Assert.That(problems, Has.Count.EqualTo(2));
+        Assert.That(problems[0], Does.StartWith("people.csv line 3: the CSV cannot be read:").And.EndWith("Check quotes and separators."));
+        Assert.That(problems[1], Does.StartWith("targets.csv line 3: the CSV cannot be read:").And.EndWith("Check quotes and separators."));
+    }
+
+    [Test]
     public void A_file_without_its_columns_is_rejected_by_name()
     {
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.People), "name;team\nAino;North\n");
