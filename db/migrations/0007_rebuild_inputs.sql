@@ -48,5 +48,8 @@ BEGIN
 END $$;
 CREATE TRIGGER forget_analytics AFTER DELETE ON etl.instance FOR EACH ROW EXECUTE FUNCTION analytics.forget_instance();
 
+-- the builder joins a small table of rate periods instead of calling this once per deal
+DROP FUNCTION config.rate_on(text, text, date);
+
 -- the deal's latest stage, marked once when its stage events are built instead of sorted out at every rebuild
 ALTER TABLE analytics.fact_stage_event ADD COLUMN is_last boolean NOT NULL DEFAULT false;

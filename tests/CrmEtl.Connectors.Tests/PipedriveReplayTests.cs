@@ -27,25 +27,25 @@ public sealed class PipedriveReplayTests
     {
         var store = await ReplayAsync(page => page);
 
-        var deal = store.Deals.Single();
+        var deal = store.Replica.Deals.Single();
         Assert.Multiple(() =>
         {
             Assert.That((deal.Id, deal.Title, deal.Value, deal.Currency, deal.Status), Is.EqualTo((1L, "Deal Title", 200m, "USD", "open")));
             Assert.That(deal.AddTime, Is.EqualTo(new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero)));
             Assert.That(deal.LabelIds, Is.EqualTo(new long[] { 1, 2, 3 }));
             Assert.That(deal.SourceLeadId, Is.EqualTo("35b0d604-eb0d-42d0-be11-eac8832051f0"));
-            Assert.That(store.Activities, Has.Count.EqualTo(1));
-            Assert.That(store.Pipelines.Select(p => p.Id), Is.Not.Empty);
-            Assert.That(store.Stages.Select(s => s.Id), Is.Not.Empty);
-            Assert.That(store.Users.First(u => u.Id == 1).TimeZone, Is.EqualTo("Europe/Berlin"));
-            Assert.That(store.Currencies.Select(c => c.Code), Is.Not.Empty);
-            Assert.That(store.ActivityTypes, Is.Not.Empty);
-            Assert.That(store.DealFields, Is.Not.Empty);
+            Assert.That(store.Replica.Activities, Has.Count.EqualTo(1));
+            Assert.That(store.Replica.Pipelines.Select(p => p.Id), Is.Not.Empty);
+            Assert.That(store.Replica.Stages.Select(s => s.Id), Is.Not.Empty);
+            Assert.That(store.Replica.Users.First(u => u.Id == 1).TimeZone, Is.EqualTo("Europe/Berlin"));
+            Assert.That(store.Replica.Currencies.Select(c => c.Code), Is.Not.Empty);
+            Assert.That(store.Replica.ActivityTypes, Is.Not.Empty);
+            Assert.That(store.Replica.DealFields, Is.Not.Empty);
             // The example lead appears in both the archived and the live list: one lead, by id.
-            Assert.That(store.Leads.Select(l => (l.Id, l.ValueAmount, l.ValueCurrency)),
+            Assert.That(store.Replica.Leads.Select(l => (l.Id, l.ValueAmount, l.ValueCurrency)),
                 Is.EqualTo(new[] { ("adf21080-0e10-11eb-879b-05d71fb426ec", (decimal?)999m, "USD") }));
             // The changelog example holds a title and a value change, and the stage change we add: only the latter is history.
-            Assert.That(store.Histories.Single().Arrivals.Select(a => a.StageId), Is.EqualTo(new long[] { 2, 1 }));
+            Assert.That(store.Replica.StageHistories.Single().Arrivals.Select(a => a.StageId), Is.EqualTo(new long[] { 2, 1 }));
         });
     }
 
@@ -73,16 +73,16 @@ public sealed class PipedriveReplayTests
             return page;
         });
 
-        var deal = store.Deals.Single();
+        var deal = store.Replica.Deals.Single();
         Assert.Multiple(() =>
         {
             Assert.That((deal.Id, deal.Title, deal.Value, deal.Currency, deal.PipelineId, deal.StageId), Is.EqualTo((1L, (string?)null, (decimal?)null, (string?)null, (long?)null, (long?)null)));
             Assert.That(deal.CustomFieldsJson, Is.Null);
-            Assert.That(store.Activities.Single().Done, Is.False);
-            Assert.That(store.Leads.Select(l => l.ValueAmount), Has.All.Null);
-            Assert.That(store.Users.Select(u => u.Active), Has.All.True, "a missing active_flag reads as active");
+            Assert.That(store.Replica.Activities.Single().Done, Is.False);
+            Assert.That(store.Replica.Leads.Select(l => l.ValueAmount), Has.All.Null);
+            Assert.That(store.Replica.Users.Select(u => u.Active), Has.All.True, "a missing active_flag reads as active");
             // Without a current stage there is no history to build, and no call is made for it.
-            Assert.That(store.Histories, Is.Empty);
+            Assert.That(store.Replica.StageHistories, Is.Empty);
         });
     }
 
@@ -91,7 +91,7 @@ public sealed class PipedriveReplayTests
     {
         var store = await ReplayAsync(page => page, leadPages: 3);
 
-        Assert.That(store.Leads.Select(l => l.Id).Where(id => id.StartsWith("lead-", StringComparison.Ordinal)), Is.EqualTo(new[] { "lead-0", "lead-1", "lead-2" }));
+        Assert.That(store.Replica.Leads.Select(l => l.Id).Where(id => id.StartsWith("lead-", StringComparison.Ordinal)), Is.EqualTo(new[] { "lead-0", "lead-1", "lead-2" }));
     }
 
     // ---- the replay ------------------------------------------------------------------------
@@ -194,16 +194,8 @@ public sealed class PipedriveReplayTests
     /// <summary>An in-memory replica: keeps what was committed, latest version of each row.</summary>
     private sealed class RecordingReplicaStore : IReplicaStore
     {
-        public List<PipelineRow> Pipelines { get; } = [];
-        public List<StageRow> Stages { get; } = [];
-        public List<UserRow> Users { get; } = [];
-        public List<CurrencyRow> Currencies { get; } = [];
-        public List<ActivityTypeRow> ActivityTypes { get; } = [];
-        public List<DealFieldRow> DealFields { get; } = [];
-        public List<DealRow> Deals { get; } = [];
-        public List<ActivityRow> Activities { get; } = [];
-        public List<LeadRow> Leads { get; } = [];
-        public List<DealStageHistory> Histories { get; } = [];
+        /// <summary>Everything committed so far, as one batch.</summary>
+        public ReplicaBatch Replica { get; } = new();
         private readonly HashSet<long> _historyDone = [];
 
         public Task<IReadOnlyDictionary<string, StreamCheckpoint>> LoadCheckpointsAsync(int instanceId, CancellationToken cancellationToken) =>
@@ -211,12 +203,12 @@ public sealed class PipedriveReplayTests
 
         public Task<long> CommitAsync(int instanceId, ReplicaBatch batch, CancellationToken cancellationToken)
         {
-            Pipelines.AddRange(batch.Pipelines); Stages.AddRange(batch.Stages); Users.AddRange(batch.Users);
-            Currencies.AddRange(batch.Currencies); ActivityTypes.AddRange(batch.ActivityTypes); DealFields.AddRange(batch.DealFields);
-            Upsert(Deals, batch.Deals, d => d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Upsert(Activities, batch.Activities, a => a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Upsert(Leads, batch.Leads, l => l.Id);
-            Histories.AddRange(batch.StageHistories);
+            Replica.Pipelines.AddRange(batch.Pipelines); Replica.Stages.AddRange(batch.Stages); Replica.Users.AddRange(batch.Users);
+            Replica.Currencies.AddRange(batch.Currencies); Replica.ActivityTypes.AddRange(batch.ActivityTypes); Replica.DealFields.AddRange(batch.DealFields);
+            Upsert(Replica.Deals, batch.Deals, d => d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Upsert(Replica.Activities, batch.Activities, a => a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Upsert(Replica.Leads, batch.Leads, l => l.Id);
+            Replica.StageHistories.AddRange(batch.StageHistories);
             foreach (var h in batch.StageHistories) _historyDone.Add(h.DealId);
             return Task.FromResult((long)batch.RowCount);
         }
@@ -232,15 +224,16 @@ public sealed class PipedriveReplayTests
         }
 
         public Task<IReadOnlyList<DealHistoryDue>> DealsDueForHistoryAsync(int instanceId, long afterDealId, int limit, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<DealHistoryDue>>(Deals
+            Task.FromResult<IReadOnlyList<DealHistoryDue>>(Replica.Deals
                 .Where(d => d.Id > afterDealId && !_historyDone.Contains(d.Id) && !d.IsDeleted)
                 .OrderBy(d => d.Id).Take(limit)
                 .Select(d => new DealHistoryDue(d.Id, d.StageId, d.AddTime, d.StageChangeTime)).ToList());
 
         public string Fingerprint() => string.Join("\n", new object[]
         {
-            Pipelines, Stages, Users, Currencies, ActivityTypes, DealFields, Deals, Activities, Leads,
+            Replica.Pipelines, Replica.Stages, Replica.Users, Replica.Currencies, Replica.ActivityTypes, Replica.DealFields,
+            Replica.Deals, Replica.Activities, Replica.Leads,
         }.SelectMany(list => ((System.Collections.IEnumerable)list).Cast<object>().Select(row => row.ToString())))
-            + string.Join("\n", Histories.SelectMany(h => h.Arrivals.Select(a => $"{h.DealId}:{a}")));
+            + string.Join("\n", Replica.StageHistories.SelectMany(h => h.Arrivals.Select(a => $"{h.DealId}:{a}")));
     }
 }

@@ -58,9 +58,9 @@ internal static class RecomputeBench
         Console.WriteLine($"Replica: {counts.Deals:N0} deals, {counts.StageEvents:N0} stage events, {counts.Activities:N0} activities, {counts.Leads:N0} leads " +
                           $"({copies} copies of a {seedDeals:N0}-deal sandbox account, made in {scaling.Elapsed.TotalSeconds:0.0} s)");
 
-        var demo = DemoConfiguration.For(await store.LoadCatalogAsync(DemoConfiguration.Company, ct), today);
-        var scaffolded = MappingScaffold.Apply(demo with { Steps = [], Stages = [], Kpis = [], Targets = [] },
-            (await store.LoadCatalogAsync(DemoConfiguration.Company, ct)).Instance(Instance)!, "Sales");
+        var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
+        var demo = DemoConfiguration.For(catalog, today);
+        var scaffolded = MappingScaffold.Apply(demo with { Steps = [], Stages = [], Kpis = [], Targets = [] }, catalog.Instance(Instance)!, "Sales");
         var builder = stack.Host.Services.GetRequiredService<AnalyticsBuilder>();
         stack.Sandbox.ResetCallCounts();
         (string Change, CompanyConfiguration Config)[] rounds =

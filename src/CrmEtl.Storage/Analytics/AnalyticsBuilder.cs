@@ -87,8 +87,6 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await Step("lock", "SELECT pg_advisory_xact_lock(hashtext('crmetl.analytics.' || @company))");
         // JIT compiling these one-off statements costs more than it saves
         await Step("settings", $"SET LOCAL work_mem = '{WorkMem}'; SET LOCAL jit = off");
-        // a configuration saved a moment ago has no statistics yet, and a guess of one row per table plans nested loops over millions
-        await Step("analyze configuration", "ANALYZE config.funnel_step, config.stage_mapping, config.kpi");
         var baseInputs = await connection.ExecuteScalarAsync<string>(new CommandDefinition(BaseInputsSql, p.Values, tx, cancellationToken: cancellationToken));
         var previous = await connection.QuerySingleOrDefaultAsync<PreviousBuild>(new CommandDefinition(
             "SELECT base_inputs, deals, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));

@@ -138,6 +138,8 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
             SELECT k.id, @Period, @PeriodStart, @AssigneeKind, @Assignee, @Value FROM config.kpi k WHERE k.company = @company AND lower(k.name) = lower(@Kpi)
             """, config.Targets.Select(t => new { company, t.Kpi, t.Period, PeriodStart = t.PeriodStart.ToDateTime(TimeOnly.MinValue), t.AssigneeKind, t.Assignee, t.Value }).ToList());
         await tx.CommitAsync(cancellationToken);
+        // the rebuild that follows plans its joins on these tables' statistics, which a whole replacement makes stale
+        await connection.ExecuteAsync(new CommandDefinition("ANALYZE config.funnel_step, config.stage_mapping, config.kpi", cancellationToken: cancellationToken));
     }
 
     /// <summary>What the company's CRMs have, from the replica: what a configuration may refer to.</summary>
