@@ -10,12 +10,20 @@ public sealed class PostgresFixture
 
     public static ScratchDatabase Server => _server ?? throw new InvalidOperationException("The PostgreSQL fixture did not start.");
 
+    /// <summary>The Data Protection keys every host and worker process of this test run shares.</summary>
+    public static string KeysDirectory { get; } = Path.Combine(Path.GetTempPath(), $"crmetl-test-keys-{Environment.ProcessId}");
+
     [OneTimeSetUp]
-    public async Task StartServer() => _server = await ScratchDatabase.CreateAsync("crmetl_tests");
+    public async Task StartServer()
+    {
+        Environment.SetEnvironmentVariable("CRMETL__DataProtection__KeysDirectory", KeysDirectory);
+        _server = await ScratchDatabase.CreateAsync("crmetl_tests");
+    }
 
     [OneTimeTearDown]
     public async Task StopServer()
     {
         if (_server is not null) await _server.DisposeAsync();
+        if (Directory.Exists(KeysDirectory)) Directory.Delete(KeysDirectory, recursive: true);
     }
 }

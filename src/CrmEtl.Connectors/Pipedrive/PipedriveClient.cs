@@ -33,6 +33,24 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     private DateTimeOffset _burstWindowEnds = DateTimeOffset.MinValue;
 
+    /// <summary>Every record of a cursor-paged v2 list, page by page.</summary>
+    public async IAsyncEnumerable<T> V2Async<T>(string stream, string operation, string query, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? cursor = null;
+        var streamStats = stats.For(stream);
+        do
+        {
+            var path = $"{operation.TrimStart('/')}?limit={options.PageSize}" + (query.Length > 0 ? "&" + query.TrimStart('&') : "")
+                + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = await GetAsync(stream, operation, path, type, ct)
+                ?? throw new CrmException($"Pipedrive answered 404 for {operation}: the account or API version does not offer it.");
+            var data = page.Data ?? [];
+            streamStats.AddRead(data.Count);
+            foreach (var item in data) yield return item;
+            cursor = page.AdditionalData?.NextCursor;
+        } while (cursor is not null);
+    }
+
     /// <summary>GETs and parses a page; null when Pipedrive answers 404 for it.</summary>
     public async Task<T?> GetAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class

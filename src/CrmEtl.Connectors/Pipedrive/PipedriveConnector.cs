@@ -26,11 +26,29 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
     public async Task<SyncMode> RunAsync(SyncContext context, CancellationToken cancellationToken)
     {
-        var http = httpClientFactory.CreateClient(HttpClientName);
-        http.BaseAddress = new Uri(context.Instance.BaseUrl.TrimEnd('/') + "/");
-        var client = new PipedriveClient(http, context.Instance.Credentials.ResolveApiToken(), _options, context.Stats, context.Logger);
-        var run = new Run(this, client, context);
+        var run = new Run(this, Client(context.Instance, context.Stats, context.Logger), context);
         return await run.ExecuteAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CrmPipeline>> ListPipelinesAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var client = Client(instance, new RunStats(), logger);
+        var pipelines = new List<(long Id, string Name, int? Order)>();
+        await foreach (var p in client.V2Async(Streams.Pipelines, "/api/v2/pipelines", "", PipedriveJsonContext.Default.V2PagePipelineDto, cancellationToken))
+            if (p.IsDeleted != true) pipelines.Add((p.Id, p.Name ?? "", p.OrderNr));
+        var stages = new List<StageDto>();
+        await foreach (var s in client.V2Async(Streams.Stages, "/api/v2/stages", "", PipedriveJsonContext.Default.V2PageStageDto, cancellationToken))
+            if (s.IsDeleted != true) stages.Add(s);
+        return pipelines.OrderBy(p => p.Order).ThenBy(p => p.Id)
+            .Select(p => new CrmPipeline(p.Id, p.Name, stages.Where(s => s.PipelineId == p.Id).OrderBy(s => s.OrderNr).Select(s => new CrmStage(s.Id, s.Name ?? "")).ToList()))
+            .ToList();
+    }
+
+    private PipedriveClient Client(Instance instance, RunStats stats, ILogger logger)
+    {
+        var http = httpClientFactory.CreateClient(HttpClientName);
+        http.BaseAddress = new Uri(instance.BaseUrl.TrimEnd('/') + "/");
+        return new PipedriveClient(http, instance.Credentials.ResolveApiToken(), _options, stats, logger);
     }
 
     /// <summary>The state of one run: checkpoints read at its start and what it has seen.</summary>
@@ -77,11 +95,11 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         private async Task ReferenceDataAsync(CancellationToken ct)
         {
             var batch = new ReplicaBatch();
-            await foreach (var p in V2Async(Streams.Pipelines, "/api/v2/pipelines", "", PipedriveJsonContext.Default.V2PagePipelineDto, ct))
+            await foreach (var p in client.V2Async(Streams.Pipelines, "/api/v2/pipelines", "", PipedriveJsonContext.Default.V2PagePipelineDto, ct))
                 batch.Pipelines.Add(new PipelineRow(p.Id, p.Name ?? "", p.OrderNr, p.IsDeleted ?? false, PipedriveFormat.Time(p.AddTime), PipedriveFormat.Time(p.UpdateTime)));
-            await foreach (var s in V2Async(Streams.Stages, "/api/v2/stages", "", PipedriveJsonContext.Default.V2PageStageDto, ct))
+            await foreach (var s in client.V2Async(Streams.Stages, "/api/v2/stages", "", PipedriveJsonContext.Default.V2PageStageDto, ct))
                 batch.Stages.Add(new StageRow(s.Id, s.PipelineId ?? 0, s.Name ?? "", s.OrderNr, s.DealProbability, s.IsDeleted ?? false, PipedriveFormat.Time(s.AddTime), PipedriveFormat.Time(s.UpdateTime)));
-            await foreach (var f in V2Async(Streams.DealFields, "/api/v2/dealFields", "", PipedriveJsonContext.Default.V2PageDealFieldDto, ct))
+            await foreach (var f in client.V2Async(Streams.DealFields, "/api/v2/dealFields", "", PipedriveJsonContext.Default.V2PageDealFieldDto, ct))
                 if (f.FieldCode is not null)
                     batch.DealFields.Add(new DealFieldRow(f.FieldCode, f.FieldName ?? f.FieldCode, f.FieldType ?? "varchar", f.IsCustomField ?? false, JsonOrNull(f.Options)));
             foreach (var u in await V1AllAsync(Streams.Users, "/api/v1/users", PipedriveJsonContext.Default.V1ListUserDto, ct))
@@ -106,7 +124,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         {
             var query = "status=open,won,lost,deleted&sort_by=update_time&sort_direction=asc" + Since(stream, mode);
             await CursorStreamAsync(stream, mode,
-                V2Async(stream, operation, query, PipedriveJsonContext.Default.V2PageDealDto, ct),
+                client.V2Async(stream, operation, query, PipedriveJsonContext.Default.V2PageDealDto, ct),
                 (batch, d) =>
                 {
                     seen?.Add(d.Id);
@@ -160,7 +178,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             var seen = reconcile ? new HashSet<long>() : null;
             var query = "sort_by=update_time&sort_direction=asc" + Since(Streams.Activities, mode);
             await CursorStreamAsync(Streams.Activities, mode,
-                V2Async(Streams.Activities, "/api/v2/activities", query, PipedriveJsonContext.Default.V2PageActivityDto, ct),
+                client.V2Async(Streams.Activities, "/api/v2/activities", query, PipedriveJsonContext.Default.V2PageActivityDto, ct),
                 (batch, a) =>
                 {
                     seen?.Add(a.Id);
@@ -323,24 +341,6 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             if (mode == SyncMode.Full || _checkpoints.GetValueOrDefault(stream)?.Cursor is not { } cursor) return "";
             var since = (cursor - _options.Overlap).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv);
             return "&updated_since=" + Uri.EscapeDataString(since);
-        }
-
-        /// <summary>Every record of a cursor-paged v2 list, page by page.</summary>
-        private async IAsyncEnumerable<T> V2Async<T>(string stream, string operation, string query, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            string? cursor = null;
-            var stats = context.Stats.For(stream);
-            do
-            {
-                var path = $"{operation.TrimStart('/')}?limit={_options.PageSize}" + (query.Length > 0 ? "&" + query.TrimStart('&') : "")
-                    + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
-                var page = await client.GetAsync(stream, operation, path, type, ct)
-                    ?? throw new CrmException($"Pipedrive answered 404 for {operation}: the account or API version does not offer it.");
-                var data = page.Data ?? [];
-                stats.AddRead(data.Count);
-                foreach (var item in data) yield return item;
-                cursor = page.AdditionalData?.NextCursor;
-            } while (cursor is not null);
         }
 
         /// <summary>Every record of an offset-paged v1 list (start/limit, more_items_in_collection).</summary>

@@ -14,6 +14,23 @@ public sealed record Instance
     public bool Enabled { get; init; } = true;
     public string Status { get; init; } = InstanceStatus.Connected;
     public string? LastError { get; init; }
+    /// <summary>Quartz cron, evaluated in <see cref="TimeZone"/>.</summary>
+    public string Schedule { get; init; } = InstanceSchedule.Default;
+}
+
+public static class InstanceSchedule
+{
+    /// <summary>02:00 every day, in the instance's time zone.</summary>
+    public const string Default = "0 0 2 * * ?";
+}
+
+/// <summary>Encrypts secrets before they are stored and decrypts them when read (Data Protection in the host).</summary>
+public interface ISecretProtector
+{
+    string Protect(string secret);
+
+    /// <summary>Throws <see cref="System.Security.Cryptography.CryptographicException"/> when the secret was protected with keys this process does not have.</summary>
+    string Unprotect(string protectedSecret);
 }
 
 public static class InstanceStatus
@@ -37,8 +54,12 @@ public static class InstanceKinds
 /// </summary>
 public sealed record InstanceCredentials(string? ApiToken, string? ApiTokenEnv)
 {
+    /// <summary>Why the stored token could not be read (e.g. encrypted with keys this worker lacks); null when it could.</summary>
+    public string? Unreadable { get; init; }
+
     public string ResolveApiToken()
     {
+        if (Unreadable is not null) throw new CrmEtl.Core.Sync.CrmAuthException(Unreadable);
         if (!string.IsNullOrEmpty(ApiTokenEnv))
         {
             var value = Environment.GetEnvironmentVariable(ApiTokenEnv);
@@ -51,7 +72,7 @@ public sealed record InstanceCredentials(string? ApiToken, string? ApiTokenEnv)
             : ApiToken;
     }
 
-    public override string ToString() => ApiTokenEnv is not null ? $"env:{ApiTokenEnv}" : Mask(ApiToken);
+    public override string ToString() => ApiTokenEnv is not null ? $"env:{ApiTokenEnv}" : Unreadable is not null ? "(unreadable)" : Mask(ApiToken);
 
     public static string Mask(string? secret) =>
         string.IsNullOrEmpty(secret) ? "(none)" : secret.Length <= 4 ? "****" : "****" + secret[^4..];

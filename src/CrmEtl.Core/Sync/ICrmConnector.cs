@@ -24,4 +24,14 @@ public interface ICrmConnector
     /// Returns the mode actually used (an incremental request may become a full resync).
     /// </summary>
     Task<SyncMode> RunAsync(SyncContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The connection test: signs in with the instance's credentials and lists its live pipelines
+    /// with their stages. Throws like <see cref="RunAsync"/>.
+    /// </summary>
+    Task<IReadOnlyList<CrmPipeline>> ListPipelinesAsync(Instance instance, ILogger logger, CancellationToken cancellationToken);
 }
+
+public sealed record CrmPipeline(long Id, string Name, IReadOnlyList<CrmStage> Stages);
+
+public sealed record CrmStage(long Id, string Name);

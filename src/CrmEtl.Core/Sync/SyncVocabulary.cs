@@ -5,12 +5,16 @@ namespace CrmEtl.Core.Sync;
 public enum SyncMode { Incremental, Full }
 
 /// <summary>How a run ended; stored in etl.sync_run.status as the snake_case name.</summary>
-public enum RunStatus { Running, Succeeded, Failed, BudgetExhausted, AuthFailed, Cancelled }
+public enum RunStatus { Queued, Running, Succeeded, Failed, BudgetExhausted, AuthFailed, Cancelled }
+
+/// <summary>What asked for a run: the instance's schedule, a refresh request (API or 'crmetl refresh'), or 'crmetl sync'.</summary>
+public enum RunRequester { Schedule, Refresh, Command }
 
 public static class RunStatusNames
 {
     public static string ToDbName(this RunStatus status) => status switch
     {
+        RunStatus.Queued => "queued",
         RunStatus.Running => "running",
         RunStatus.Succeeded => "succeeded",
         RunStatus.Failed => "failed",
@@ -19,6 +23,12 @@ public static class RunStatusNames
         RunStatus.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
+
+    public static string ToDbName(this RunRequester requester) => requester.ToString().ToLowerInvariant();
+
+    public static string ToDbName(this SyncMode mode) => mode == SyncMode.Full ? "full" : "incremental";
+
+    public static SyncMode ParseMode(string mode) => mode == "full" ? SyncMode.Full : SyncMode.Incremental;
 }
 
 /// <summary>What one stream did in a run: rows read from the CRM and written to the replica, calls and tokens spent.</summary>

@@ -2,9 +2,9 @@ using System.CommandLine;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Hosting;
+using CrmEtl.Host.Instances;
 using CrmEtl.Host.Sync;
 using CrmEtl.Storage.Database;
-using CrmEtl.Storage.Instances;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,7 @@ using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
 
-/// <summary>The crmetl verbs: demo, sandbox, migrate, instances, sync, bench.</summary>
+/// <summary>The crmetl verbs: demo, sandbox, migrate, instances, sync, refresh, runs, worker, mapping, config, compute, bi-user, export, bench.</summary>
 public static class CrmEtlCli
 {
     public static RootCommand Build()
@@ -24,8 +24,11 @@ public static class CrmEtlCli
         root.Subcommands.Add(SandboxCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(Migrate());
-        root.Subcommands.Add(Instances());
+        root.Subcommands.Add(InstanceCommands.Build());
         root.Subcommands.Add(SyncCommand());
+        root.Subcommands.Add(WorkerCommands.Refresh());
+        root.Subcommands.Add(WorkerCommands.Runs());
+        root.Subcommands.Add(WorkerCommands.Worker());
         root.Subcommands.Add(ConfigCommands.Mapping());
         root.Subcommands.Add(ConfigCommands.Config());
         root.Subcommands.Add(ConfigCommands.Compute());
@@ -44,74 +47,6 @@ public static class CrmEtlCli
             return ExitCodes.Ok;
         }, ct, applySchema: false));
         return command;
-    }
-
-    private static Command Instances()
-    {
-        var command = new Command("instances", "List connected CRM instances; add or remove one.");
-        command.SetAction((_, ct) => WithHost(async (host, ct2) =>
-        {
-            var all = await host.Services.GetRequiredService<InstanceRepository>().ListAsync(ct2);
-            if (all.Count == 0) { Console.WriteLine("No instances yet. Add one with 'crmetl instances add'."); return ExitCodes.Ok; }
-            var table = new Table().AddColumns("Id", "Name", "Kind", "Company", "URL", "Token", "Time zone", "Currency", "Status", "Last error");
-            foreach (var i in all)
-                table.AddRow(Markup.Escape($"{i.Id}"), Markup.Escape(i.Name), i.Kind, Markup.Escape(i.Company ?? ""), Markup.Escape(i.BaseUrl),
-                    Markup.Escape(i.Credentials.ToString()), i.TimeZone, i.ReportingCurrency, i.Status, Markup.Escape(i.LastError ?? ""));
-            AnsiConsole.Write(table);
-            return ExitCodes.Ok;
-        }, ct));
-
-        var name = new Option<string>("--name") { Description = "A unique name, e.g. \"Acme Finland\".", Required = true };
-        var kind = new Option<string>("--kind") { Description = "pipedrive or zoho.", DefaultValueFactory = _ => InstanceKinds.Pipedrive };
-        kind.AcceptOnlyFromAmong([.. InstanceKinds.All]);
-        var url = new Option<string>("--url") { Description = "The account's base URL, e.g. https://acme.pipedrive.com.", Required = true };
-        var token = new Option<string?>("--token") { Description = "The API token (stored in the database)." };
-        var tokenEnv = new Option<string?>("--token-env") { Description = "Name of an environment variable holding the API token (not stored)." };
-        var zone = new Option<string>("--time-zone") { Description = "IANA time zone for dates in reports.", DefaultValueFactory = _ => "UTC" };
-        var currency = new Option<string>("--currency") { Description = "Reporting currency (ISO code).", DefaultValueFactory = _ => "EUR" };
-        var company = new Option<string?>("--company") { Description = "The group company the instance belongs to." };
-        var add = new Command("add", "Connect a CRM instance.") { name, kind, url, token, tokenEnv, zone, currency, company };
-        add.SetAction((parse, ct) => WithHost(async (host, ct2) =>
-        {
-            var problems = ValidateInstance(parse.GetValue(url)!, parse.GetValue(token), parse.GetValue(tokenEnv), parse.GetValue(zone)!, parse.GetValue(currency)!);
-            if (problems.Count > 0)
-            {
-                foreach (var p in problems) Console.Error.WriteLine(p);
-                return ExitCodes.BadInput;
-            }
-            var added = await host.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance(
-                parse.GetValue(name)!, parse.GetValue(kind)!, parse.GetValue(url)!.TrimEnd('/'),
-                new InstanceCredentials(parse.GetValue(token), parse.GetValue(tokenEnv)), parse.GetValue(zone)!,
-                parse.GetValue(currency)!.ToUpperInvariant(), parse.GetValue(company)), ct2);
-            Console.WriteLine($"Added instance {added.Id} '{added.Name}' ({added.Kind}, token {added.Credentials}).");
-            return ExitCodes.Ok;
-        }, ct));
-        command.Subcommands.Add(add);
-
-        var removeName = new Argument<string>("name") { Description = "The instance to remove." };
-        var remove = new Command("remove", "Remove an instance and everything synced from it.") { removeName };
-        remove.SetAction((parse, ct) => WithHost(async (host, ct2) =>
-        {
-            var removed = await host.Services.GetRequiredService<InstanceRepository>().RemoveAsync(parse.GetValue(removeName)!, ct2);
-            Console.WriteLine(removed ? "Removed." : $"There is no instance named '{parse.GetValue(removeName)}'.");
-            return removed ? ExitCodes.Ok : ExitCodes.BadInput;
-        }, ct));
-        command.Subcommands.Add(remove);
-        return command;
-    }
-
-    internal static List<string> ValidateInstance(string url, string? token, string? tokenEnv, string zone, string currency)
-    {
-        var problems = new List<string>();
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            problems.Add($"--url '{url}' is not an http(s) URL. Give the account's base URL, e.g. https://acme.pipedrive.com.");
-        if (string.IsNullOrEmpty(token) == string.IsNullOrEmpty(tokenEnv))
-            problems.Add("Give exactly one of --token (stored) or --token-env (the name of an environment variable).");
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
-            problems.Add($"--time-zone '{zone}' is not a known IANA time zone, e.g. Europe/Helsinki.");
-        if (currency.Length != 3 || !currency.All(char.IsAsciiLetter))
-            problems.Add($"--currency '{currency}' is not a three-letter ISO currency code, e.g. EUR.");
-        return problems;
     }
 
     private static Command SyncCommand()
@@ -155,17 +90,22 @@ public static class CrmEtlCli
 
     /// <summary>
     /// Runs a command inside the host, after bringing the schema up to date (a new version of CrmEtl
-    /// migrates on its first start), and turns configuration and database errors into a clear
-    /// message and an exit code, instead of a stack trace.
+    /// migrates on its first start) and encrypting tokens an earlier version stored in plain text.
     /// </summary>
-    internal static async Task<int> WithHost(Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct, string? connectionString = null,
-        bool applySchema = true, LogEventLevel minimumLevel = LogEventLevel.Information)
+    internal static Task<int> WithHost(Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct, string? connectionString = null,
+        bool applySchema = true, LogEventLevel minimumLevel = LogEventLevel.Information) => Guard(async () =>
+    {
+        using var host = CrmEtlHost.Build(connectionString, minimumLevel: minimumLevel);
+        if (applySchema) await WorkerHost.PrepareAsync(host.Services, ct);
+        return await body(host, ct);
+    });
+
+    /// <summary>Turns configuration, input and database errors into a clear message and an exit code, instead of a stack trace.</summary>
+    internal static async Task<int> Guard(Func<Task<int>> body)
     {
         try
         {
-            using var host = CrmEtlHost.Build(connectionString, minimumLevel: minimumLevel);
-            if (applySchema) await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(ct);
-            return await body(host, ct);
+            return await body();
         }
         catch (OptionsValidationException e)
         {
@@ -176,6 +116,16 @@ public static class CrmEtlCli
         {
             Console.Error.WriteLine($"The database is not reachable or refused the command: {e.Message}. Check Database:ConnectionString (or CRMETL_PG) and that the server is running; run 'crmetl migrate' on a new database.");
             return ExitCodes.DatabaseUnavailable;
+        }
+        catch (InstanceBusyException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return ExitCodes.Busy;
+        }
+        catch (InstanceInputException e)
+        {
+            foreach (var problem in e.Problems) Console.Error.WriteLine(problem);
+            return ExitCodes.BadInput;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

@@ -9,4 +9,6 @@ public static class ExitCodes
     public const int AuthFailed = 3;
     public const int BudgetExhausted = 4;
     public const int DatabaseUnavailable = 5;
+    /// <summary>Another process is running the instance, or it cannot be changed during a run.</summary>
+    public const int Busy = 6;
 }

@@ -1,6 +1,8 @@
 using CrmEtl.Connectors.Pipedrive;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Instances;
+using CrmEtl.Host.Scheduling;
 using CrmEtl.Host.Sync;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
@@ -30,14 +32,25 @@ public static class CrmEtlHost
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
+        builder.AddCrmEtl(connectionString, settings, minimumLevel, runJobs: false);
+        return builder.Build();
+    }
+
+    /// <summary>Everything a command or a worker needs; <paramref name="runJobs"/> makes it a worker that fires scheduled runs.</summary>
+    public static void AddCrmEtl(this IHostApplicationBuilder builder, string? connectionString, IEnumerable<KeyValuePair<string, string?>>? settings,
+        LogEventLevel minimumLevel, bool runJobs)
+    {
         builder.Configuration.AddEnvironmentVariables(prefix: "CRMETL__");
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.AddCrmEtlLogging(minimumLevel);
         builder.AddCrmEtlStorage(connectionString);
+        builder.AddCrmEtlSecretProtection();
         builder.AddPipedriveConnector();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SyncRunCoordinator>();
-        return builder.Build();
+        builder.AddCrmEtlScheduling(runJobs);
+        builder.Services.AddSingleton<InstanceLifecycle>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
 
     public static void AddCrmEtlLogging(this IHostApplicationBuilder builder, LogEventLevel minimumLevel)
@@ -48,6 +61,9 @@ public static class CrmEtlHost
             .MinimumLevel.Is(minimumLevel)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+            // It warns that keys are stored unencrypted: they are, in a directory only this user can read (docs/OPERATIONS.md).
+            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
             .Enrich.FromLogContext()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}")
@@ -78,6 +94,7 @@ public static class CrmEtlHost
         });
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<InstanceRepository>();
+        builder.Services.AddSingleton<InstanceLocks>();
         builder.Services.AddSingleton<SyncRunLog>();
         builder.Services.AddSingleton<IReplicaStore, ReplicaStore>();
         builder.Services.AddSingleton<ConfigurationStore>();

@@ -19,32 +19,71 @@ public sealed record SyncOutcome(long RunId, RunStatus Status, SyncMode Mode, Ru
     public IReadOnlyList<string> Warnings => Analytics?.Problems ?? [];
 }
 
+/// <summary>Another process is running the instance ('crmetl sync' does not wait for it).</summary>
+public sealed class InstanceBusyException(string message) : InvalidOperationException(message);
+
 /// <summary>
-/// Runs one sync of one instance: opens its run log entry, lets the instance's connector run,
-/// turns every way a run can end into a status and a message, and records both.
+/// Runs one sync of one instance: holds the instance's lock, takes up its run (new, queued, or left
+/// behind by a worker that stopped), lets the instance's connector run, turns every way a run can
+/// end into a status and a message, and records both.
 /// </summary>
 public sealed partial class SyncRunCoordinator(
-    InstanceRepository instances, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
+    InstanceRepository instances, InstanceLocks locks, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
     AnalyticsBuilder analytics, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
 {
+    /// <summary>This process, as run history names it.</summary>
+    public static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>'crmetl sync': runs the instance now in this process, unless another process is running it.</summary>
     /// <param name="stats">Where the run counts its progress, for a caller that shows it; a new one if null.</param>
     public async Task<SyncOutcome> RunAsync(string instanceName, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
     {
         var instance = await instances.FindAsync(instanceName, cancellationToken)
             ?? throw new ArgumentException($"There is no instance named '{instanceName}'. List them with 'crmetl instances'.", nameof(instanceName));
-        return await RunAsync(instance, mode, cancellationToken, stats);
+        await using var held = await locks.TryAcquireAsync(instance.Id, cancellationToken)
+            ?? throw new InstanceBusyException($"'{instance.Name}' is being synced by another process right now. Watch it with 'crmetl runs --instance \"{instance.Name}\"', or ask for a run after it with 'crmetl refresh \"{instance.Name}\"'.");
+        var claimed = await runs.ClaimAsync(instance.Id, mode, RunRequester.Command, WorkerName, startNew: true, cancellationToken);
+        return await RunClaimedAsync(instance, claimed!, stats ?? new RunStats(), requeueOnCancel: false, cancellationToken);
     }
 
-    public async Task<SyncOutcome> RunAsync(Instance instance, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
+    /// <summary>
+    /// A worker's run: a scheduled fire (<paramref name="startNew"/>), a refresh or a recovery (they
+    /// only take up the run that waits, which someone else may have run already). Waits while another
+    /// process holds the instance. Cancelled (the worker is shutting down), the run goes back to the
+    /// queue for the next worker and the cancellation is rethrown. Null when there was nothing to run.
+    /// </summary>
+    public async Task<SyncOutcome?> RunScheduledAsync(int instanceId, RunRequester requester, bool startNew, CancellationToken cancellationToken)
+    {
+        if (await instances.FindAsync(instanceId, cancellationToken) is null) return null;
+        await using var held = await locks.AcquireAsync(instanceId, TimeSpan.FromSeconds(1), cancellationToken);
+        // Read again under the lock: it may have been edited, disabled or removed meanwhile.
+        var instance = await instances.FindAsync(instanceId, cancellationToken);
+        if (instance is null) return null;
+        var claimed = await runs.ClaimAsync(instance.Id, SyncMode.Incremental, requester, WorkerName, startNew && instance.Enabled, cancellationToken);
+        if (claimed is null) return null;
+        if (!instance.Enabled)
+        {
+            await runs.FinishAsync(claimed.RunId, RunStatus.Cancelled, new RunStats(), $"'{instance.Name}' is disabled; enable it with 'crmetl instances enable \"{instance.Name}\"'.", CancellationToken.None);
+            return null;
+        }
+        return await RunClaimedAsync(instance, claimed, new RunStats(), requeueOnCancel: true, cancellationToken);
+    }
+
+    private async Task<SyncOutcome> RunClaimedAsync(Instance instance, ClaimedRun claimed, RunStats stats, bool requeueOnCancel, CancellationToken cancellationToken)
     {
         var connector = connectors.FirstOrDefault(c => c.Kind == instance.Kind)
             ?? throw new InvalidOperationException($"No connector for instances of kind '{instance.Kind}'.");
         var started = clock.GetTimestamp();
-        var runId = await runs.StartAsync(instance.Id, mode, cancellationToken);
+        var runId = claimed.RunId;
+        var mode = claimed.Mode;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id, ["RunId"] = runId });
-        LogStarted(logger, instance.Name, mode);
+        if (claimed.Resumed) LogResumed(logger, instance.Name, mode);
+        else LogStarted(logger, instance.Name, mode);
 
-        stats ??= new RunStats();
+        using var progressStop = new CancellationTokenSource();
+        var progress = ReportProgressAsync(runId, stats, progressStop.Token);
         var usedMode = mode;
         RunStatus status;
         string? error = null;
@@ -70,6 +109,14 @@ public sealed partial class SyncRunCoordinator(
             (status, error) = (RunStatus.Failed, e.Message);
             await instances.SetStatusAsync(instance.Id, InstanceStatus.Error, e.Message, CancellationToken.None);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && requeueOnCancel)
+        {
+            await progressStop.CancelAsync();
+            await progress;
+            await runs.RequeueAsync(runId, stats, CancellationToken.None);
+            LogRequeued(logger, instance.Name, stats.Read, stats.Written);
+            throw;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             (status, error) = (RunStatus.Cancelled, "The run was cancelled; what it committed is consistent and the next run continues from there.");
@@ -80,6 +127,8 @@ public sealed partial class SyncRunCoordinator(
             (status, error) = (RunStatus.Failed, e is NpgsqlException ? $"The database failed during the run: {e.Message}" : e.Message);
             LogUnexpected(logger, e);
         }
+        await progressStop.CancelAsync();
+        await progress;
 
         var elapsed = clock.GetElapsedTime(started);
         try
@@ -93,6 +142,30 @@ public sealed partial class SyncRunCoordinator(
         }
         LogFinished(logger, instance.Name, status.ToDbName(), stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
         return new SyncOutcome(runId, status, usedMode, stats, error, elapsed, built);
+    }
+
+    /// <summary>Writes the run's counts every few seconds while it runs, for whoever watches it.</summary>
+    private async Task ReportProgressAsync(long runId, RunStats stats, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(ProgressEvery, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await runs.ReportProgressAsync(runId, stats, stop);
+                }
+                catch (NpgsqlException e)
+                {
+                    // Progress is for show; the run itself notices a dead database.
+                    LogProgressFailed(logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>
@@ -122,6 +195,15 @@ public sealed partial class SyncRunCoordinator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} ended {Status}: {Read} rows read, {Written} written, {Calls} calls, {Tokens} tokens in {Seconds:0.0} s")]
     private static partial void LogFinished(ILogger logger, string instance, string status, long read, long written, int calls, int tokens, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} resumed ({Mode}): the worker running it stopped")]
+    private static partial void LogResumed(ILogger logger, string instance, SyncMode mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} stopped for shutdown after {Read} rows read, {Written} written; queued for the next worker")]
+    private static partial void LogRequeued(ILogger logger, string instance, long read, long written);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the run's progress: {Reason}")]
+    private static partial void LogProgressFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The run failed")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);

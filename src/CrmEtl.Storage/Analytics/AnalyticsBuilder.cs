@@ -440,6 +440,22 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         return ordered;
     }
 
+    /// <summary>
+    /// After an instance of the company was reset or removed, its share leaves the company-wide KPI
+    /// rows: rebuilding any other built instance of the company recomputes them; with none left, they go.
+    /// </summary>
+    public async Task RefreshCompanyTotalsAsync(string company, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var other = await connection.ExecuteScalarAsync<int?>(new CommandDefinition($"""
+            SELECT min(i.id) FROM etl.instance i JOIN analytics.build b ON b.instance_id = i.id
+            WHERE {ConfigurationStore.CompanyOfInstanceSql} = @company
+            """, new { company }, cancellationToken: cancellationToken));
+        if (other is { } id) await BuildAsync(id, cancellationToken);
+        else await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM analytics.kpi_period WHERE company = @company AND instance_id IS NULL", new { company }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Whether the instance's analytics have been built (since then, every configuration change rebuilt them).</summary>
     public async Task<bool> IsBuiltAsync(int instanceId, CancellationToken cancellationToken)
     {

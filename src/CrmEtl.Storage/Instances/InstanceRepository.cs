@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using CrmEtl.Core.Instances;
 using Dapper;
@@ -5,17 +6,20 @@ using Npgsql;
 
 namespace CrmEtl.Storage.Instances;
 
-/// <summary>etl.instance: the connected CRM accounts.</summary>
-public sealed class InstanceRepository(NpgsqlDataSource dataSource)
+/// <summary>
+/// etl.instance: the connected CRM accounts. Stored tokens are encrypted with the
+/// <see cref="ISecretProtector"/> before they reach the database and decrypted when read.
+/// </summary>
+public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProtector protector)
 {
-    private const string Columns = "id, name, kind, base_url, credentials::text AS credentials, time_zone, reporting_currency, company, enabled, status, last_error";
+    private const string Columns = "id, name, kind, base_url, credentials::text AS credentials, time_zone, reporting_currency, company, enabled, status, last_error, schedule";
 
     public async Task<IReadOnlyList<Instance>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<InstanceRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM etl.instance ORDER BY id", cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToInstance()).ToList();
+        return rows.Select(ToInstance).ToList();
     }
 
     public async Task<Instance?> FindAsync(string name, CancellationToken cancellationToken)
@@ -23,7 +27,15 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<InstanceRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM etl.instance WHERE name = @name", new { name }, cancellationToken: cancellationToken));
-        return row?.ToInstance();
+        return row is null ? null : ToInstance(row);
+    }
+
+    public async Task<Instance?> FindAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<InstanceRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM etl.instance WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row is null ? null : ToInstance(row);
     }
 
     public async Task<Instance> AddAsync(NewInstance instance, CancellationToken cancellationToken)
@@ -32,15 +44,15 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource)
         try
         {
             var row = await connection.QuerySingleAsync<InstanceRecord>(new CommandDefinition($"""
-                INSERT INTO etl.instance (name, kind, base_url, credentials, time_zone, reporting_currency, company)
-                VALUES (@Name, @Kind, @BaseUrl, @Credentials::jsonb, @TimeZone, @ReportingCurrency, @Company)
+                INSERT INTO etl.instance (name, kind, base_url, credentials, time_zone, reporting_currency, company, schedule)
+                VALUES (@Name, @Kind, @BaseUrl, @Credentials::jsonb, @TimeZone, @ReportingCurrency, @Company, @Schedule)
                 RETURNING {Columns}
                 """, new
             {
                 instance.Name, instance.Kind, instance.BaseUrl, Credentials = SerializeCredentials(instance.Credentials),
-                instance.TimeZone, instance.ReportingCurrency, instance.Company,
+                instance.TimeZone, instance.ReportingCurrency, instance.Company, instance.Schedule,
             }, cancellationToken: cancellationToken));
-            return row.ToInstance();
+            return ToInstance(row);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -48,44 +60,123 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource)
         }
     }
 
-    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Changes what the edit gives (null leaves a field as it is; an empty company clears it).</summary>
+    public async Task<Instance?> UpdateAsync(int id, InstanceEdit edit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<InstanceRecord>(new CommandDefinition($"""
+                UPDATE etl.instance SET
+                    name = coalesce(@Name, name), base_url = coalesce(@BaseUrl, base_url),
+                    credentials = coalesce(@Credentials::jsonb, credentials), time_zone = coalesce(@TimeZone, time_zone),
+                    reporting_currency = coalesce(@ReportingCurrency, reporting_currency),
+                    company = CASE WHEN @Company IS NULL THEN company ELSE nullif(@Company, '') END,
+                    schedule = coalesce(@Schedule, schedule), updated_at = now()
+                WHERE id = @id
+                RETURNING {Columns}
+                """, new
+            {
+                id, edit.Name, edit.BaseUrl, Credentials = edit.Credentials is null ? null : SerializeCredentials(edit.Credentials),
+                edit.TimeZone, edit.ReportingCurrency, edit.Company, edit.Schedule,
+            }, cancellationToken: cancellationToken));
+            return row is null ? null : ToInstance(row);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new InvalidOperationException($"An instance named '{edit.Name}' already exists. Choose another name.", e);
+        }
+    }
+
+    /// <summary>Disabling marks the instance disabled; enabling sets the status the connection test found.</summary>
+    public async Task SetEnabledAsync(int id, bool enabled, string status, string? lastError, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE etl.instance SET enabled = @enabled, status = @status, last_error = @lastError, updated_at = now() WHERE id = @id",
+            new { id, enabled, status, lastError }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Drops the instance's replica, sync state, per-instance configuration and analytics in one transaction; keeps the instance and its run history.</summary>
+    public async Task ResetAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT etl.reset_instance(@id)", new { id }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<bool> RemoveAsync(int id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM etl.instance WHERE name = @name", new { name }, cancellationToken: cancellationToken)) > 0;
+            "DELETE FROM etl.instance WHERE id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
     }
 
+    /// <summary>Status after a run or a connection test. A disabled instance stays disabled.</summary>
     public async Task SetStatusAsync(int id, string status, string? lastError, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE etl.instance SET status = @status, last_error = @lastError, updated_at = now() WHERE id = @id",
+            "UPDATE etl.instance SET status = @status, last_error = @lastError, updated_at = now() WHERE id = @id AND enabled",
             new { id, status, lastError }, cancellationToken: cancellationToken));
     }
 
-    private static string SerializeCredentials(InstanceCredentials c) => JsonSerializer.Serialize(new Dictionary<string, string?>
+    /// <summary>Encrypts tokens that earlier versions stored in plain text; returns how many.</summary>
+    public async Task<int> ProtectPlainTokensAsync(CancellationToken cancellationToken)
     {
-        ["api_token"] = c.ApiToken, ["api_token_env"] = c.ApiTokenEnv,
-    });
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var plain = await connection.QueryAsync<(int Id, string Token)>(new CommandDefinition(
+            "SELECT id, credentials->>'api_token' FROM etl.instance WHERE credentials ? 'api_token'", cancellationToken: cancellationToken));
+        var count = 0;
+        foreach (var (id, token) in plain)
+            count += await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE etl.instance SET credentials = @credentials::jsonb WHERE id = @id AND credentials ? 'api_token'",
+                new { id, credentials = SerializeCredentials(new InstanceCredentials(token, null)) }, cancellationToken: cancellationToken));
+        return count;
+    }
 
-    private sealed record InstanceRecord(
-        int Id, string Name, string Kind, string Base_Url, string Credentials, string Time_Zone, string Reporting_Currency,
-        string? Company, bool Enabled, string Status, string? Last_Error)
+    private string SerializeCredentials(InstanceCredentials c) => JsonSerializer.Serialize(c.ApiTokenEnv is not null
+        ? new Dictionary<string, string> { ["api_token_env"] = c.ApiTokenEnv }
+        : c.ApiToken is not null ? new Dictionary<string, string> { ["api_token_protected"] = protector.Protect(c.ApiToken) } : []);
+
+    private InstanceCredentials ReadCredentials(string json, string instanceName)
     {
-        public Instance ToInstance()
+        var stored = JsonSerializer.Deserialize<Dictionary<string, string?>>(json) ?? [];
+        if (stored.GetValueOrDefault("api_token_env") is { } env) return new InstanceCredentials(null, env);
+        if (stored.GetValueOrDefault("api_token_protected") is not { } sealedToken) return new InstanceCredentials(stored.GetValueOrDefault("api_token"), null);
+        try
         {
-            var credentials = JsonSerializer.Deserialize<Dictionary<string, string?>>(Credentials) ?? [];
-            return new Instance
+            return new InstanceCredentials(protector.Unprotect(sealedToken), null);
+        }
+        catch (CryptographicException)
+        {
+            return new InstanceCredentials(null, null)
             {
-                Id = Id, Name = Name, Kind = Kind, BaseUrl = Base_Url,
-                Credentials = new InstanceCredentials(credentials.GetValueOrDefault("api_token"), credentials.GetValueOrDefault("api_token_env")),
-                TimeZone = Time_Zone, ReportingCurrency = Reporting_Currency, Company = Company, Enabled = Enabled,
-                Status = Status, LastError = Last_Error,
+                Unreadable = $"The stored API token of '{instanceName}' cannot be decrypted with this process's Data Protection keys. " +
+                    "Give every worker and command the same keys directory (DataProtection:KeysDirectory), or store the token again with " +
+                    $"'crmetl instances edit \"{instanceName}\" --token ...'.",
             };
         }
     }
+
+    private Instance ToInstance(InstanceRecord r) => new()
+    {
+        Id = r.Id, Name = r.Name, Kind = r.Kind, BaseUrl = r.Base_Url, Credentials = ReadCredentials(r.Credentials, r.Name),
+        TimeZone = r.Time_Zone, ReportingCurrency = r.Reporting_Currency, Company = r.Company, Enabled = r.Enabled,
+        Status = r.Status, LastError = r.Last_Error, Schedule = r.Schedule,
+    };
+
+    private sealed record InstanceRecord(
+        int Id, string Name, string Kind, string Base_Url, string Credentials, string Time_Zone, string Reporting_Currency,
+        string? Company, bool Enabled, string Status, string? Last_Error, string Schedule);
 }
 
 public sealed record NewInstance(
     string Name, string Kind, string BaseUrl, InstanceCredentials Credentials,
-    string TimeZone = "UTC", string ReportingCurrency = "EUR", string? Company = null);
+    string TimeZone = "UTC", string ReportingCurrency = "EUR", string? Company = null, string Schedule = InstanceSchedule.Default);
+
+/// <summary>An edit of an instance: null leaves a field unchanged; an empty <see cref="Company"/> clears it.</summary>
+public sealed record InstanceEdit(
+    string? Name = null, string? BaseUrl = null, InstanceCredentials? Credentials = null, string? TimeZone = null,
+    string? ReportingCurrency = null, string? Company = null, string? Schedule = null);

@@ -1,3 +1,4 @@
+using CrmEtl.Host.Instances;
 using CrmEtl.Core.Configuration;
 using CrmEtl.Core.Funnels;
 using CrmEtl.Core.Sync;
@@ -129,7 +130,8 @@ public sealed class FunnelRulesOnPostgresTests
             """;
         Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.GreaterThan(0));
 
-        Assert.That(await replica.Host.Services.GetRequiredService<InstanceRepository>().RemoveAsync(instance.Name, CancellationToken.None), Is.True);
+        var lifecycle = replica.Host.Services.GetRequiredService<InstanceLifecycle>();
+        await lifecycle.RemoveAsync(await lifecycle.FindAsync(instance.Name, CancellationToken.None), CancellationToken.None);
 
         Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.EqualTo(0));
     }

@@ -1,0 +1,35 @@
+using CrmEtl.Host.Api;
+using CrmEtl.Storage.Database;
+using CrmEtl.Storage.Instances;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Events;
+
+namespace CrmEtl.Host.Hosting;
+
+/// <summary>
+/// The long-running worker: the generic host with Quartz firing runs (clustered with every other
+/// worker on the database) and the HTTP API, in one process.
+/// </summary>
+public static class WorkerHost
+{
+    /// <param name="urls">Where the API listens; null takes Api:Urls.</param>
+    public static WebApplication Build(string? connectionString = null, IEnumerable<KeyValuePair<string, string?>>? settings = null, string? urls = null,
+        LogEventLevel minimumLevel = LogEventLevel.Information)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.AddCrmEtl(connectionString, settings, minimumLevel, runJobs: true);
+        builder.AddWorkerApi(urls);
+        builder.Services.AddSingleton<InstanceViews>();
+        var app = builder.Build();
+        app.MapWorkerApi();
+        return app;
+    }
+
+    /// <summary>Brings the schema up to date and encrypts tokens stored in plain text by earlier versions; then the app can start.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);
+        await services.GetRequiredService<InstanceRepository>().ProtectPlainTokensAsync(cancellationToken);
+    }
+}

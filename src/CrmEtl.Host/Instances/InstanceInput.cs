@@ -1,0 +1,66 @@
+using CrmEtl.Core.Instances;
+using CrmEtl.Storage.Instances;
+
+namespace CrmEtl.Host.Instances;
+
+/// <summary>
+/// An instance as a person gives it, from the command line or the HTTP API. For an edit, a null
+/// field is left as it is. <see cref="Validate"/> lists every problem at once, each naming the field
+/// (as an option name, e.g. --time-zone) and what is expected.
+/// </summary>
+public sealed record InstanceInput(
+    string? Name = null, string? Kind = null, string? Url = null, string? Token = null, string? TokenEnv = null,
+    string? TimeZone = null, string? Currency = null, string? Company = null, string? Schedule = null)
+{
+    /// <param name="forApi">Name the fields as the HTTP API's JSON does (timeZone) instead of as options (--time-zone).</param>
+    public List<string> Validate(bool isNew, bool forApi = false)
+    {
+        var problems = new List<string>();
+        ValidateInto(problems, isNew);
+        return forApi ? problems.Select(ApiFieldNames).ToList() : problems;
+    }
+
+    /// <summary>"--time-zone 'x' is ..." becomes "timeZone 'x' is ...".</summary>
+    private static string ApiFieldNames(string message) => System.Text.RegularExpressions.Regex.Replace(message, "--([a-z]+)(?:-([a-z]+))?",
+        m => m.Groups[1].Value + (m.Groups[2].Success ? char.ToUpperInvariant(m.Groups[2].Value[0]) + m.Groups[2].Value[1..] : ""));
+
+    private void ValidateInto(List<string> problems, bool isNew)
+    {
+        if (isNew && string.IsNullOrWhiteSpace(Name)) problems.Add("--name is required: a unique name, e.g. \"Acme Finland\".");
+        else if (Name is not null && (Name.Trim().Length == 0 || Name.Length > 200)) problems.Add("--name must be 1 to 200 characters.");
+        if (Kind is not null && !InstanceKinds.All.Contains(Kind)) problems.Add($"--kind '{Kind}' is not one of {string.Join(", ", InstanceKinds.All)}.");
+        if (isNew && Url is null) problems.Add("--url is required: the account's base URL, e.g. https://acme.pipedrive.com.");
+        else if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            problems.Add($"--url '{Url}' is not an http(s) URL. Give the account's base URL, e.g. https://acme.pipedrive.com.");
+        if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenEnv) || isNew && string.IsNullOrEmpty(Token) && string.IsNullOrEmpty(TokenEnv))
+            problems.Add("Give exactly one of --token (stored encrypted) or --token-env (the name of an environment variable holding it).");
+        if (TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+            problems.Add($"--time-zone '{TimeZone}' is not a known IANA time zone, e.g. Europe/Helsinki.");
+        if (Currency is not null && (Currency.Length != 3 || !Currency.All(char.IsAsciiLetter)))
+            problems.Add($"--currency '{Currency}' is not a three-letter ISO currency code, e.g. EUR.");
+        if (Schedule is not null && !Quartz.CronExpression.TryParse(Schedule, out _))
+            problems.Add($"--schedule '{Schedule}' is not a Quartz cron expression: six fields, seconds minutes hours day-of-month month day-of-week, " +
+                "with '?' in one of the day fields, e.g. '0 0 2 * * ?' (02:00 every day) or '0 30 6 ? * MON-FRI' (06:30 on weekdays).");
+    }
+
+    public NewInstance ToNewInstance() => new(
+        Name!.Trim(), Kind ?? InstanceKinds.Pipedrive, Url!.TrimEnd('/'), Credentials()!, TimeZone ?? "UTC",
+        (Currency ?? "EUR").ToUpperInvariant(), string.IsNullOrWhiteSpace(Company) ? null : Company, Schedule ?? InstanceSchedule.Default);
+
+    public InstanceEdit ToEdit() => new(
+        Name?.Trim(), Url?.TrimEnd('/'), Credentials(), TimeZone, Currency?.ToUpperInvariant(), Company, Schedule);
+
+    private InstanceCredentials? Credentials() =>
+        !string.IsNullOrEmpty(Token) ? new InstanceCredentials(Token, null)
+        : !string.IsNullOrEmpty(TokenEnv) ? new InstanceCredentials(null, TokenEnv)
+        : null;
+}
+
+/// <summary>What a person sent was not valid; every problem is listed.</summary>
+public sealed class InstanceInputException(IReadOnlyList<string> problems) : ArgumentException(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>No instance has that name or id.</summary>
+public sealed class InstanceNotFoundException(string message) : ArgumentException(message);

@@ -1,0 +1,68 @@
+using Npgsql;
+
+namespace CrmEtl.Storage.Instances;
+
+/// <summary>
+/// One PostgreSQL advisory lock per instance, held for the whole of a run on a connection of its
+/// own: whichever process runs an instance — a worker or 'crmetl sync' — holds it, and when that
+/// process dies its connection closes and the lock is free again. That makes "never two runs of one
+/// instance at once" hold across workers and commands, and lets the next holder know that a run
+/// still marked running was left behind.
+/// </summary>
+public sealed class InstanceLocks(NpgsqlDataSource dataSource)
+{
+    // The first key of the two-key advisory lock space: "CRME".
+    private const int Space = 0x43524D45;
+
+    /// <summary>The instance's lock, or null at once if another process holds it.</summary>
+    public async Task<IAsyncDisposable?> TryAcquireAsync(int instanceId, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@space, @id)", connection);
+            command.Parameters.AddWithValue("space", Space);
+            command.Parameters.AddWithValue("id", instanceId);
+            if (await command.ExecuteScalarAsync(cancellationToken) is true) return new Held(connection, instanceId);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>Waits for the instance's lock, trying again every <paramref name="poll"/>.</summary>
+    public async Task<IAsyncDisposable> AcquireAsync(int instanceId, TimeSpan poll, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await TryAcquireAsync(instanceId, cancellationToken) is { } held) return held;
+            await Task.Delay(poll, cancellationToken);
+        }
+    }
+
+    private sealed class Held(NpgsqlConnection connection, int instanceId) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@space, @id)", connection);
+                command.Parameters.AddWithValue("space", Space);
+                command.Parameters.AddWithValue("id", instanceId);
+                await command.ExecuteScalarAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+}
