@@ -22,8 +22,10 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
     public static TriggerKey ScheduleOf(int instanceId) => new($"nightly-{instanceId}", ScheduleGroup);
 
     /// <summary>The cron trigger for an instance's schedule, in its time zone. A fire missed while no worker ran fires once, as soon as one runs.</summary>
-    public static ITrigger BuildScheduleTrigger(Instance instance) => TriggerBuilder.Create()
+    /// <param name="startAt">The first moment it may fire; now if null.</param>
+    public static ITrigger BuildScheduleTrigger(Instance instance, DateTimeOffset? startAt = null) => TriggerBuilder.Create()
         .WithIdentity(ScheduleOf(instance.Id))
+        .StartAt(startAt ?? DateTimeOffset.UtcNow)
         .ForJob(JobOf(instance.Id))
         .WithDescription($"{instance.Name}: '{instance.Schedule}' in {instance.TimeZone}")
         .WithSchedule(CronScheduleBuilder.Create(instance.Schedule)
