@@ -136,7 +136,7 @@ public sealed class FunnelRulesOnPostgresTests
         Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.EqualTo(0));
     }
 
-    private static async Task<Dictionary<string, string>> AnalyticsFingerprintAsync(string connectionString)
+    internal static async Task<Dictionary<string, string>> AnalyticsFingerprintAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         var result = new Dictionary<string, string>();
