@@ -5,7 +5,6 @@ using CrmEtl.Host.Scheduling;
 using CrmEtl.Storage.Instances;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
 
@@ -54,15 +53,15 @@ internal static class InstanceCommands
         var all = await host.Services.GetRequiredService<InstanceRepository>().ListAsync(ct);
         if (all.Count == 0) { Console.WriteLine("No instances yet. Add one with 'crmetl instances add'."); return ExitCodes.Ok; }
         var schedules = host.Services.GetRequiredService<InstanceSchedules>();
-        var table = new Table().AddColumns("Id", "Name", "Kind", "Company", "URL", "Token", "Time zone", "Currency", "Schedule", "Next run (UTC)", "Status", "Last error");
+        // A few plain lines per instance: readable on a narrow terminal and in a piped log alike.
         foreach (var i in all)
         {
             var next = await schedules.NextFireAsync(i.Id, ct);
-            table.AddRow(Markup.Escape($"{i.Id}"), Markup.Escape(i.Name), i.Kind, Markup.Escape(i.Company ?? ""), Markup.Escape(i.BaseUrl),
-                Markup.Escape(i.Credentials.ToString()), i.TimeZone, i.ReportingCurrency, Markup.Escape(i.Schedule), next is { } n ? $"{n:yyyy-MM-dd HH:mm}" : "",
-                i.Status, Markup.Escape(i.LastError ?? ""));
+            Console.WriteLine($"{i.Name} (id {i.Id}, {i.Kind}): {i.Status}");
+            Console.WriteLine($"  {i.BaseUrl}  token {i.Credentials}" + (i.Company is null ? "" : $"  company {i.Company}"));
+            Console.WriteLine($"  {i.TimeZone}, {i.ReportingCurrency}, schedule '{i.Schedule}'" + (next is { } n ? $", next run {n:yyyy-MM-dd HH:mm} UTC" : ", not scheduled"));
+            if (i.LastError is not null) Console.WriteLine($"  last error: {i.LastError}");
         }
-        AnsiConsole.Write(table);
         return ExitCodes.Ok;
     }
 

@@ -8,7 +8,6 @@ using CrmEtl.Storage.Runs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
 
@@ -59,11 +58,14 @@ internal static class WorkerCommands
             int? instanceId = parse.GetValue(instance) is { } name ? (await host.Services.GetRequiredService<InstanceLifecycle>().FindAsync(name, ct2)).Id : null;
             var runs = await host.Services.GetRequiredService<SyncRunLog>().ListAsync(instanceId, Math.Clamp(parse.GetValue(limit), 1, 1000), ct2);
             if (runs.Count == 0) { Console.WriteLine("No runs yet."); return ExitCodes.Ok; }
-            var table = new Table().AddColumns("Run", "Instance", "By", "Mode", "Status", "Started (UTC)", "Ended (UTC)", "Rows read", "Written", "Calls", "Worker", "Error");
+            // One plain line per run: readable on a narrow terminal and in a piped log alike.
             foreach (var r in runs)
-                table.AddRow($"{r.Id}", Markup.Escape(r.Instance), r.RequestedBy, r.Mode, r.Status, $"{r.StartedAt:yyyy-MM-dd HH:mm:ss}", $"{r.EndedAt:yyyy-MM-dd HH:mm:ss}",
-                    $"{r.RowsRead}", $"{r.RowsWritten}", $"{r.ApiCalls}", Markup.Escape(r.Worker ?? "") + (r.Resumed > 0 ? $" (resumed {r.Resumed}x)" : ""), Markup.Escape(r.Error ?? ""));
-            AnsiConsole.Write(table);
+            {
+                var ended = r.EndedAt is { } e ? $" to {e:HH:mm:ss}" : "";
+                Console.WriteLine($"run {r.Id}  {r.Instance}  {r.Status}  ({r.RequestedBy}, {r.Mode})  {r.StartedAt:yyyy-MM-dd HH:mm:ss}{ended} UTC  " +
+                    $"{r.RowsRead} read, {r.RowsWritten} written, {r.ApiCalls} calls  {r.Worker}" + (r.Resumed > 0 ? $" (taken up again {r.Resumed}x)" : ""));
+                if (r.Error is not null) Console.WriteLine($"    {r.Error}");
+            }
             return ExitCodes.Ok;
         }, ct));
         return command;
