@@ -9,7 +9,13 @@ RUN dotnet publish src/CrmEtl.Host/CrmEtl.Host.csproj -c Release -o /app --no-se
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
-# Configure with CRMETL__Database__ConnectionString and friends; see README.
+# Configure with CRMETL__Database__ConnectionString, CRMETL__Api__Key and friends; see docs/OPERATIONS.md.
+# Inside a container the API must listen beyond loopback to be reachable from the host or a proxy.
+ENV CRMETL__Api__Urls=http://0.0.0.0:8080 \
+    CRMETL__DataProtection__KeysDirectory=/keys
+RUN mkdir -p /keys && chown app /keys
+VOLUME /keys
+EXPOSE 8080
 USER app
 ENTRYPOINT ["./crmetl"]
-CMD ["--help"]
+CMD ["worker"]

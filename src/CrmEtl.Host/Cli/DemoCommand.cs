@@ -64,12 +64,30 @@ internal static class DemoCommand
         Console.WriteLine("  e.g. SELECT * FROM analytics.win_rate_group WHERE grain = 'quarter' ORDER BY period_start;");
         Console.WriteLine("       SELECT * FROM analytics.target_attainment ORDER BY period_start DESC LIMIT 20;");
         Console.WriteLine("  The views and canonical queries are described in docs/BI.md.");
-        if (!exitRightAway)
-        {
-            Console.WriteLine("The database and the sandbox stay up until you press Ctrl+C.");
-            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
-        }
+        if (!exitRightAway) await RunWorkerAsync(stack, ct);
         return outcomes.All(o => o.Item2.Status == RunStatus.Succeeded) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Keeps everything up as a worker would run in production: the instances' nightly schedules and
+    /// the HTTP API (with a key made up for this demo), until Ctrl+C.
+    /// </summary>
+    private static async Task RunWorkerAsync(LocalStack stack, CancellationToken ct)
+    {
+        var key = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        await using var worker = Hosting.WorkerHost.Build(stack.Database.ConnectionString, [new("Api:Key", key)], "http://127.0.0.1:0", LogEventLevel.Information);
+        await worker.StartAsync(ct);
+        var api = worker.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        Console.WriteLine();
+        Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (OpenAPI: {api}/openapi/v1.json):");
+        Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
+        Console.WriteLine($"  curl -X POST '{stack.Sandbox.BaseUrl}/_sandbox/acme-fi/mutate?mixed=20'      # change some records in the sandbox");
+        Console.WriteLine($"  curl -X POST -H 'X-Api-Key: {key}' {api}/api/instances/1/refresh          # sync Acme Finland now; answers with a run id");
+        Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/runs/3                                # that run's progress and outcome");
+        Console.WriteLine("The database, the sandbox and the worker stay up until you press Ctrl+C.");
+        try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+        await worker.StopAsync(CancellationToken.None);
     }
 
     /// <summary>The group's mapping, KPIs, targets and rates, as an admin would set them up; then the numbers.</summary>
