@@ -3,6 +3,7 @@ using CrmEtl.Storage.Database;
 using CrmEtl.Storage.Instances;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Serilog.Events;
 
 namespace CrmEtl.Host.Hosting;
@@ -29,6 +30,9 @@ public static class WorkerHost
     /// <summary>Brings the schema up to date and encrypts tokens stored in plain text by earlier versions; then the app can start.</summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
+        // Settings first, so that a bad one is reported as such before anything starts (and before a stack trace could be logged).
+        _ = services.GetService<IOptions<ApiOptions>>()?.Value;
+        _ = services.GetRequiredService<IOptions<Scheduling.SchedulerOptions>>().Value;
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);
         await services.GetRequiredService<InstanceRepository>().ProtectPlainTokensAsync(cancellationToken);
     }
