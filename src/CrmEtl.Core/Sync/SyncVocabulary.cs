@@ -24,6 +24,10 @@ public static class RunStatusNames
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
+    /// <summary>The status a stored name stands for (the inverse of <see cref="ToDbName(RunStatus)"/>).</summary>
+    public static RunStatus ParseStatus(string name) =>
+        Enum.GetValues<RunStatus>().First(s => s.ToDbName() == name);
+
     public static string ToDbName(this RunRequester requester) => requester.ToString().ToLowerInvariant();
 
     public static string ToDbName(this SyncMode mode) => mode == SyncMode.Full ? "full" : "incremental";

@@ -192,8 +192,7 @@ public static class WorkerApi
         {
             InstanceNotFoundException => StatusCodes.Status404NotFound,
             InstanceInputException or Microsoft.AspNetCore.Http.BadHttpRequestException => StatusCodes.Status400BadRequest,
-            InstanceBusyException or InstanceDisabledException => StatusCodes.Status409Conflict,
-            InvalidOperationException when e.Message.Contains("already exists", StringComparison.Ordinal) => StatusCodes.Status409Conflict,
+            InstanceBusyException or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException => StatusCodes.Status409Conflict,
             _ => null,
         };
     }

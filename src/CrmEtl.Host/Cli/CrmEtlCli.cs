@@ -72,7 +72,9 @@ public static class CrmEtlCli
         return command;
     }
 
-    internal static int ExitCodeOf(SyncOutcome outcome) => outcome.Status switch
+    internal static int ExitCodeOf(SyncOutcome outcome) => ExitCodeOf(outcome.Status);
+
+    internal static int ExitCodeOf(RunStatus status) => status switch
     {
         RunStatus.Succeeded => ExitCodes.Ok,
         RunStatus.AuthFailed => ExitCodes.AuthFailed,
@@ -82,7 +84,7 @@ public static class CrmEtlCli
 
     internal static void PrintOutcome(string instance, SyncOutcome outcome)
     {
-        Console.WriteLine($"{instance}: {outcome.Status.ToDbName()} ({(outcome.Mode == SyncMode.Full ? "full" : "incremental")}, run {outcome.RunId}) " +
+        Console.WriteLine($"{instance}: {outcome.Status.ToDbName()} ({outcome.Mode.ToDbName()}, run {outcome.RunId}) " +
             $"{outcome.Stats.Read} rows read, {outcome.Stats.Written} written, {outcome.Stats.Calls} API calls, {outcome.Stats.Tokens} tokens, {outcome.Elapsed.TotalSeconds:0.0} s");
         if (outcome.Error is not null) Console.Error.WriteLine(outcome.Error);
         foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"warning: {warning}");

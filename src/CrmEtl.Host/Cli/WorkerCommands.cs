@@ -86,13 +86,7 @@ internal static class WorkerCommands
             if (run.EndedAt is not null)
             {
                 if (run.Error is not null) Console.Error.WriteLine(run.Error);
-                return run.Status switch
-                {
-                    "succeeded" => ExitCodes.Ok,
-                    "auth_failed" => ExitCodes.AuthFailed,
-                    "budget_exhausted" => ExitCodes.BudgetExhausted,
-                    _ => ExitCodes.Failed,
-                };
+                return CrmEtlCli.ExitCodeOf(RunStatusNames.ParseStatus(run.Status));
             }
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }

@@ -56,7 +56,7 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new InvalidOperationException($"An instance named '{instance.Name}' already exists. Choose another name or remove it first.", e);
+            throw new DuplicateInstanceNameException($"An instance named '{instance.Name}' already exists. Choose another name or remove it first.", e);
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new InvalidOperationException($"An instance named '{edit.Name}' already exists. Choose another name.", e);
+            throw new DuplicateInstanceNameException($"An instance named '{edit.Name}' already exists. Choose another name.", e);
         }
     }
 
@@ -171,6 +171,9 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
         int Id, string Name, string Kind, string Base_Url, string Credentials, string Time_Zone, string Reporting_Currency,
         string? Company, bool Enabled, string Status, string? Last_Error, string Schedule);
 }
+
+/// <summary>Instance names are unique.</summary>
+public sealed class DuplicateInstanceNameException(string message, Exception inner) : InvalidOperationException(message, inner);
 
 public sealed record NewInstance(
     string Name, string Kind, string BaseUrl, InstanceCredentials Credentials,

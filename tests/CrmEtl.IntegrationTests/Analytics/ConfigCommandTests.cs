@@ -6,28 +6,6 @@ namespace CrmEtl.IntegrationTests.Analytics;
 [NonParallelizable]
 public sealed class ConfigCommandTests
 {
-    private static async Task<(int Exit, string Out, string Error)> CrmEtlAsync(string connectionString, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var previous = Environment.GetEnvironmentVariable("CRMETL_PG");
-        Environment.SetEnvironmentVariable("CRMETL_PG", connectionString);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await CrmEtlCli.Build().Parse(args).InvokeAsync();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-            Environment.SetEnvironmentVariable("CRMETL_PG", previous);
-        }
-    }
-
     [Test]
     public async Task A_bad_edit_is_rejected_with_line_numbers_and_changes_nothing_and_a_good_one_changes_the_numbers()
     {
@@ -35,24 +13,24 @@ public sealed class ConfigCommandTests
         var dir = Directory.CreateTempSubdirectory("crmetl-config-").FullName;
         try
         {
-            var export = await CrmEtlAsync(data.ConnectionString, "config", "export", "--company", "Acme Group", "--dir", dir);
+            var export = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "export", "--company", "Acme Group", "--dir", dir);
             Assert.That(export.Exit, Is.EqualTo(ExitCodes.Ok), export.Error);
             var targets = Path.Combine(dir, "targets.csv");
             var original = await File.ReadAllTextAsync(targets);
 
             await File.AppendAllTextAsync(targets, "Completed calls,week,2024-06-17,person,Kalle,5\r\nCompleted calls,week,17.6.2024,person,Aino,5\r\n");
-            var bad = await CrmEtlAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
+            var bad = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
             Assert.That(bad.Exit, Is.EqualTo(ExitCodes.BadInput));
             Assert.That(bad.Error, Does.Contain("Nothing was changed").And.Contain("targets.csv line 5: period_start '17.6.2024' is not a date as yyyy-MM-dd."));
             Assert.That(await data.RowsAsync("SELECT count(*) FROM config.target"), Is.EqualTo(new[] { "2" }));
 
             await File.WriteAllTextAsync(targets, original.Replace("Aino,3", "Aino,4", StringComparison.Ordinal) + "Completed calls,week,2024-06-17,person,Kalle,5\r\n");
-            var unknown = await CrmEtlAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
+            var unknown = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
             Assert.That(unknown.Exit, Is.EqualTo(ExitCodes.BadInput));
             Assert.That(unknown.Error, Does.Contain("targets.csv line 4: the target is for person 'Kalle', who is not known"));
 
             await File.WriteAllTextAsync(targets, original.Replace("Aino,3", "Aino,4", StringComparison.Ordinal));
-            var good = await CrmEtlAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
+            var good = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
             Assert.That(good.Exit, Is.EqualTo(ExitCodes.Ok), good.Error);
             Assert.That(good.Out, Does.Contain("Acme Finland: analytics rebuilt"));
             Assert.That(await data.RowsAsync("SELECT target, actual, attainment FROM analytics.target_attainment WHERE kpi = 'Completed calls'"), Is.EqualTo(new[] { "4|2|0.5" }));
@@ -68,7 +46,7 @@ public sealed class ConfigCommandTests
     {
         await using var data = await KnownDataset.CreateAsync();
         Environment.SetEnvironmentVariable("CRMETL_TEST_BI_PASSWORD", "bi-secret-123");
-        var created = await CrmEtlAsync(data.ConnectionString, "bi-user", "create", "bi_reader", "--password-env", "CRMETL_TEST_BI_PASSWORD");
+        var created = await CrmEtlCommand.RunAsync(data.ConnectionString, "bi-user", "create", "bi_reader", "--password-env", "CRMETL_TEST_BI_PASSWORD");
         Assert.That(created.Exit, Is.EqualTo(ExitCodes.Ok), created.Error);
 
         var asBi = new Npgsql.NpgsqlConnectionStringBuilder(data.ConnectionString) { Username = "bi_reader", Password = "bi-secret-123" }.ConnectionString;
@@ -112,13 +90,13 @@ public sealed class ConfigCommandTests
         var file = Path.GetTempFileName();
         try
         {
-            var result = await CrmEtlAsync(data.ConnectionString, "export", "--view", "sales_volume", "--from", "2024-03-01", "--to", "2024-03-31", "--instance", "Acme Finland", "--out", file);
+            var result = await CrmEtlCommand.RunAsync(data.ConnectionString, "export", "--view", "sales_volume", "--from", "2024-03-01", "--to", "2024-03-31", "--instance", "Acme Finland", "--out", file);
             Assert.That(result.Exit, Is.EqualTo(ExitCodes.Ok), result.Error);
             var lines = await File.ReadAllLinesAsync(file);
             Assert.That(lines[0], Does.StartWith("company,instance_id,instance,funnel,deal_id,kind,date,"));
             Assert.That(lines.Skip(1).Select(l => string.Join(',', l.Split(',')[4..7])), Is.EqualTo(new[] { "5,return,2024-03-05", "2,won,2024-03-10" }));
 
-            var unknown = await CrmEtlAsync(data.ConnectionString, "export", "--view", "crm.deal", "--out", file);
+            var unknown = await CrmEtlCommand.RunAsync(data.ConnectionString, "export", "--view", "crm.deal", "--out", file);
             Assert.That(unknown.Exit, Is.EqualTo(ExitCodes.BadInput));
             Assert.That(unknown.Error, Does.StartWith("There is no analytics view 'crm.deal'. Views: activities_completed, data_problems,").And.Contain("win_rate"));
         }

@@ -10,28 +10,6 @@ namespace CrmEtl.IntegrationTests.Operations;
 [NonParallelizable]
 public sealed class OperationsCommandTests
 {
-    private static async Task<(int Exit, string Out, string Error)> CrmEtlAsync(string connectionString, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var previous = Environment.GetEnvironmentVariable("CRMETL_PG");
-        Environment.SetEnvironmentVariable("CRMETL_PG", connectionString);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await CrmEtlCli.Build().Parse(args).InvokeAsync();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-            Environment.SetEnvironmentVariable("CRMETL_PG", previous);
-        }
-    }
-
     [Test]
     public async Task An_operator_adds_tests_refreshes_and_disables_an_instance_from_the_command_line_while_a_worker_runs()
     {
@@ -39,41 +17,41 @@ public sealed class OperationsCommandTests
         var connectionString = await PostgresFixture.Server.CreateSiblingAsync("ops");
         await using var worker = await InProcessWorker.StartAsync(connectionString);
 
-        var bad = await CrmEtlAsync(connectionString, "instances", "add", "--name", "Acme", "--url", "ftp://x", "--token", "t", "--token-env", "V", "--schedule", "0 2 * * *");
+        var bad = await CrmEtlCommand.RunAsync(connectionString, "instances", "add", "--name", "Acme", "--url", "ftp://x", "--token", "t", "--token-env", "V", "--schedule", "0 2 * * *");
         Assert.That(bad.Exit, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(bad.Error, Does.Contain("--url 'ftp://x' is not an http(s) URL").And.Contain("exactly one of --token").And.Contain("--schedule '0 2 * * *' is not a Quartz cron expression"));
 
-        var add = await CrmEtlAsync(connectionString, "instances", "add", "--name", "Acme", "--url", world.Sandbox.BaseUrl, "--token", world.Company.ApiToken, "--time-zone", "Europe/Helsinki");
+        var add = await CrmEtlCommand.RunAsync(connectionString, "instances", "add", "--name", "Acme", "--url", world.Sandbox.BaseUrl, "--token", world.Company.ApiToken, "--time-zone", "Europe/Helsinki");
         Assert.That(add.Exit, Is.EqualTo(ExitCodes.Ok), add.Error);
         Assert.That(add.Out, Does.Contain("token ****").And.Not.Contain(world.Company.ApiToken));
         Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM quartz.qrtz_cron_triggers WHERE time_zone_id = 'Europe/Helsinki'"), Is.EqualTo(1),
             "the command scheduled it in the worker's database");
 
-        var test = await CrmEtlAsync(connectionString, "instances", "test", "Acme");
+        var test = await CrmEtlCommand.RunAsync(connectionString, "instances", "test", "Acme");
         Assert.That(test.Exit, Is.EqualTo(ExitCodes.Ok), test.Error);
         Assert.That(test.Out, Does.StartWith("connected:").And.Contain(" > "));
 
-        var refresh = await CrmEtlAsync(connectionString, "refresh", "Acme", "--wait");
+        var refresh = await CrmEtlCommand.RunAsync(connectionString, "refresh", "Acme", "--wait");
         Assert.That(refresh.Exit, Is.EqualTo(ExitCodes.Ok), refresh.Out + refresh.Error);
         Assert.That(refresh.Out, Does.Contain("queued").And.Contain("succeeded"));
 
-        var runs = await CrmEtlAsync(connectionString, "runs", "--instance", "Acme");
+        var runs = await CrmEtlCommand.RunAsync(connectionString, "runs", "--instance", "Acme");
         Assert.That(runs.Out, Does.Contain("refresh").And.Contain("succeeded"));
 
         // While a run holds the instance, 'crmetl sync' does not start a second one, and reset refuses to pull data from under it.
         var held = await worker.Services.GetRequiredService<InstanceLocks>().TryAcquireAsync(1, CancellationToken.None);
-        var busy = await CrmEtlAsync(connectionString, "sync", "--instance", "Acme");
-        var resetDuringRun = await CrmEtlAsync(connectionString, "instances", "reset", "Acme", "--yes");
+        var busy = await CrmEtlCommand.RunAsync(connectionString, "sync", "--instance", "Acme");
+        var resetDuringRun = await CrmEtlCommand.RunAsync(connectionString, "instances", "reset", "Acme", "--yes");
         await held!.DisposeAsync();
         Assert.That((busy.Exit, resetDuringRun.Exit), Is.EqualTo((ExitCodes.Busy, ExitCodes.Busy)));
         Assert.That(busy.Error, Does.Contain("is being synced by another process"));
 
-        Assert.That((await CrmEtlAsync(connectionString, "instances", "reset", "Acme")).Exit, Is.EqualTo(ExitCodes.BadInput), "reset needs --yes");
-        Assert.That((await CrmEtlAsync(connectionString, "instances", "disable", "Acme")).Exit, Is.EqualTo(ExitCodes.Ok));
-        var refused = await CrmEtlAsync(connectionString, "refresh", "Acme");
+        Assert.That((await CrmEtlCommand.RunAsync(connectionString, "instances", "reset", "Acme")).Exit, Is.EqualTo(ExitCodes.BadInput), "reset needs --yes");
+        Assert.That((await CrmEtlCommand.RunAsync(connectionString, "instances", "disable", "Acme")).Exit, Is.EqualTo(ExitCodes.Ok));
+        var refused = await CrmEtlCommand.RunAsync(connectionString, "refresh", "Acme");
         Assert.That(refused.Exit, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(refused.Error, Does.Contain("'Acme' is disabled"));
-        var list = await CrmEtlAsync(connectionString, "instances");
+        var list = await CrmEtlCommand.RunAsync(connectionString, "instances");
         Assert.That(list.Out, Does.Contain("disabled").And.Not.Contain(world.Company.ApiToken));
 
         await using var connection = new NpgsqlConnection(connectionString);
