@@ -72,15 +72,8 @@ public sealed class PipedriveSandbox : IAsyncDisposable
         })));
         app.MapPost("/_sandbox/{company}/mutate", (string company, HttpRequest request) =>
         {
-            int Q(string name) => int.TryParse(request.Query[name], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
-            var plan = request.Query.ContainsKey("mixed") ? MutationPlan.Mixed(Q("mixed")) : new MutationPlan
-            {
-                AddDeals = Q("add_deals"), UpdateDeals = Q("update_deals"), MoveDeals = Q("move_deals"), WinDeals = Q("win_deals"),
-                LoseDeals = Q("lose_deals"), DeleteDeals = Q("delete_deals"), ArchiveDeals = Q("archive_deals"),
-                AddActivities = Q("add_activities"), CompleteActivities = Q("complete_activities"), DeleteActivities = Q("delete_activities"),
-                AddLeads = Q("add_leads"), ArchiveLeads = Q("archive_leads"), DeleteLeads = Q("delete_leads"),
-            };
-            sandbox().Mutate(company, plan, Q("seed"));
+            var plan = SandboxControl.Plan(request);
+            sandbox().Mutate(company, plan, SandboxControl.Int(request, "seed"));
             return Results.Json(new { changed = plan.Total });
         });
         app.MapPost("/_sandbox/{company}/budget", (string company, HttpRequest request) =>
@@ -93,14 +86,7 @@ public sealed class PipedriveSandbox : IAsyncDisposable
         });
         app.MapPost("/_sandbox/faults", (HttpRequest request) =>
         {
-            var faults = sandbox().Faults;
-            double D(string name) => double.TryParse(request.Query[name], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
-            if (request.Query.ContainsKey("clear")) faults.Clear();
-            faults.ServerErrorRate = D("server_error_rate");
-            faults.MalformedRate = D("malformed_rate");
-            faults.TruncatedRate = D("truncated_rate");
-            faults.Latency = TimeSpan.FromMilliseconds(D("latency_ms"));
-            if (D("burst_429") > 0) faults.Add429Burst((int)D("burst_429"), withHeaders: !request.Query.ContainsKey("no_headers"));
+            SandboxControl.SetFaults(sandbox().Faults, request);
             return Results.Json(new { ok = true });
         });
     }
