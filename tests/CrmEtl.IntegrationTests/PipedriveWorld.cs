@@ -29,14 +29,17 @@ internal sealed class PipedriveWorld : IAsyncDisposable
         }));
 
     /// <summary>A new database with one instance connected to the sandbox account.</summary>
-    public async Task<Replica> NewReplicaAsync(string? token = null, Dictionary<string, string?>? settings = null)
+    public Task<Replica> NewReplicaAsync(string? token = null, Dictionary<string, string?>? settings = null) =>
+        NewReplicaAsync(_hosts, new NewInstance("Acme", "pipedrive", Sandbox.BaseUrl, new CrmEtl.Core.Instances.InstanceCredentials(token ?? Company.ApiToken, null)), settings);
+
+    /// <summary>A new, migrated database with <paramref name="instance"/> in it, and a host on it (disposed with <paramref name="hosts"/>).</summary>
+    internal static async Task<Replica> NewReplicaAsync(List<IHost> hosts, NewInstance instance, Dictionary<string, string?>? settings)
     {
         var connectionString = await PostgresFixture.Server.CreateSiblingAsync("t");
         var host = CrmEtlHost.Build(connectionString, settings, LogEventLevel.Warning);
-        _hosts.Add(host);
+        hosts.Add(host);
         await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
-        await host.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance(
-            "Acme", "pipedrive", Sandbox.BaseUrl, new CrmEtl.Core.Instances.InstanceCredentials(token ?? Company.ApiToken, null)), CancellationToken.None);
+        await host.Services.GetRequiredService<InstanceRepository>().AddAsync(instance, CancellationToken.None);
         return new Replica(host, connectionString);
     }
 
@@ -63,12 +66,16 @@ internal sealed class PipedriveWorld : IAsyncDisposable
             return await connection.ExecuteScalarAsync<T>(sql) ?? throw new InvalidOperationException("null");
         }
 
-        /// <summary>The replica's content, one line per row, in a fixed order, without instance ids or bookkeeping columns.</summary>
-        public async Task<Dictionary<string, List<string>>> FingerprintAsync()
+        /// <summary>
+        /// The replica's content, one line per row, in a fixed order, without instance ids or bookkeeping columns.
+        /// <paramref name="liveDealsOnly"/> leaves out deleted deals: Zoho's lists never show them, so only a replica
+        /// that saw them before their deletion keeps them (flagged).
+        /// </summary>
+        public async Task<Dictionary<string, List<string>>> FingerprintAsync(bool liveDealsOnly = false)
         {
             var tables = new Dictionary<string, string>
             {
-                ["deal"] = "SELECT concat_ws('|', id, title, value, currency, status, pipeline_id, stage_id, owner_id, person_id, org_id, add_time, update_time, stage_change_time, won_time, lost_time, close_time, expected_close_date, probability, lost_reason, is_deleted, is_archived, archive_time, label_ids, custom_fields) FROM crm.deal ORDER BY id",
+                ["deal"] = "SELECT concat_ws('|', id, title, value, currency, status, pipeline_id, stage_id, owner_id, person_id, org_id, add_time, update_time, stage_change_time, won_time, lost_time, close_time, expected_close_date, probability, lost_reason, is_deleted, is_archived, archive_time, label_ids, custom_fields) FROM crm.deal" + (liveDealsOnly ? " WHERE NOT is_deleted" : "") + " ORDER BY id",
                 ["activity"] = "SELECT concat_ws('|', id, subject, type, owner_id, deal_id, due_date, due_time, duration, done, marked_as_done_time, update_time) FROM crm.activity WHERE NOT is_deleted ORDER BY id",
                 ["lead"] = "SELECT concat_ws('|', id, title, owner_id, source_name, value_amount, value_currency, is_archived, update_time) FROM crm.lead WHERE NOT is_deleted ORDER BY id",
                 // Deleted deals count nowhere; whether their history was fetched before they were deleted does not matter.

@@ -57,6 +57,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         private readonly PipedriveOptions _options = connector._options;
         private readonly DateTimeOffset _startedAt = context.Clock.GetUtcNow();
         private IReadOnlyDictionary<string, StreamCheckpoint> _checkpoints = new Dictionary<string, StreamCheckpoint>();
+        private CursorStream? _streamer;
         private int InstanceId => context.Instance.Id;
 
         public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
@@ -301,47 +302,20 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- shared stream mechanics --------------------------------------------------------
 
-        /// <summary>
-        /// Reads a stream ordered by update time and commits it in batches, each with the highest
-        /// update time it contains as the stream's cursor. When the stream ends, the last batch also
-        /// records the completed pass.
-        /// </summary>
-        private async Task CursorStreamAsync<T>(
-            string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
-            Action<ReplicaBatch> completed, CancellationToken ct)
-        {
-            var previous = _checkpoints.GetValueOrDefault(stream);
-            var cursor = mode == SyncMode.Full ? null : previous?.Cursor;
-            var batch = new ReplicaBatch();
-            var inBatch = 0;
-            await foreach (var record in records)
-            {
-                var at = add(batch, record);
-                if (at > cursor || cursor is null) cursor = at;
-                if (++inBatch < _options.BatchRows) continue;
-                batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
-                await CommitAsync(stream, batch, ct);
-                batch = new ReplicaBatch();
-                inBatch = 0;
-            }
-            batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? previous?.Cursor, _startedAt, previous?.ExtraJson ?? "{}"));
-            completed(batch);
-            await CommitAsync(stream, batch, ct);
-        }
+        private CursorStream Streamer => _streamer ??= new CursorStream(context, _checkpoints, _startedAt, _options.BatchRows);
 
-        private async Task CommitAsync(string stream, ReplicaBatch batch, CancellationToken ct)
-        {
-            if (batch.RowCount == 0 && batch.Checkpoints.Count == 0 && batch.Reconciliations.Count == 0) return;
-            context.Stats.For(stream).AddWritten(await context.Replica.CommitAsync(InstanceId, batch, ct));
-        }
+        private Task CursorStreamAsync<T>(
+            string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
+            Action<ReplicaBatch> completed, CancellationToken ct) =>
+            Streamer.RunAsync(stream, mode, records, add, completed, ct);
+
+        private Task CommitAsync(string stream, ReplicaBatch batch, CancellationToken ct) => Streamer.CommitAsync(stream, batch, ct);
 
         /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive).</summary>
-        private string Since(string stream, SyncMode mode)
-        {
-            if (mode == SyncMode.Full || _checkpoints.GetValueOrDefault(stream)?.Cursor is not { } cursor) return "";
-            var since = (cursor - _options.Overlap).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv);
-            return "&updated_since=" + Uri.EscapeDataString(since);
-        }
+        private string Since(string stream, SyncMode mode) =>
+            Streamer.Since(stream, mode, _options.Overlap) is { } since
+                ? "&updated_since=" + Uri.EscapeDataString(since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv))
+                : "";
 
         /// <summary>Every record of an offset-paged v1 list (start/limit, more_items_in_collection).</summary>
         private async IAsyncEnumerable<LeadDto> V1PagesAsync(string stream, string operation, string query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

@@ -49,13 +49,23 @@ public static class InstanceKinds
 }
 
 /// <summary>
-/// Credentials of an instance: either stored, or the name of an environment variable that holds them.
-/// ToString never shows a secret.
+/// Credentials of an instance. Pipedrive: an API token, stored, or the name of an environment variable
+/// that holds it. Zoho: the OAuth client id and secret and a refresh token (the instance's base URL is
+/// its data centre's accounts server). ToString never shows a secret.
 /// </summary>
 public sealed record InstanceCredentials(string? ApiToken, string? ApiTokenEnv)
 {
-    /// <summary>Why the stored token could not be read (e.g. encrypted with keys this worker lacks); null when it could.</summary>
+    /// <summary>Why the stored secrets could not be read (e.g. encrypted with keys this worker lacks); null when they could.</summary>
     public string? Unreadable { get; init; }
+
+    public string? ClientId { get; init; }
+    public string? ClientSecret { get; init; }
+    public string? RefreshToken { get; init; }
+
+    public bool IsOAuth => ClientId is not null || ClientSecret is not null || RefreshToken is not null;
+
+    public static InstanceCredentials OAuth(string clientId, string clientSecret, string refreshToken) =>
+        new(null, null) { ClientId = clientId, ClientSecret = clientSecret, RefreshToken = refreshToken };
 
     public string ResolveApiToken()
     {
@@ -72,8 +82,36 @@ public sealed record InstanceCredentials(string? ApiToken, string? ApiTokenEnv)
             : ApiToken;
     }
 
-    public override string ToString() => ApiTokenEnv is not null ? $"env:{ApiTokenEnv}" : Unreadable is not null ? "(unreadable)" : Mask(ApiToken);
+    /// <summary>The OAuth client and refresh token; throws <see cref="CrmEtl.Core.Sync.CrmAuthException"/> naming what is missing.</summary>
+    public (string ClientId, string ClientSecret, string RefreshToken) ResolveOAuth()
+    {
+        if (Unreadable is not null) throw new CrmEtl.Core.Sync.CrmAuthException(Unreadable);
+        var missing = new[] { ("client id", ClientId), ("client secret", ClientSecret), ("refresh token", RefreshToken) }
+            .Where(x => string.IsNullOrEmpty(x.Item2)).Select(x => x.Item1).ToList();
+        return missing.Count == 0 ? (ClientId!, ClientSecret!, RefreshToken!)
+            : throw new CrmEtl.Core.Sync.CrmAuthException($"This Zoho instance has no {string.Join(", ", missing)}. Set them with 'crmetl instances edit NAME --client-id ... --client-secret ... --refresh-token ...'.");
+    }
+
+    public override string ToString() =>
+        Unreadable is not null ? "(unreadable)"
+        : IsOAuth ? $"client {ClientId ?? "(none)"}, secret {Mask(ClientSecret)}, refresh token {Mask(RefreshToken)}"
+        : ApiTokenEnv is not null ? $"env:{ApiTokenEnv}" : Mask(ApiToken);
 
     public static string Mask(string? secret) =>
         string.IsNullOrEmpty(secret) ? "(none)" : secret.Length <= 4 ? "****" : "****" + secret[^4..];
+}
+
+/// <summary>An OAuth access token and the API domain it is valid at.</summary>
+public sealed record OAuthToken(string AccessToken, DateTimeOffset ExpiresAt, string ApiDomain);
+
+/// <summary>
+/// Where a connector keeps an instance's current OAuth access token between runs and processes
+/// (encrypted in etl.oauth_token). Entries are bound to the credentials they were minted with.
+/// </summary>
+public interface IOAuthTokenCache
+{
+    Task<OAuthToken?> GetAsync(int instanceId, string credentialsHash, CancellationToken cancellationToken);
+    Task SaveAsync(int instanceId, string credentialsHash, OAuthToken token, CancellationToken cancellationToken);
+    /// <summary>Drops the access token (keeping the API domain) when the CRM refused it.</summary>
+    Task ForgetAsync(int instanceId, string accessToken, CancellationToken cancellationToken);
 }

@@ -21,6 +21,8 @@ public sealed class ReplicaBatch
     public List<StreamCheckpoint> Checkpoints { get; } = [];
     /// <summary>After a complete pass over a source: records of the table not seen in it are gone from the CRM.</summary>
     public List<Reconciliation> Reconciliations { get; } = [];
+    /// <summary>Records the CRM reports deleted (Zoho's deleted-records list): flagged, kept for tracing.</summary>
+    public List<Deletion> Deletions { get; } = [];
 
     public int RowCount =>
         Pipelines.Count + Stages.Count + Users.Count + Currencies.Count + ActivityTypes.Count + DealFields.Count +
@@ -31,6 +33,9 @@ public enum ReplicaEntity { Deal, Activity, Lead }
 
 /// <summary>Mark as deleted every live record of <paramref name="Entity"/> whose id <paramref name="Seen"/> does not contain.</summary>
 public sealed record Reconciliation(ReplicaEntity Entity, Func<string, bool> Seen);
+
+/// <summary>A record the CRM reports as deleted.</summary>
+public sealed record Deletion(ReplicaEntity Entity, string Id);
 
 /// <summary>A deal whose stage history must be (re)built.</summary>
 public sealed record DealHistoryDue(long DealId, long? StageId, DateTimeOffset AddTime, DateTimeOffset? StageChangeTime);
@@ -45,4 +50,10 @@ public interface IReplicaStore
 
     /// <summary>Deals (not deleted) whose stage history is due, at most <paramref name="limit"/>, by id.</summary>
     Task<IReadOnlyList<DealHistoryDue>> DealsDueForHistoryAsync(int instanceId, long afterDealId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The given deals (not deleted) as <see cref="DealHistoryDue"/>, whether due or not.</summary>
+    Task<IReadOnlyList<DealHistoryDue>> DealsForHistoryAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken);
+
+    /// <summary>The stored stage arrivals of the given deals, by deal, in order.</summary>
+    Task<IReadOnlyDictionary<long, IReadOnlyList<StageArrival>>> StageHistoriesAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken);
 }

@@ -5,9 +5,10 @@ namespace CrmEtl.Core.Replica;
 
 public sealed record PipelineRow(long Id, string Name, int? OrderNr, bool IsDeleted, DateTimeOffset? AddTime, DateTimeOffset? UpdateTime);
 
+/// <param name="ForecastType">Zoho's forecast_type (Open, Closed Won, Closed Lost); null for Pipedrive.</param>
 public sealed record StageRow(
     long Id, long PipelineId, string Name, int? OrderNr, int? DealProbability, bool IsDeleted,
-    DateTimeOffset? AddTime, DateTimeOffset? UpdateTime);
+    DateTimeOffset? AddTime, DateTimeOffset? UpdateTime, string? ForecastType = null);
 
 public sealed record UserRow(long Id, string Name, string? Email, bool Active, string? TimeZone, string? DefaultCurrency);
 
@@ -85,6 +86,11 @@ public sealed record LeadRow
     public DateTimeOffset? AddTime { get; init; }
     public DateTimeOffset? UpdateTime { get; init; }
     public bool IsDeleted { get; init; }
+    /// <summary>Zoho's Lead_Status; null for Pipedrive.</summary>
+    public string? Status { get; init; }
+    /// <summary>The deal a converted Zoho lead became.</summary>
+    public long? ConvertedDealId { get; init; }
+    public DateTimeOffset? ConvertedTime { get; init; }
 }
 
 /// <summary>One arrival of a deal in a stage; ord 0 is the stage the deal was created in.</summary>

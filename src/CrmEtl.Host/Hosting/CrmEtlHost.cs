@@ -1,4 +1,5 @@
 using CrmEtl.Connectors.Pipedrive;
+using CrmEtl.Connectors.Zoho;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Instances;
@@ -46,6 +47,7 @@ public static class CrmEtlHost
         builder.AddCrmEtlStorage(connectionString);
         builder.AddCrmEtlSecretProtection();
         builder.AddPipedriveConnector();
+        builder.AddZohoConnector();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
@@ -109,5 +111,16 @@ public static class CrmEtlHost
         builder.Services.AddHttpClient(PipedriveConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddSingleton<ICrmConnector, PipedriveConnector>();
+    }
+
+    public static void AddZohoConnector(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ZohoOptions>().Bind(builder.Configuration.GetSection(ZohoOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ZohoOptions>, DataAnnotationsValidator<ZohoOptions>>();
+        builder.Services.AddHttpClient(ZohoConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        builder.Services.AddSingleton<CrmEtl.Core.Instances.IOAuthTokenCache, OAuthTokenStore>();
+        builder.Services.AddSingleton<ZohoTokenProvider>();
+        builder.Services.AddSingleton<ICrmConnector, ZohoConnector>();
     }
 }

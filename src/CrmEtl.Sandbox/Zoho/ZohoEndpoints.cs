@@ -333,7 +333,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
             case "Tasks" or "Events" or "Calls":
                 var fields = module switch { "Tasks" => ZohoFields.Tasks(), "Events" => ZohoFields.Events(), _ => ZohoFields.Calls() };
                 RecordsOf(org, request, w, new ModuleView<SbActivity>(fields, org.Data.ActivitiesByUpdate, () => [.. org.Data.Activities], org.ActivityId,
-                    a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted && ZohoFields.ModuleOf(a) == module));
+                    a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted && ZohoOrg.ModuleOf(a) == module));
                 break;
             case "DealHistory":
                 RecordsOf(org, request, w, new ModuleView<ZohoHistoryRow>(ZohoFields.DealHistory(), org.HistoryByTime, () => [.. org.HistoryByTime().OrderBy(r => r.Id)],
@@ -512,7 +512,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         IEnumerable<DeletedRecord> deleted = module switch
         {
             "Deals" => org.Data.Deals.Where(d => d.IsDeleted).Select(d => new DeletedRecord(org.DealId(d), d.Title, d.DeleteTime ?? d.UpdateTime, d.OwnerId, d.OwnerId)),
-            "Tasks" or "Events" or "Calls" => org.Data.Activities.Where(a => a.IsDeleted && ZohoFields.ModuleOf(a) == module)
+            "Tasks" or "Events" or "Calls" => org.Data.Activities.Where(a => a.IsDeleted && ZohoOrg.ModuleOf(a) == module)
                 .Select(a => new DeletedRecord(org.ActivityId(a), a.Subject, a.UpdateTime, a.OwnerId, a.CreatorUserId)),
             "Leads" => org.Data.Leads.Select((l, i) => (l, i)).Where(x => x.l.IsDeleted)
                 .Select(x => new DeletedRecord(org.LeadId(x.i), x.l.Title, x.l.UpdateTime, admin, x.l.CreatorId)),

@@ -145,9 +145,6 @@ internal static class ZohoFields
 
     // ---- activities ------------------------------------------------------------------------------
 
-    /// <summary>Which module an activity of the generated account lives in: calls, events (meetings, lunches) or tasks.</summary>
-    public static string ModuleOf(SbActivity a) => a.Type switch { "call" => "Calls", "meeting" or "lunch" => "Events", _ => "Tasks" };
-
     private static DateTime DueAt(SbActivity a) => a.DueDate.ToDateTime(a.DueTime ?? new TimeOnly(12, 0), DateTimeKind.Utc);
 
     private static IEnumerable<ZohoField<SbActivity>> ActivityCommon() =>

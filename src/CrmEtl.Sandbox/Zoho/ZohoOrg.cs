@@ -134,6 +134,9 @@ public sealed class ZohoOrg
 
     internal void Invalidate() { _historyByTime = null; Data.Invalidate(); }
 
+    /// <summary>Which module an activity of the generated account lives in: calls, events (meetings, lunches) or tasks.</summary>
+    public static string ModuleOf(SbActivity a) => a.Type switch { "call" => "Calls", "meeting" or "lunch" => "Events", _ => "Tasks" };
+
     // ---- leads ------------------------------------------------------------------------------
 
     public static string LeadStatus(SbLead l) => l.IsArchived ? "Junk Lead" : LeadStatuses[Hash(l.Id) % (LeadStatuses.Length - 1)];

@@ -380,7 +380,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var leads = await step("leads", $"""
             INSERT INTO analytics.fact_lead (instance_id, lead_id, source, owner_id, created_date, status)
             SELECT l.instance_id, l.id, l.source_name, l.owner_id, (l.add_time AT TIME ZONE @tz)::date,
-                   CASE WHEN c.source_lead_id IS NOT NULL OR l.source_deal_id IS NOT NULL THEN 'converted' WHEN l.is_archived THEN 'archived' ELSE 'open' END
+                   CASE WHEN c.source_lead_id IS NOT NULL OR l.source_deal_id IS NOT NULL OR l.converted_time IS NOT NULL THEN 'converted' WHEN l.is_archived THEN 'archived' ELSE 'open' END
             FROM crm.lead l
             LEFT JOIN (SELECT DISTINCT source_lead_id FROM crm.deal WHERE instance_id = @i AND source_lead_id IS NOT NULL) c ON c.source_lead_id = l.id
             WHERE l.instance_id = @i AND NOT l.is_deleted AND l.add_time IS NOT NULL AND ({leadFilter})

@@ -136,26 +136,39 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
         return count;
     }
 
-    private string SerializeCredentials(InstanceCredentials c) => JsonSerializer.Serialize(c.ApiTokenEnv is not null
-        ? new Dictionary<string, string> { ["api_token_env"] = c.ApiTokenEnv }
-        : c.ApiToken is not null ? new Dictionary<string, string> { ["api_token_protected"] = protector.Protect(c.ApiToken) } : []);
+    private string SerializeCredentials(InstanceCredentials c)
+    {
+        var stored = new Dictionary<string, string>();
+        if (c.ApiTokenEnv is not null) stored["api_token_env"] = c.ApiTokenEnv;
+        else if (c.ApiToken is not null) stored["api_token_protected"] = protector.Protect(c.ApiToken);
+        if (c.ClientId is not null) stored["client_id"] = c.ClientId;
+        if (c.ClientSecret is not null) stored["client_secret_protected"] = protector.Protect(c.ClientSecret);
+        if (c.RefreshToken is not null) stored["refresh_token_protected"] = protector.Protect(c.RefreshToken);
+        return JsonSerializer.Serialize(stored);
+    }
 
     private InstanceCredentials ReadCredentials(string json, string instanceName)
     {
         var stored = JsonSerializer.Deserialize<Dictionary<string, string?>>(json) ?? [];
-        if (stored.GetValueOrDefault("api_token_env") is { } env) return new InstanceCredentials(null, env);
-        if (stored.GetValueOrDefault("api_token_protected") is not { } sealedToken) return new InstanceCredentials(stored.GetValueOrDefault("api_token"), null);
+        string? Open(string key) => stored.GetValueOrDefault(key) is { } sealedValue ? protector.Unprotect(sealedValue) : null;
         try
         {
-            return new InstanceCredentials(protector.Unprotect(sealedToken), null);
+            return new InstanceCredentials(
+                stored.GetValueOrDefault("api_token_protected") is null ? stored.GetValueOrDefault("api_token") : Open("api_token_protected"),
+                stored.GetValueOrDefault("api_token_env"))
+            {
+                ClientId = stored.GetValueOrDefault("client_id"),
+                ClientSecret = Open("client_secret_protected"),
+                RefreshToken = Open("refresh_token_protected"),
+            };
         }
         catch (CryptographicException)
         {
             return new InstanceCredentials(null, null)
             {
-                Unreadable = $"The stored API token of '{instanceName}' cannot be decrypted with this process's Data Protection keys. " +
-                    "Give every worker and command the same keys directory (DataProtection:KeysDirectory), or store the token again with " +
-                    $"'crmetl instances edit \"{instanceName}\" --token ...'.",
+                Unreadable = $"The stored credentials of '{instanceName}' cannot be decrypted with this process's Data Protection keys. " +
+                    "Give every worker and command the same keys directory (DataProtection:KeysDirectory), or store them again with " +
+                    $"'crmetl instances edit \"{instanceName}\"' (--token for Pipedrive; --client-secret and --refresh-token for Zoho).",
             };
         }
     }

@@ -43,6 +43,10 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         written += await ReplaceStageHistoriesAsync(connection, instanceId, batch.StageHistories, cancellationToken);
         foreach (var reconciliation in batch.Reconciliations)
             written += await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
+        foreach (var deletions in batch.Deletions.GroupBy(d => d.Entity))
+            written += await connection.ExecuteAsync(new CommandDefinition(
+                $"UPDATE {TableOf(deletions.Key)} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted",
+                new { instanceId, ids = deletions.Select(d => d.Id).ToArray() }, tx, cancellationToken: cancellationToken));
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
         // What tells the analytics builder its replica facts are out of date.
@@ -64,6 +68,32 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             LIMIT @limit
             """, new { instanceId, afterDealId, limit }, cancellationToken: cancellationToken));
         return rows.Select(r => new DealHistoryDue(r.Id, r.StageId, AsUtc(r.AddTime)!.Value, AsUtc(r.StageChangeTime))).ToList();
+    }
+
+    public async Task<IReadOnlyList<DealHistoryDue>> DealsForHistoryAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, long? StageId, DateTime AddTime, DateTime? StageChangeTime)>(new CommandDefinition("""
+            SELECT id, stage_id, add_time, stage_change_time
+            FROM crm.deal
+            WHERE instance_id = @instanceId AND NOT is_deleted AND id = ANY(@ids)
+            ORDER BY id
+            """, new { instanceId, ids = dealIds.ToArray() }, cancellationToken: cancellationToken));
+        return rows.Select(r => new DealHistoryDue(r.Id, r.StageId, AsUtc(r.AddTime)!.Value, AsUtc(r.StageChangeTime))).ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<long, IReadOnlyList<StageArrival>>> StageHistoriesAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long DealId, int Ord, long StageId, long? FromStageId, DateTime EnteredAt)>(new CommandDefinition("""
+            SELECT deal_id, ord, stage_id, from_stage_id, entered_at
+            FROM crm.deal_stage_history
+            WHERE instance_id = @instanceId AND deal_id = ANY(@ids)
+            ORDER BY deal_id, ord
+            """, new { instanceId, ids = dealIds.ToArray() }, cancellationToken: cancellationToken));
+        return rows.GroupBy(r => r.DealId).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyList<StageArrival>)g.Select(r => new StageArrival(r.Ord, r.StageId, r.FromStageId, AsUtc(r.EnteredAt)!.Value)).ToList());
     }
 
     private static async Task<long> UpsertAsync<TRow>(NpgsqlConnection connection, int instanceId, ReplicaTable<TRow> table, List<TRow> rows, CancellationToken ct)
@@ -148,15 +178,17 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         return written;
     }
 
+    private static string TableOf(ReplicaEntity entity) => entity switch
+    {
+        ReplicaEntity.Deal => "crm.deal",
+        ReplicaEntity.Activity => "crm.activity",
+        ReplicaEntity.Lead => "crm.lead",
+        _ => throw new ArgumentOutOfRangeException(nameof(entity)),
+    };
+
     private static async Task<long> ReconcileAsync(NpgsqlConnection connection, int instanceId, Reconciliation reconciliation, CancellationToken ct)
     {
-        var table = reconciliation.Entity switch
-        {
-            ReplicaEntity.Deal => "crm.deal",
-            ReplicaEntity.Activity => "crm.activity",
-            ReplicaEntity.Lead => "crm.lead",
-            _ => throw new ArgumentOutOfRangeException(nameof(reconciliation)),
-        };
+        var table = TableOf(reconciliation.Entity);
         var gone = new List<string>();
         await using (var reader = await new NpgsqlCommand($"SELECT id::text FROM {table} WHERE instance_id = @i AND NOT is_deleted", connection)
         {

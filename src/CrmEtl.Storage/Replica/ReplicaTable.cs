@@ -54,6 +54,7 @@ public static class ReplicaTables
             C<StageRow>("is_deleted", NpgsqlDbType.Boolean, r => r.IsDeleted),
             C<StageRow>("add_time", NpgsqlDbType.TimestampTz, r => Utc(r.AddTime)),
             C<StageRow>("update_time", NpgsqlDbType.TimestampTz, r => Utc(r.UpdateTime)),
+            C<StageRow>("forecast_type", NpgsqlDbType.Text, r => r.ForecastType),
         ],
     };
 
@@ -191,6 +192,9 @@ public static class ReplicaTables
             C<LeadRow>("add_time", NpgsqlDbType.TimestampTz, r => Utc(r.AddTime)),
             C<LeadRow>("update_time", NpgsqlDbType.TimestampTz, r => Utc(r.UpdateTime)),
             C<LeadRow>("is_deleted", NpgsqlDbType.Boolean, r => r.IsDeleted),
+            C<LeadRow>("status", NpgsqlDbType.Text, r => r.Status),
+            C<LeadRow>("converted_deal_id", NpgsqlDbType.Bigint, r => r.ConvertedDealId),
+            C<LeadRow>("converted_time", NpgsqlDbType.TimestampTz, r => Utc(r.ConvertedTime)),
         ],
     };
 }

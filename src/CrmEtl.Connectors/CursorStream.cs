@@ -1,0 +1,46 @@
+using CrmEtl.Core.Replica;
+using CrmEtl.Core.Sync;
+
+namespace CrmEtl.Connectors;
+
+/// <summary>
+/// How a connector commits a stream read in update-time order: in batches of at most
+/// <paramref name="batchRows"/> records, each with the highest update time it contains as the
+/// stream's cursor, so a checkpoint only ever travels with the rows it describes. When the stream
+/// ends, the last batch also records the completed pass.
+/// </summary>
+internal sealed class CursorStream(SyncContext context, IReadOnlyDictionary<string, StreamCheckpoint> checkpoints, DateTimeOffset startedAt, int batchRows)
+{
+    public async Task RunAsync<T>(
+        string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
+        Action<ReplicaBatch> completed, CancellationToken ct)
+    {
+        var previous = checkpoints.GetValueOrDefault(stream);
+        var cursor = mode == SyncMode.Full ? null : previous?.Cursor;
+        var batch = new ReplicaBatch();
+        var inBatch = 0;
+        await foreach (var record in records)
+        {
+            var at = add(batch, record);
+            if (at > cursor || cursor is null) cursor = at;
+            if (++inBatch < batchRows) continue;
+            batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
+            await CommitAsync(stream, batch, ct);
+            batch = new ReplicaBatch();
+            inBatch = 0;
+        }
+        batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? previous?.Cursor, startedAt, previous?.ExtraJson ?? "{}"));
+        completed(batch);
+        await CommitAsync(stream, batch, ct);
+    }
+
+    public async Task CommitAsync(string stream, ReplicaBatch batch, CancellationToken ct)
+    {
+        if (batch.RowCount == 0 && batch.Checkpoints.Count == 0 && batch.Reconciliations.Count == 0 && batch.Deletions.Count == 0) return;
+        context.Stats.For(stream).AddWritten(await context.Replica.CommitAsync(context.Instance.Id, batch, ct));
+    }
+
+    /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive); null for a full read.</summary>
+    public DateTimeOffset? Since(string stream, SyncMode mode, TimeSpan overlap) =>
+        mode == SyncMode.Full || checkpoints.GetValueOrDefault(stream)?.Cursor is not { } cursor ? null : cursor - overlap;
+}

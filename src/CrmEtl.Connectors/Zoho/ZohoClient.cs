@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrmEtl.Core.Instances;
+using CrmEtl.Core.Sync;
+using Microsoft.Extensions.Logging;
+
+namespace CrmEtl.Connectors.Zoho;
+
+/// <summary>
+/// Zoho CRM over HTTP for one run: calls the API domain the token response named, with
+/// "Authorization: Zoho-oauthtoken …" (never in a URL), renews the token once when the API refuses
+/// it, charges one credit per call to its stream, backs off from TOO_MANY_REQUESTS and transient
+/// failures, and turns the rest into errors a person can act on.
+/// </summary>
+internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider tokens, Instance instance, ZohoOptions options, RunStats stats, ILogger logger)
+{
+    private OAuthToken? _token;
+
+    /// <summary>GETs a path (with query) of the API; null when Zoho answers 204 (nothing there) or 304 (nothing changed since <paramref name="ifModifiedSince"/>).</summary>
+    public async Task<JsonNode?> GetAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
+    {
+        var streamStats = stats.For(stream);
+        int failures = 0, throttled = 0;
+        var renewed = false;
+        while (true)
+        {
+            _token ??= await tokens.GetAsync(instance, null, logger, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_token.ApiDomain + pathAndQuery));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Zoho-oauthtoken", _token.AccessToken);
+            if (ifModifiedSince is { } since)
+                request.Headers.TryAddWithoutValidation("If-Modified-Since", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture));
+            HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.RequestTimeout);
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                streamStats.AddCall(0);
+                await RetryOrThrowAsync(++failures, $"Zoho did not answer GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
+                continue;
+            }
+
+            using (response)
+            {
+                var status = (int)response.StatusCode;
+                if (status is 204 or 304) { streamStats.AddCall(1); return null; }
+                if (response.IsSuccessStatusCode)
+                {
+                    streamStats.AddCall(1);
+                    try
+                    {
+                        await using var body = await response.Content.ReadAsStreamAsync(ct);
+                        return await JsonNode.ParseAsync(body, cancellationToken: ct) ?? throw new JsonException("The body was empty.");
+                    }
+                    catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+                    {
+                        await RetryOrThrowAsync(++failures, $"Zoho sent an unreadable response to GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
+                        continue;
+                    }
+                }
+                var error = await ReadErrorAsync(response, ct);
+                switch (status, error.Code)
+                {
+                    case (401, "INVALID_TOKEN" or "AUTHENTICATION_FAILURE") when !renewed:
+                        // Expired or revoked meanwhile: renew once and try again.
+                        streamStats.AddCall(0);
+                        renewed = true;
+                        _token = await tokens.GetAsync(instance, _token.AccessToken, logger, ct);
+                        continue;
+                    case (401, "INVALID_TOKEN" or "AUTHENTICATION_FAILURE"):
+                        throw new CrmAuthException($"Zoho refused a freshly issued access token for GET {PathOf(pathAndQuery)} ({error}). The API domain {_token.ApiDomain} may belong to another data centre than the account; check the instance's accounts server.", 401);
+                    case (_, "OAUTH_SCOPE_MISMATCH"):
+                        throw new CrmAuthException($"The refresh token of '{instance.Name}' lacks the scope {ZohoScopeNames.For(PathOf(pathAndQuery))}, which GET {PathOf(pathAndQuery)} needs ({error}). " +
+                            $"Re-authorise CrmEtl with the scopes {string.Join(",", ZohoScopeNames.All)} and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...'.", status);
+                    case (429, _):
+                        streamStats.AddCall(0);
+                        await TooManyRequestsAsync(error, ++throttled, ct);
+                        continue;
+                    case (>= 500, _):
+                        streamStats.AddCall(1);
+                        await RetryOrThrowAsync(++failures, $"Zoho failed on GET {PathOf(pathAndQuery)} ({error})", null, ct);
+                        continue;
+                    case (403, _) or (_, "NO_PERMISSION"):
+                        throw new ZohoRequestException($"Zoho refused access to GET {PathOf(pathAndQuery)} ({error}). The user who authorised CrmEtl needs permission to read this data.", status, error.Code);
+                    default:
+                        throw new ZohoRequestException($"Zoho refused GET {PathOf(pathAndQuery)} ({error}).", status, error.Code);
+                }
+            }
+        }
+    }
+
+    private async Task TooManyRequestsAsync(ZohoErrorBody error, int attempt, CancellationToken ct)
+    {
+        // Zoho answers TOO_MANY_REQUESTS both when the org's API credits for the rolling 24 hours are spent
+        // and when too many of its requests run at once. Credits come back only with time: stop cleanly.
+        if (error.Message.Contains("credit", StringComparison.OrdinalIgnoreCase) || attempt > options.MaxAttempts * 2)
+            throw new CrmBudgetExhaustedException($"Zoho's API credits for the last 24 hours are used up, or it kept refusing with TOO_MANY_REQUESTS ({error}). " +
+                "The run stopped with its progress saved; the next run continues when credits are available again.");
+        var wait = Backoff(Math.Min(attempt, 6));
+        LogThrottled(logger, error.Message, wait.TotalSeconds);
+        await Task.Delay(wait, ct);
+    }
+
+    private async Task RetryOrThrowAsync(int attempt, string message, Exception? cause, CancellationToken ct)
+    {
+        if (attempt >= options.MaxAttempts)
+            throw new CrmException($"{message}. Gave up after {attempt} attempts; the run stopped with its progress saved.", null, cause);
+        var wait = Backoff(attempt);
+        LogRetrying(logger, message, attempt, wait.TotalSeconds);
+        await Task.Delay(wait, ct);
+    }
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
+
+    internal sealed record ZohoErrorBody(string Code, string Message, string Details)
+    {
+        public override string ToString() => Details.Length > 2 ? $"{Code}: {Message} {Details}" : $"{Code}: {Message}";
+    }
+
+    private static async Task<ZohoErrorBody> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
+            return new ZohoErrorBody(json?["code"]?.GetValue<string>() ?? status, json?["message"]?.GetValue<string>() ?? response.ReasonPhrase ?? "no message",
+                json?["details"]?.ToJsonString() ?? "{}");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return new ZohoErrorBody(status, response.ReasonPhrase ?? "no message", "{}");
+        }
+    }
+
+    /// <summary>The path without its query, for messages.</summary>
+    private static string PathOf(string pathAndQuery) => pathAndQuery.Split('?')[0];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
+    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Zoho: too many requests ({Reason}); waiting {DelaySeconds:0.0} s")]
+    private static partial void LogThrottled(ILogger logger, string reason, double delaySeconds);
+}
+
+/// <summary>Zoho refused a request with a 4xx and an error code (e.g. INVALID_MODULE for a module the org does not have).</summary>
+public sealed class ZohoRequestException(string message, int status, string code) : CrmException(message, status)
+{
+    public string Code { get; } = code;
+}

@@ -1,0 +1,466 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CrmEtl.Core.Instances;
+using CrmEtl.Core.Replica;
+using CrmEtl.Core.Sync;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CrmEtl.Connectors.Zoho;
+
+/// <summary>
+/// Syncs one Zoho CRM org into the replica. Streams, in order: reference data (users, currencies,
+/// pipelines and stages, fields), deals, leads (converted ones too), tasks, events and calls as
+/// activities, deleted records, and deal stage history from the DealHistory module (per-deal
+/// Stage_History only when the org does not offer it). Records are read by Modified_Time with
+/// If-Modified-Since from the last committed cursor minus an overlap, in field groups of at most 50
+/// merged by id, and committed in batches together with their cursor.
+/// </summary>
+public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, ZohoTokenProvider tokens, IOptions<ZohoOptions> options) : ICrmConnector
+{
+    public const string HttpClientName = "zoho";
+    private readonly ZohoOptions _options = options.Value;
+
+    public string Kind => InstanceKinds.Zoho;
+
+    public async Task<SyncMode> RunAsync(SyncContext context, CancellationToken cancellationToken)
+    {
+        var run = new Run(this, Client(context.Instance, context.Stats, context.Logger), context);
+        return await run.ExecuteAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CrmPipeline>> ListPipelinesAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var pipelines = await ZohoPipelines.LoadAsync(Client(instance, new RunStats(), logger), Streams.Pipelines, cancellationToken);
+        return pipelines.ToCrmPipelines();
+    }
+
+    private ZohoClient Client(Instance instance, RunStats stats, ILogger logger) =>
+        new(httpClientFactory.CreateClient(HttpClientName), tokens, instance, _options, stats, logger);
+
+    /// <summary>Fields read of each module besides the id (intersected with the org's own fields). Deals read every field.</summary>
+    private static class Wanted
+    {
+        public static readonly string[] DealCore =
+            ["Modified_Time", "Created_Time", "Deal_Name", "Amount", "Currency", "Stage", "Pipeline", "Owner", "Probability", "Closing_Date",
+             "Account_Name", "Contact_Name", "Reason_For_Loss__s", "Stage_Modified_Time"];
+        public static readonly string[] Leads =
+            ["Modified_Time", "Created_Time", "Owner", "Company", "Full_Name", "Last_Name", "Lead_Source", "Lead_Status", "Converted__s", "Converted_Date_Time", "Converted_Deal"];
+        public static readonly string[] Tasks = ["Modified_Time", "Created_Time", "Subject", "Status", "Due_Date", "Owner", "What_Id", "$se_module", "Closed_Time"];
+        public static readonly string[] Events = ["Modified_Time", "Created_Time", "Event_Title", "Start_DateTime", "End_DateTime", "All_day", "Owner", "What_Id", "$se_module"];
+        public static readonly string[] Calls =
+            ["Modified_Time", "Created_Time", "Subject", "Call_Type", "Call_Start_Time", "Call_Duration_in_seconds", "Call_Duration", "Outbound_Call_Status", "Owner", "What_Id", "$se_module"];
+        public static readonly string[] History = ["Modified_Time", "Potential_Name", "Stage", "Moved_To__s"];
+    }
+
+    private static readonly string[] ActivityModules = ["Tasks", "Events", "Calls"];
+    private static readonly string[] DeletableModules = ["Deals", "Leads", "Tasks", "Events", "Calls"];
+
+    /// <summary>The state of one run: checkpoints read at its start, the org's structure, what it has seen.</summary>
+    private sealed partial class Run(ZohoConnector connector, ZohoClient client, SyncContext context)
+    {
+        private readonly ZohoOptions _options = connector._options;
+        private readonly DateTimeOffset _startedAt = context.Clock.GetUtcNow();
+        private IReadOnlyDictionary<string, StreamCheckpoint> _checkpoints = new Dictionary<string, StreamCheckpoint>();
+        private CursorStream _streamer = null!;
+        private ZohoPipelines _pipelines = new();
+        private string? _baseCurrency;
+        /// <summary>API names of each module's fields; a module the org lacks is absent.</summary>
+        private readonly Dictionary<string, HashSet<string>> _fields = new(StringComparer.Ordinal);
+        private int InstanceId => context.Instance.Id;
+
+        public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
+        {
+            _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
+            _streamer = new CursorStream(context, _checkpoints, _startedAt, _options.BatchRows);
+            var mode = context.RequestedMode;
+            var lastDealPass = _checkpoints.GetValueOrDefault(Streams.Deals)?.CompletedAt;
+            if (mode == SyncMode.Incremental && (lastDealPass is null || _startedAt - lastDealPass > _options.FullResyncAfter))
+            {
+                LogFullResync(context.Logger, lastDealPass);
+                mode = SyncMode.Full;
+            }
+
+            await ReferenceDataAsync(ct);
+            await DealsAsync(mode, ct);
+            await LeadsAsync(mode, ct);
+            await ActivitiesAsync(mode, ct);
+            await DeletedAsync(mode, ct);
+            await StageHistoryAsync(mode, ct);
+            return mode;
+        }
+
+        // ---- reference data: small, read whole every run -------------------------------------------
+
+        private async Task ReferenceDataAsync(CancellationToken ct)
+        {
+            var batch = new ReplicaBatch();
+            for (var page = 1; ; page++)
+            {
+                var users = await client.GetAsync(Streams.Users, $"/crm/v8/users?type=AllUsers&per_page=200&page={page}", null, ct);
+                foreach (var u in users?["users"]?.AsArray().OfType<JsonObject>() ?? [])
+                    if (ZohoValues.Id(u["id"]) is { } id)
+                        batch.Users.Add(new UserRow(id, ZohoValues.Text(u["full_name"]) ?? ZohoValues.Text(u["email"]) ?? "", ZohoValues.Text(u["email"]),
+                            ZohoValues.Text(u["status"]) == "active", u["time_zone"] is JsonValue ? ZohoValues.Text(u["time_zone"]) : null, null));
+                if (users?["info"]?["more_records"]?.GetValue<bool>() != true) break;
+            }
+            var currencies = await client.GetAsync(Streams.Currencies, "/crm/v8/org/currencies", null, ct);
+            foreach (var c in currencies?["currencies"]?.AsArray().OfType<JsonObject>() ?? [])
+            {
+                if (ZohoValues.Text(c["iso_code"]) is not { } code) continue;
+                if (ZohoValues.Bool(c["is_base"]) == true) _baseCurrency = code;
+                batch.Currencies.Add(new CurrencyRow(code, ZohoValues.Text(c["name"]), ZohoValues.Int(c["format"]?["decimal_places"]), ZohoValues.Text(c["symbol"]), ZohoValues.Bool(c["is_active"]) ?? true));
+            }
+            _pipelines = await ZohoPipelines.LoadAsync(client, Streams.Pipelines, ct);
+            batch.Pipelines.AddRange(_pipelines.PipelineRows());
+            batch.Stages.AddRange(_pipelines.StageRows());
+
+            foreach (var module in DeletableModules)
+            {
+                JsonNode? meta;
+                try { meta = await client.GetAsync(Streams.Fields, "/crm/v8/settings/fields?module=" + module, null, ct); }
+                catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION")
+                {
+                    LogModuleSkipped(context.Logger, module, e.Message);
+                    continue;
+                }
+                var fields = (meta?["fields"]?.AsArray() ?? []).OfType<JsonObject>().ToList();
+                _fields[module] = fields.Select(f => ZohoValues.Text(f["api_name"])).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                if (module != "Deals") continue;
+                foreach (var f in fields)
+                    if (ZohoValues.Text(f["api_name"]) is { } api && !Wanted.DealCore.Contains(api))
+                        batch.DealFields.Add(new DealFieldRow(api, ZohoValues.Text(f["field_label"]) ?? ZohoValues.Text(f["display_label"]) ?? api,
+                            ZohoValues.Text(f["data_type"]) ?? "text", ZohoValues.Bool(f["custom_field"]) ?? false, null));
+            }
+
+            context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
+            context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
+            context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
+            context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count);
+            await _streamer.CommitAsync("reference", batch, ct);
+        }
+
+        /// <summary>The fields of <paramref name="wanted"/> the org's module has (names starting with $ are system fields, always sent).</summary>
+        private List<string> Available(string module, IEnumerable<string> wanted) =>
+            wanted.Where(f => f.StartsWith('$') || _fields[module].Contains(f)).ToList();
+
+        // ---- deals -----------------------------------------------------------------------------------
+
+        private async Task DealsAsync(SyncMode mode, CancellationToken ct)
+        {
+            if (!_fields.TryGetValue("Deals", out var all)) throw new CrmException("The Zoho org has no Deals module the authorised user can read.");
+            // Every field, the mapped ones first so that the first group drives paging with Modified_Time.
+            var fields = Available("Deals", Wanted.DealCore).Concat(all.Where(f => !Wanted.DealCore.Contains(f)).Order(StringComparer.Ordinal)).ToList();
+            var seen = mode == SyncMode.Full ? new HashSet<long>() : null;
+            await _streamer.RunAsync(Streams.Deals, mode, RecordsAsync(Streams.Deals, "Deals", fields, _streamer.Since(Streams.Deals, mode, _options.Overlap), "", ct),
+                (batch, r) =>
+                {
+                    var row = ToDealRow(r);
+                    seen?.Add(row.Id);
+                    batch.Deals.Add(row);
+                    return row.UpdateTime;
+                },
+                completed: batch =>
+                {
+                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Deal, id => seen.Contains(long.Parse(id, CultureInfo.InvariantCulture))));
+                },
+                ct);
+        }
+
+        private DealRow ToDealRow(JsonObject r)
+        {
+            var id = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho deal has no id.");
+            var pipelineId = ZohoValues.Id(r["Pipeline"]) ?? _pipelines.PipelineIdByName(ZohoValues.Text(r["Pipeline"]));
+            var stage = _pipelines.Find(pipelineId, ZohoValues.Text(r["Stage"]));
+            var added = ZohoValues.Time(r["Created_Time"]) ?? throw new FormatException($"Zoho deal {id} has no Created_Time.");
+            var modified = ZohoValues.Time(r["Modified_Time"]) ?? added;
+            var stageTime = ZohoValues.Time(r["Stage_Modified_Time"]);
+            var status = stage?.ForecastType switch { "Closed Won" => "won", "Closed Lost" => "lost", _ => "open" };
+            var closedAt = status == "open" ? (DateTimeOffset?)null : stageTime ?? modified;
+            var custom = new JsonObject();
+            foreach (var (name, value) in r)
+                if (name != "id" && !Wanted.DealCore.Contains(name)) custom[name] = value?.DeepClone();
+            return new DealRow
+            {
+                Id = id,
+                Title = ZohoValues.Text(r["Deal_Name"]),
+                Value = ZohoValues.Decimal(r["Amount"]),
+                Currency = ZohoValues.Text(r["Currency"]) ?? _baseCurrency,
+                Status = status,
+                PipelineId = stage?.PipelineId ?? pipelineId,
+                StageId = stage?.Key,
+                OwnerId = ZohoValues.Id(r["Owner"]),
+                PersonId = ZohoValues.Id(r["Contact_Name"]),
+                OrgId = ZohoValues.Id(r["Account_Name"]),
+                AddTime = added,
+                UpdateTime = modified,
+                StageChangeTime = stageTime,
+                WonTime = status == "won" ? closedAt : null,
+                LostTime = status == "lost" ? closedAt : null,
+                CloseTime = closedAt,
+                ExpectedCloseDate = ZohoValues.Date(r["Closing_Date"]),
+                Probability = ZohoValues.Decimal(r["Probability"]),
+                LostReason = status == "lost" ? ZohoValues.Text(r["Reason_For_Loss__s"]) : null,
+                CustomFieldsJson = custom.Count == 0 ? null : custom.ToJsonString(),
+            };
+        }
+
+        // ---- leads and activities -----------------------------------------------------------------------
+
+        private async Task LeadsAsync(SyncMode mode, CancellationToken ct)
+        {
+            if (!_fields.ContainsKey("Leads")) return;
+            var seen = mode == SyncMode.Full ? new HashSet<string>(StringComparer.Ordinal) : null;
+            await _streamer.RunAsync(Streams.Leads, mode,
+                RecordsAsync(Streams.Leads, "Leads", Available("Leads", Wanted.Leads), _streamer.Since(Streams.Leads, mode, _options.Overlap), "&converted=both", ct),
+                (batch, r) =>
+                {
+                    var converted = ZohoValues.Bool(r["Converted__s"]) == true;
+                    var row = new LeadRow
+                    {
+                        Id = ZohoValues.Text(r["id"]) ?? throw new FormatException("A Zoho lead has no id."),
+                        Title = ZohoValues.Text(r["Company"]) ?? ZohoValues.Text(r["Full_Name"]) ?? ZohoValues.Text(r["Last_Name"]),
+                        OwnerId = ZohoValues.Id(r["Owner"]),
+                        SourceName = ZohoValues.Text(r["Lead_Source"]),
+                        Status = ZohoValues.Text(r["Lead_Status"]),
+                        ConvertedDealId = converted ? ZohoValues.Id(r["Converted_Deal"]) : null,
+                        ConvertedTime = converted ? ZohoValues.Time(r["Converted_Date_Time"]) ?? ZohoValues.Time(r["Modified_Time"]) : null,
+                        AddTime = ZohoValues.Time(r["Created_Time"]),
+                        UpdateTime = ZohoValues.Time(r["Modified_Time"]),
+                    };
+                    seen?.Add(row.Id);
+                    batch.Leads.Add(row);
+                    return row.UpdateTime;
+                },
+                completed: batch =>
+                {
+                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Lead, seen.Contains));
+                },
+                ct);
+        }
+
+        private async Task ActivitiesAsync(SyncMode mode, CancellationToken ct)
+        {
+            var modules = ActivityModules.Where(_fields.ContainsKey).ToList();
+            var seen = mode == SyncMode.Full ? new HashSet<long>() : null;
+            foreach (var module in modules)
+            {
+                var stream = module.ToLowerInvariant();
+                var wanted = module switch { "Tasks" => Wanted.Tasks, "Events" => Wanted.Events, _ => Wanted.Calls };
+                var last = module == modules[^1];
+                await _streamer.RunAsync(stream, mode, RecordsAsync(stream, module, Available(module, wanted), _streamer.Since(stream, mode, _options.Overlap), "", ct),
+                    (batch, r) =>
+                    {
+                        var row = ToActivityRow(module, r);
+                        seen?.Add(row.Id);
+                        batch.Activities.Add(row);
+                        return row.UpdateTime;
+                    },
+                    completed: batch =>
+                    {
+                        // Reconcile once all three modules were read whole: their ids share one table.
+                        if (seen is not null && last) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Activity, id => seen.Contains(long.Parse(id, CultureInfo.InvariantCulture))));
+                    },
+                    ct);
+            }
+        }
+
+        private static ActivityRow ToActivityRow(string module, JsonObject r)
+        {
+            var id = ZohoValues.Id(r["id"]) ?? throw new FormatException($"A Zoho {module} record has no id.");
+            var dealId = ZohoValues.Text(r["$se_module"]) == "Deals" ? ZohoValues.Id(r["What_Id"]) : null;
+            var row = new ActivityRow
+            {
+                Id = id, OwnerId = ZohoValues.Id(r["Owner"]), DealId = dealId,
+                AddTime = ZohoValues.Time(r["Created_Time"]), UpdateTime = ZohoValues.Time(r["Modified_Time"]),
+            };
+            switch (module)
+            {
+                case "Tasks":
+                    var done = ZohoValues.Text(r["Status"]) == "Completed";
+                    // A task has a due date, not a time: like an all-day activity.
+                    return row with
+                    {
+                        Subject = ZohoValues.Text(r["Subject"]), Type = "task", DueDate = ZohoValues.Date(r["Due_Date"]), Done = done,
+                        MarkedAsDoneTime = done ? ZohoValues.Time(r["Closed_Time"]) ?? row.UpdateTime : null,
+                    };
+                case "Events":
+                    var start = ZohoValues.Time(r["Start_DateTime"]);
+                    var end = ZohoValues.Time(r["End_DateTime"]);
+                    var allDay = ZohoValues.Bool(r["All_day"]) == true;
+                    // Events have no done state: they count as planned activities on their date.
+                    return row with
+                    {
+                        Subject = ZohoValues.Text(r["Event_Title"]), Type = "event",
+                        DueDate = allDay ? ZohoValues.Date(r["Start_DateTime"]) : start is { } s ? DateOnly.FromDateTime(s.UtcDateTime) : null,
+                        DueTime = allDay || start is null ? null : TimeOnly.FromDateTime(start.Value.UtcDateTime),
+                        Duration = allDay || start is null || end is null ? null : end - start,
+                    };
+                default:
+                    var callAt = ZohoValues.Time(r["Call_Start_Time"]);
+                    var callType = ZohoValues.Text(r["Call_Type"]);
+                    var held = callType == "Inbound" || (callType != "Missed" && ZohoValues.Text(r["Outbound_Call_Status"]) is "Completed" or null);
+                    var seconds = ZohoValues.Int(r["Call_Duration_in_seconds"]) ?? MinutesAndSeconds(ZohoValues.Text(r["Call_Duration"]));
+                    return row with
+                    {
+                        Subject = ZohoValues.Text(r["Subject"]), Type = "call",
+                        DueDate = callAt is { } c ? DateOnly.FromDateTime(c.UtcDateTime) : null,
+                        DueTime = callAt is { } t ? TimeOnly.FromDateTime(t.UtcDateTime) : null,
+                        Duration = seconds is { } d ? TimeSpan.FromSeconds(d) : null,
+                        Done = held, MarkedAsDoneTime = held ? callAt : null,
+                    };
+            }
+        }
+
+        private static int? MinutesAndSeconds(string? duration) =>
+            duration?.Split(':') is [var m, var s] && int.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minutes)
+                && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var secs) ? minutes * 60 + secs : null;
+
+        // ---- deleted records: Zoho's lists leave them out, /deleted names them ----------------------------
+
+        private async Task DeletedAsync(SyncMode mode, CancellationToken ct)
+        {
+            foreach (var module in DeletableModules.Where(_fields.ContainsKey))
+            {
+                var stream = "deleted_" + module.ToLowerInvariant();
+                var entity = module switch { "Deals" => ReplicaEntity.Deal, "Leads" => ReplicaEntity.Lead, _ => ReplicaEntity.Activity };
+                if (mode == SyncMode.Full)
+                {
+                    // A full pass reconciles deletions itself; later runs read the deleted list from here on.
+                    var start = new ReplicaBatch();
+                    start.Checkpoints.Add(new StreamCheckpoint(stream, _startedAt, _startedAt));
+                    await _streamer.CommitAsync(stream, start, ct);
+                    continue;
+                }
+                var since = _streamer.Since(stream, mode, _options.Overlap);
+                await _streamer.RunAsync(stream, mode, DeletedRecordsAsync(stream, module, since, ct),
+                    (batch, d) =>
+                    {
+                        batch.Deletions.Add(new Deletion(entity, d.Id));
+                        return d.At;
+                    },
+                    completed: _ => { }, ct);
+            }
+        }
+
+        private async IAsyncEnumerable<(string Id, DateTimeOffset? At)> DeletedRecordsAsync(string stream, string module, DateTimeOffset? since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            for (var page = 1; ; page++)
+            {
+                var body = await client.GetAsync(stream, $"/crm/v8/{module}/deleted?type=all&per_page={_options.PerPage}&page={page}", since, ct);
+                var data = body?["data"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+                context.Stats.For(stream).AddRead(data.Count);
+                foreach (var d in data)
+                    if (ZohoValues.Text(d["id"]) is { } id) yield return (id, ZohoValues.Time(d["deleted_time"]));
+                if (body?["info"]?["more_records"]?.GetValue<bool>() != true) yield break;
+            }
+        }
+
+        // ---- records: If-Modified-Since windows, pages, field groups ---------------------------------------
+
+        /// <summary>
+        /// Every record of a module modified since <paramref name="since"/> (all when null), in
+        /// Modified_Time order, with all of <paramref name="fields"/>. Fields beyond the 50 a request
+        /// may name are read in further groups, paged in step with the first and merged by id (a record
+        /// a group's page lacks is fetched by id). Pages go by page number, then page_token; when a
+        /// window nears Zoho's 100,000-record reach it is re-anchored on the last Modified_Time.
+        /// </summary>
+        private async IAsyncEnumerable<JsonObject> RecordsAsync(
+            string stream, string module, IReadOnlyList<string> fields, DateTimeOffset? since, string extraQuery,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            var groups = fields.Chunk(_options.FieldsPerRequest).Select(g => string.Join(',', g)).ToList();
+            var stats = context.Stats.For(stream);
+            var anchor = since;
+            while (true)
+            {
+                var pagers = groups.Select(g => new Pager($"/crm/v8/{module}?fields={Uri.EscapeDataString(g)}&per_page={_options.PerPage}&sort_by=Modified_Time&sort_order=asc{extraQuery}")).ToList();
+                var pending = groups.Select(_ => new Dictionary<string, JsonObject>(StringComparer.Ordinal)).ToList();
+                var read = 0;
+                DateTimeOffset? last = null;
+                var reanchor = false;
+                while (await NextPageAsync(stream, pagers[0], anchor, ct) is { } records)
+                {
+                    for (var g = 1; g < groups.Count; g++)
+                    {
+                        if (!pagers[g].Done && await NextPageAsync(stream, pagers[g], anchor, ct) is { } other)
+                            foreach (var r in other) if (ZohoValues.Text(r["id"]) is { } id) pending[g][id] = r;
+                        var missing = records.Select(r => ZohoValues.Text(r["id"])).OfType<string>().Where(id => !pending[g].ContainsKey(id)).ToList();
+                        foreach (var chunk in missing.Chunk(100))
+                        {
+                            var byId = await client.GetAsync(stream, $"/crm/v8/{module}?fields={Uri.EscapeDataString(groups[g])}&ids={string.Join(',', chunk)}{extraQuery}", null, ct);
+                            foreach (var r in byId?["data"]?.AsArray().OfType<JsonObject>() ?? [])
+                                if (ZohoValues.Text(r["id"]) is { } id) pending[g][id] = r;
+                        }
+                        foreach (var r in records)
+                        {
+                            if (ZohoValues.Text(r["id"]) is not { } id || !pending[g].Remove(id, out var part)) continue;
+                            foreach (var (name, value) in part.ToList())
+                                if (name != "id") { part.Remove(name); r[name] = value; }
+                        }
+                    }
+                    stats.AddRead(records.Count);
+                    foreach (var r in records) yield return r;
+                    read += records.Count;
+                    last = ZohoValues.Time(records[^1]["Modified_Time"]) ?? last;
+                    if (pagers[0].Done) break;
+                    if (pagers[0].NeedsToken || read + _options.PerPage > _options.WindowRecords) { reanchor = true; break; }
+                }
+                if (!reanchor) yield break;
+                if (last is null || last == anchor)
+                    throw new CrmException($"More than {read} Zoho {module} records share the Modified_Time {last:O}; CrmEtl cannot page past them with If-Modified-Since.");
+                LogReanchored(context.Logger, module, read, last.Value);
+                anchor = last; // inclusive: the records of that second are read again and upserted once more
+            }
+        }
+
+        /// <summary>Where one field group's paging stands: a page number (Zoho's page reaches 2,000 records) or a page_token.</summary>
+        private sealed class Pager(string query)
+        {
+            public string Query { get; } = query;
+            public int Page { get; set; } = 1;
+            public string? Token { get; set; }
+            public bool Done { get; set; }
+            /// <summary>More records exist, but neither a page number nor a token can reach them: re-anchor the window.</summary>
+            public bool NeedsToken { get; set; }
+        }
+
+        private async Task<List<JsonObject>?> NextPageAsync(string stream, Pager pager, DateTimeOffset? since, CancellationToken ct)
+        {
+            if (pager.Done || pager.NeedsToken) return null;
+            var body = await client.GetAsync(stream, pager.Query + (pager.Token is null ? $"&page={pager.Page}" : "&page_token=" + Uri.EscapeDataString(pager.Token)), since, ct);
+            var records = body?["data"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+            var info = body?["info"];
+            if (records.Count == 0 || info?["more_records"]?.GetValue<bool>() != true)
+            {
+                pager.Done = true;
+                return records.Count == 0 ? null : records;
+            }
+            if (ZohoValues.Text(info["next_page_token"]) is { Length: > 0 } token) pager.Token = token;
+            else if (pager.Token is null && (pager.Page + 1) * _options.PerPage <= 2_000) pager.Page++;
+            else pager.NeedsToken = true;
+            return records;
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho {Module}: {Read} records read in this If-Modified-Since window; re-anchoring it on {LastModified:O}")]
+        private static partial void LogReanchored(ILogger logger, string module, int read, DateTimeOffset lastModified);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho module {Module} is skipped: {Reason}")]
+        private static partial void LogModuleSkipped(ILogger logger, string module, string reason);
+    }
+
+    /// <summary>Stream names, as they appear in sync state, run statistics and logs.</summary>
+    public static class Streams
+    {
+        public const string Users = "users";
+        public const string Currencies = "currencies";
+        public const string Pipelines = "pipelines";
+        public const string Fields = "fields";
+        public const string Deals = "deals";
+        public const string Leads = "leads";
+        public const string StageHistory = "deal_stage_history";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Full resync: the last complete deal pass was at {LastPass} (never, if empty)")]
+    private static partial void LogFullResync(ILogger logger, DateTimeOffset? lastPass);
+}
