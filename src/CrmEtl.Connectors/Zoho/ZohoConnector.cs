@@ -54,6 +54,9 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
     }
 
     private static readonly string[] ActivityModules = ["Tasks", "Events", "Calls"];
+
+    /// <summary>The activity type of a module's records: task, event or call.</summary>
+    private static string ActivityType(string module) => module.TrimEnd('s').ToLowerInvariant();
     private static readonly string[] DeletableModules = ["Deals", "Leads", "Tasks", "Events", "Calls"];
 
     /// <summary>The state of one run: checkpoints read at its start, the org's structure, what it has seen.</summary>
@@ -126,17 +129,21 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 }
                 var fields = (meta?["fields"]?.AsArray() ?? []).OfType<JsonObject>().ToList();
                 _fields[module] = fields.Select(f => ZohoValues.Text(f["api_name"])).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                // The activity modules stand in for Pipedrive's activity types (task, event, call).
+                if (ActivityModules.Contains(module))
+                    batch.ActivityTypes.Add(new ActivityTypeRow(Array.IndexOf(ActivityModules, module) + 1, module.TrimEnd('s'), ActivityType(module), Array.IndexOf(ActivityModules, module) + 1, true));
                 if (module != "Deals") continue;
+                // Every deal field without a column of its own is kept in custom_fields, so filters may use it (e.g. Lead_Source).
                 foreach (var f in fields)
                     if (ZohoValues.Text(f["api_name"]) is { } api && !Wanted.DealCore.Contains(api))
                         batch.DealFields.Add(new DealFieldRow(api, ZohoValues.Text(f["field_label"]) ?? ZohoValues.Text(f["display_label"]) ?? api,
-                            ZohoValues.Text(f["data_type"]) ?? "text", ZohoValues.Bool(f["custom_field"]) ?? false, null));
+                            ZohoValues.Text(f["data_type"]) ?? "text", true, null));
             }
 
             context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
             context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
             context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
-            context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count);
+            context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count + batch.ActivityTypes.Count);
             await _streamer.CommitAsync("reference", batch, ct);
         }
 

@@ -1,6 +1,11 @@
 namespace CrmEtl.Core.Configuration;
 
-public sealed record CatalogStage(long Id, long PipelineId, string Name, int? OrderNr);
+/// <param name="ForecastType">Zoho's forecast_type (Open, Closed Won, Closed Lost); null for Pipedrive stages.</param>
+public sealed record CatalogStage(long Id, long PipelineId, string Name, int? OrderNr, string? ForecastType = null)
+{
+    public bool ClosedWon => ForecastType == "Closed Won";
+    public bool ClosedLost => ForecastType == "Closed Lost";
+}
 
 public sealed record CatalogField(string Code, string Name, IReadOnlyDictionary<string, string> OptionIdsByLabel);
 

@@ -4,7 +4,8 @@ namespace CrmEtl.Core.Configuration;
 /// A starting mapping for an instance, from its CRM's pipelines and stages: one funnel named after
 /// the instance, one step per stage (stages of the same name in several pipelines share the step,
 /// ordered by their place in the pipelines), then Won and Lost as markers (Pipedrive's won and
-/// lost statuses land there), and one KPI per step plus won value and win rate.
+/// lost statuses land there; Zoho's stages with forecast_type Closed Won and Closed Lost are mapped
+/// there), and one KPI per step plus won value and win rate.
 /// </summary>
 public static class MappingScaffold
 {
@@ -15,7 +16,7 @@ public static class MappingScaffold
             throw new InvalidOperationException($"Funnel '{funnel}' already exists; export the configuration to edit it, or scaffold with another --funnel name.");
 
         var stepNames = instance.Stages.Values
-            .Where(s => instance.Pipelines.ContainsKey(s.PipelineId))
+            .Where(s => instance.Pipelines.ContainsKey(s.PipelineId) && !s.ClosedWon && !s.ClosedLost)
             .GroupBy(s => s.Name.Trim(), StringComparer.OrdinalIgnoreCase)
             .OrderBy(g => g.Min(s => s.OrderNr ?? int.MaxValue)).ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
             .ToList();
@@ -25,7 +26,10 @@ public static class MappingScaffold
         var lost = UniqueName("Lost", steps);
         steps.Add(new FunnelStepRow(funnel, steps.Count + 1, lost, Marker.Refused));
 
-        var stages = stepNames.SelectMany(g => g.Select(s => new StageMappingRow(instance.Name, s.Id, funnel, g.First().Name.Trim()))).ToList();
+        var stages = stepNames.SelectMany(g => g.Select(s => new StageMappingRow(instance.Name, s.Id, funnel, g.First().Name.Trim())))
+            .Concat(instance.Stages.Values.Where(s => instance.Pipelines.ContainsKey(s.PipelineId) && (s.ClosedWon || s.ClosedLost)).OrderBy(s => s.Id)
+                .Select(s => new StageMappingRow(instance.Name, s.Id, funnel, s.ClosedWon ? won : lost)))
+            .ToList();
 
         var kpis = new List<KpiRow>();
         string Kpi(string name) => UniqueKpi(name, current.Kpis.Concat(kpis));

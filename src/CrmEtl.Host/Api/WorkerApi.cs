@@ -103,7 +103,7 @@ public static class WorkerApi
     private static async Task<IResult> EditInstanceAsync(int id, InstanceInput body, InstanceLifecycle lifecycle, InstanceViews views, CancellationToken ct)
     {
         var instance = await lifecycle.FindAsync(id, ct);
-        Check(body.Validate(isNew: false, forApi: true));
+        Check(body.Validate(isNew: false, forApi: true, currentKind: instance.Kind));
         return Results.Ok(await views.OfAsync(await lifecycle.EditAsync(instance, body, ct), ct));
     }
 

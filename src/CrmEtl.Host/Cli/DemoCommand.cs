@@ -2,6 +2,7 @@ using System.CommandLine;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Sync;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Zoho;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -38,16 +39,21 @@ internal static class DemoCommand
                 new PipedriveCompanyOptions { Name = "acme-se", ApiToken = "sandbox-acme-se-token", Seed = 22, Deals = deals * 3 / 4, Activities = deals * 2, Leads = deals / 6, DefaultCurrency = "SEK", Pipelines = 2 },
             ],
         };
-        Console.WriteLine("Starting a local PostgreSQL and the Pipedrive sandbox...");
-        await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct);
+        var zoho = new ZohoSandboxOptions
+        {
+            Orgs = [new ZohoOrgOptions { Name = "acme-de", DataCentre = "eu", Seed = 33, Deals = deals / 2, Activities = deals * 3 / 2, Leads = deals / 8, BaseCurrency = "EUR" }],
+        };
+        Console.WriteLine("Starting a local PostgreSQL and the Pipedrive and Zoho CRM sandboxes...");
+        await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct, zoho);
         await stack.AddInstanceAsync("Acme Finland", stack.Sandbox.Company("acme-fi"), "Europe/Helsinki", "EUR", "Acme Group", ct);
         await stack.AddInstanceAsync("Acme Sweden", stack.Sandbox.Company("acme-se"), "Europe/Stockholm", "SEK", "Acme Group", ct);
+        await stack.AddZohoInstanceAsync("Acme Germany", stack.Zoho!.Org("acme-de"), "Europe/Berlin", "EUR", "Acme Group", ct);
 
         // Rates first: every build, including the one after each sync, converts with them.
         await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
-        foreach (var name in new[] { "Acme Finland", "Acme Sweden" })
+        foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany" })
         {
             var stats = new RunStats();
             var run = coordinator.RunAsync(name, SyncMode.Full, ct, stats);

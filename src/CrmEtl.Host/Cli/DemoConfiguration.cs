@@ -40,12 +40,14 @@ internal static class DemoConfiguration
         foreach (var instance in catalog.Instances)
         {
             foreach (var stage in instance.Stages.Values)
-                if (Steps.FirstOrDefault(s => s.Stages.Contains(stage.Name, StringComparer.OrdinalIgnoreCase)) is { Step: { } step })
+                // Zoho's Closed Won / Closed Lost stages are the Won and Lost steps; Pipedrive's won and lost statuses land there by themselves.
+                if ((stage.ClosedWon ? "Won" : stage.ClosedLost ? "Lost" : Steps.FirstOrDefault(s => s.Stages.Contains(stage.Name, StringComparer.OrdinalIgnoreCase)).Step) is { } step)
                     stages.Add(new StageMappingRow(instance.Name, stage.Id, Funnel, step));
             var country = instance.Name.Replace("Acme ", "", StringComparison.Ordinal);
-            dimensions.Add(new DimensionRow(instance.Name, null, country, "Nordics", null));
+            var region = country == "Germany" ? "DACH" : "Nordics";
+            dimensions.Add(new DimensionRow(instance.Name, null, country, region, null));
             foreach (var (id, name) in instance.Pipelines)
-                dimensions.Add(new DimensionRow(instance.Name, id, country, "Nordics", Products.GetValueOrDefault(name, name)));
+                dimensions.Add(new DimensionRow(instance.Name, id, country, region, Products.GetValueOrDefault(name, name)));
             var index = 0;
             foreach (var (id, name) in instance.Users.OrderBy(u => u.Key))
                 people.Add(new PersonRow(instance.Name, id, name, index++ % 2 == 0 ? "Team North" : "Team South"));

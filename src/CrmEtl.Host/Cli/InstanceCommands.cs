@@ -58,7 +58,7 @@ internal static class InstanceCommands
         {
             var next = await schedules.NextFireAsync(i.Id, ct);
             Console.WriteLine($"{i.Name} (id {i.Id}, {i.Kind}): {i.Status}");
-            Console.WriteLine($"  {i.BaseUrl}  token {i.Credentials}" + (i.Company is null ? "" : $"  company {i.Company}"));
+            Console.WriteLine($"  {i.BaseUrl}  credentials {i.Credentials}" + (i.Company is null ? "" : $"  company {i.Company}"));
             Console.WriteLine($"  {i.TimeZone}, {i.ReportingCurrency}, schedule '{i.Schedule}'" + (next is { } n ? $", next run {n:yyyy-MM-dd HH:mm} UTC" : ", not scheduled"));
             if (i.LastError is not null) Console.WriteLine($"  last error: {i.LastError}");
         }
@@ -70,18 +70,22 @@ internal static class InstanceCommands
     {
         public readonly Option<string?> Name = new("--name") { Description = "A unique name, e.g. \"Acme Finland\"." };
         public readonly Option<string?> Kind = new("--kind") { Description = "pipedrive or zoho (default pipedrive)." };
-        public readonly Option<string?> Url = new("--url") { Description = "The account's base URL, e.g. https://acme.pipedrive.com." };
+        public readonly Option<string?> Url = new("--url") { Description = "Pipedrive: the account's base URL, e.g. https://acme.pipedrive.com. Zoho: the accounts server of its data centre, e.g. https://accounts.zoho.eu." };
         public readonly Option<string?> Token = new("--token") { Description = "The API token (stored encrypted)." };
         public readonly Option<string?> TokenEnv = new("--token-env") { Description = "Name of an environment variable holding the API token (not stored)." };
+        public readonly Option<string?> ClientId = new("--client-id") { Description = "Zoho: the OAuth client id from Zoho's API console." };
+        public readonly Option<string?> ClientSecret = new("--client-secret") { Description = "Zoho: the OAuth client secret (stored encrypted)." };
+        public readonly Option<string?> RefreshToken = new("--refresh-token") { Description = "Zoho: a refresh token with the scopes ZohoCRM.modules.READ, settings.READ, users.READ, org.READ (stored encrypted)." };
         public readonly Option<string?> TimeZone = new("--time-zone") { Description = "IANA time zone for dates in reports and for the schedule (default UTC)." };
         public readonly Option<string?> Currency = new("--currency") { Description = "Reporting currency, ISO code (default EUR)." };
         public readonly Option<string?> Company = new("--company") { Description = "The group company the instance belongs to (\"\" clears it)." };
         public readonly Option<string?> Schedule = new("--schedule") { Description = "Quartz cron in the instance's time zone (default '0 0 2 * * ?', 02:00 every day)." };
 
-        public IEnumerable<Option> All => [Name, Kind, Url, Token, TokenEnv, TimeZone, Currency, Company, Schedule];
+        public IEnumerable<Option> All => [Name, Kind, Url, Token, TokenEnv, ClientId, ClientSecret, RefreshToken, TimeZone, Currency, Company, Schedule];
 
         public InstanceInput Read(ParseResult p) => new(p.GetValue(Name), p.GetValue(Kind), p.GetValue(Url), p.GetValue(Token), p.GetValue(TokenEnv),
-            p.GetValue(TimeZone), p.GetValue(Currency), p.GetValue(Company), p.GetValue(Schedule));
+            p.GetValue(TimeZone), p.GetValue(Currency), p.GetValue(Company), p.GetValue(Schedule),
+            p.GetValue(ClientId), p.GetValue(ClientSecret), p.GetValue(RefreshToken));
     }
 
     private static Command Add()
@@ -92,7 +96,7 @@ internal static class InstanceCommands
         command.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
         {
             var added = await Lifecycle(host).AddAsync(input.Read(parse), ct2);
-            Console.WriteLine($"Added instance {added.Id} '{added.Name}' ({added.Kind}, token {added.Credentials}, schedule '{added.Schedule}' in {added.TimeZone}). Check it with 'crmetl instances test \"{added.Name}\"'.");
+            Console.WriteLine($"Added instance {added.Id} '{added.Name}' ({added.Kind}, credentials {added.Credentials}, schedule '{added.Schedule}' in {added.TimeZone}). Check it with 'crmetl instances test \"{added.Name}\"'.");
             return ExitCodes.Ok;
         }, ct));
         return command;
@@ -108,7 +112,7 @@ internal static class InstanceCommands
         {
             var instance = await Lifecycle(host).FindAsync(parse.GetValue(name)!, ct2);
             var edited = await Lifecycle(host).EditAsync(instance, input.Read(parse), ct2);
-            Console.WriteLine($"Changed '{edited.Name}': {edited.Kind} at {edited.BaseUrl}, token {edited.Credentials}, {edited.TimeZone}, {edited.ReportingCurrency}, schedule '{edited.Schedule}'.");
+            Console.WriteLine($"Changed '{edited.Name}': {edited.Kind} at {edited.BaseUrl}, credentials {edited.Credentials}, {edited.TimeZone}, {edited.ReportingCurrency}, schedule '{edited.Schedule}'.");
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -1,6 +1,7 @@
 using CrmEtl.Core.Instances;
 using CrmEtl.Host.Hosting;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Storage.Database;
 using CrmEtl.Storage.Instances;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,29 +12,39 @@ namespace CrmEtl.Host.Cli;
 
 /// <summary>
 /// The embedded default the demo and benchmarks run on: a scratch PostgreSQL database (local
-/// throwaway server, or CRMETL_PG), a Pipedrive sandbox on loopback, and a migrated CrmEtl host.
+/// throwaway server, or CRMETL_PG), a Pipedrive sandbox (and optionally a Zoho sandbox) on loopback,
+/// and a migrated CrmEtl host.
 /// </summary>
 internal sealed class LocalStack : IAsyncDisposable
 {
-    private LocalStack(ScratchDatabase database, PipedriveSandbox sandbox, IHost host)
+    private LocalStack(ScratchDatabase database, PipedriveSandbox sandbox, ZohoSandbox? zoho, IHost host)
     {
         Database = database;
         Sandbox = sandbox;
+        Zoho = zoho;
         Host = host;
     }
 
     public ScratchDatabase Database { get; }
     public PipedriveSandbox Sandbox { get; }
+    public ZohoSandbox? Zoho { get; }
     public IHost Host { get; }
 
-    public static async Task<LocalStack> StartAsync(PipedriveSandboxOptions sandboxOptions, LogEventLevel logLevel, CancellationToken ct)
+    public static async Task<LocalStack> StartAsync(PipedriveSandboxOptions sandboxOptions, LogEventLevel logLevel, CancellationToken ct, ZohoSandboxOptions? zohoOptions = null)
     {
         var database = await ScratchDatabase.CreateAsync("crmetl", ct);
         var sandbox = await PipedriveSandbox.StartAsync(sandboxOptions, ct);
+        var zoho = zohoOptions is null ? null : await ZohoSandbox.StartAsync(zohoOptions, ct);
         var host = CrmEtlHost.Build(database.ConnectionString, minimumLevel: logLevel);
         await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(ct);
-        return new LocalStack(database, sandbox, host);
+        return new LocalStack(database, sandbox, zoho, host);
     }
+
+    /// <summary>Connects a Zoho sandbox org as an instance, through its data centre's accounts server.</summary>
+    public Task<Instance> AddZohoInstanceAsync(string name, ZohoOrg org, string timeZone, string currency, string? group, CancellationToken ct) =>
+        Host.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance(
+            name, InstanceKinds.Zoho, Zoho!.AccountsUrl(org.Options.DataCentre),
+            InstanceCredentials.OAuth(org.Options.ClientId, org.Options.ClientSecret, org.Options.RefreshToken), timeZone, currency, group), ct);
 
     /// <summary>Connects a sandbox company as an instance.</summary>
     public Task<Instance> AddInstanceAsync(string name, PipedriveCompany company, string timeZone, string currency, string? group, CancellationToken ct) =>
@@ -44,6 +55,7 @@ internal sealed class LocalStack : IAsyncDisposable
     {
         Host.Dispose();
         await Sandbox.DisposeAsync();
+        if (Zoho is not null) await Zoho.DisposeAsync();
         await Database.DisposeAsync();
     }
 }

@@ -10,13 +10,15 @@ namespace CrmEtl.Host.Instances;
 /// </summary>
 public sealed record InstanceInput(
     string? Name = null, string? Kind = null, string? Url = null, string? Token = null, string? TokenEnv = null,
-    string? TimeZone = null, string? Currency = null, string? Company = null, string? Schedule = null)
+    string? TimeZone = null, string? Currency = null, string? Company = null, string? Schedule = null,
+    string? ClientId = null, string? ClientSecret = null, string? RefreshToken = null)
 {
     /// <param name="forApi">Name the fields as the HTTP API's JSON does (timeZone) instead of as options (--time-zone).</param>
-    public List<string> Validate(bool isNew, bool forApi = false)
+    /// <param name="currentKind">For an edit: the kind of the instance being edited.</param>
+    public List<string> Validate(bool isNew, bool forApi = false, string? currentKind = null)
     {
         var problems = new List<string>();
-        ValidateInto(problems, isNew);
+        ValidateInto(problems, isNew, Kind ?? currentKind ?? InstanceKinds.Pipedrive);
         return forApi ? problems.Select(ApiFieldNames).ToList() : problems;
     }
 
@@ -24,16 +26,31 @@ public sealed record InstanceInput(
     private static string ApiFieldNames(string message) => System.Text.RegularExpressions.Regex.Replace(message, "--([a-z]+)(?:-([a-z]+))?",
         m => m.Groups[1].Value + (m.Groups[2].Success ? char.ToUpperInvariant(m.Groups[2].Value[0]) + m.Groups[2].Value[1..] : ""));
 
-    private void ValidateInto(List<string> problems, bool isNew)
+    private void ValidateInto(List<string> problems, bool isNew, string kind)
     {
         if (isNew && string.IsNullOrWhiteSpace(Name)) problems.Add("--name is required: a unique name, e.g. \"Acme Finland\".");
         else if (Name is not null && (Name.Trim().Length == 0 || Name.Length > 200)) problems.Add("--name must be 1 to 200 characters.");
         if (Kind is not null && !InstanceKinds.All.Contains(Kind)) problems.Add($"--kind '{Kind}' is not one of {string.Join(", ", InstanceKinds.All)}.");
-        if (isNew && Url is null) problems.Add("--url is required: the account's base URL, e.g. https://acme.pipedrive.com.");
+        var zoho = kind == InstanceKinds.Zoho;
+        var example = zoho ? "the accounts server of the account's data centre, e.g. https://accounts.zoho.eu" : "the account's base URL, e.g. https://acme.pipedrive.com";
+        if (isNew && Url is null) problems.Add($"--url is required: {example}.");
         else if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-            problems.Add($"--url '{Url}' is not an http(s) URL. Give the account's base URL, e.g. https://acme.pipedrive.com.");
-        if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenEnv) || isNew && string.IsNullOrEmpty(Token) && string.IsNullOrEmpty(TokenEnv))
-            problems.Add("Give exactly one of --token (stored encrypted) or --token-env (the name of an environment variable holding it).");
+            problems.Add($"--url '{Url}' is not an http(s) URL. Give {example}.");
+        if (zoho)
+        {
+            if (!string.IsNullOrEmpty(Token) || !string.IsNullOrEmpty(TokenEnv))
+                problems.Add("A Zoho instance signs in with OAuth: give --client-id, --client-secret and --refresh-token instead of --token.");
+            if (isNew)
+                foreach (var (option, value) in new[] { ("--client-id", ClientId), ("--client-secret", ClientSecret), ("--refresh-token", RefreshToken) })
+                    if (string.IsNullOrEmpty(value)) problems.Add($"{option} is required for a Zoho instance (from Zoho's API console; the refresh token needs the scopes ZohoCRM.modules.READ, settings, users and org).");
+        }
+        else
+        {
+            if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenEnv) || isNew && string.IsNullOrEmpty(Token) && string.IsNullOrEmpty(TokenEnv))
+                problems.Add("Give exactly one of --token (stored encrypted) or --token-env (the name of an environment variable holding it).");
+            if (ClientId is not null || ClientSecret is not null || RefreshToken is not null)
+                problems.Add("--client-id, --client-secret and --refresh-token are for Zoho instances; a Pipedrive instance uses --token.");
+        }
         if (TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
             problems.Add($"--time-zone '{TimeZone}' is not a known IANA time zone, e.g. Europe/Helsinki.");
         if (Currency is not null && (Currency.Length != 3 || !Currency.All(char.IsAsciiLetter)))
@@ -47,12 +64,15 @@ public sealed record InstanceInput(
         Name!.Trim(), Kind ?? InstanceKinds.Pipedrive, Url!.TrimEnd('/'), Credentials()!, TimeZone ?? "UTC",
         (Currency ?? "EUR").ToUpperInvariant(), string.IsNullOrWhiteSpace(Company) ? null : Company, Schedule ?? InstanceSchedule.Default);
 
-    public InstanceEdit ToEdit() => new(
-        Name?.Trim(), Url?.TrimEnd('/'), Credentials(), TimeZone, Currency?.ToUpperInvariant(), Company, Schedule);
+    /// <summary>The edit of <paramref name="current"/>'s fields; OAuth secrets not given stay as they are.</summary>
+    public InstanceEdit ToEdit(InstanceCredentials current) => new(
+        Name?.Trim(), Url?.TrimEnd('/'), Credentials(current), TimeZone, Currency?.ToUpperInvariant(), Company, Schedule);
 
-    private InstanceCredentials? Credentials() =>
+    private InstanceCredentials? Credentials(InstanceCredentials? current = null) =>
         !string.IsNullOrEmpty(Token) ? new InstanceCredentials(Token, null)
         : !string.IsNullOrEmpty(TokenEnv) ? new InstanceCredentials(null, TokenEnv)
+        : ClientId is not null || ClientSecret is not null || RefreshToken is not null
+            ? InstanceCredentials.OAuth(ClientId ?? current?.ClientId ?? "", ClientSecret ?? current?.ClientSecret ?? "", RefreshToken ?? current?.RefreshToken ?? "")
         : null;
 }
 

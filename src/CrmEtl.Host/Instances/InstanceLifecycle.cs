@@ -62,9 +62,9 @@ public sealed partial class InstanceLifecycle(
     {
         if (input.Kind is not null && input.Kind != instance.Kind)
             throw new InstanceInputException([$"--kind cannot change ('{instance.Name}' is {instance.Kind}); add a new instance instead."]);
-        var problems = input.Validate(isNew: false);
+        var problems = input.Validate(isNew: false, currentKind: instance.Kind);
         if (problems.Count > 0) throw new InstanceInputException(problems);
-        var edited = await instances.UpdateAsync(instance.Id, input.ToEdit(), cancellationToken)
+        var edited = await instances.UpdateAsync(instance.Id, input.ToEdit(instance.Credentials), cancellationToken)
             ?? throw new InstanceNotFoundException($"'{instance.Name}' was removed meanwhile.");
         await schedules.ApplyAsync(edited.Id, cancellationToken);
         LogChanged(logger, edited.Name, "edited");

@@ -153,8 +153,8 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
         {
             CommandDefinition Sql(string sql) => new(sql, new { id }, cancellationToken: cancellationToken);
             var pipelines = await connection.QueryAsync<(long Id, string Name)>(Sql("SELECT id, name FROM crm.pipeline WHERE instance_id = @id AND NOT is_deleted"));
-            var stages = await connection.QueryAsync<(long Id, long PipelineId, string Name, int? OrderNr)>(Sql(
-                "SELECT id, pipeline_id, name, order_nr FROM crm.stage WHERE instance_id = @id AND NOT is_deleted"));
+            var stages = await connection.QueryAsync<(long Id, long PipelineId, string Name, int? OrderNr, string? ForecastType)>(Sql(
+                "SELECT id, pipeline_id, name, order_nr, forecast_type FROM crm.stage WHERE instance_id = @id AND NOT is_deleted"));
             var users = await connection.QueryAsync<(long Id, string Name)>(Sql("SELECT id, name FROM crm.crm_user WHERE instance_id = @id"));
             var types = await connection.QueryAsync<string>(Sql("SELECT key_string FROM crm.activity_type WHERE instance_id = @id"));
             var fields = await connection.QueryAsync<(string Code, string Name, string? Options)>(Sql(
@@ -162,7 +162,7 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
             catalogs.Add(new InstanceCatalog(id, name, companyName)
             {
                 Pipelines = pipelines.ToDictionary(p => p.Id, p => p.Name),
-                Stages = stages.ToDictionary(s => s.Id, s => new CatalogStage(s.Id, s.PipelineId, s.Name, s.OrderNr)),
+                Stages = stages.ToDictionary(s => s.Id, s => new CatalogStage(s.Id, s.PipelineId, s.Name, s.OrderNr, s.ForecastType)),
                 Users = users.ToDictionary(u => u.Id, u => u.Name),
                 ActivityTypes = types.ToHashSet(StringComparer.OrdinalIgnoreCase),
                 DealFields = fields.Select(f => new CatalogField(f.Code, f.Name, OptionIds(f.Options))).ToList(),

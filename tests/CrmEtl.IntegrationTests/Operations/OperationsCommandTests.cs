@@ -23,7 +23,7 @@ public sealed class OperationsCommandTests
 
         var add = await CrmEtlCommand.RunAsync(connectionString, "instances", "add", "--name", "Acme", "--url", world.Sandbox.BaseUrl, "--token", world.Company.ApiToken, "--time-zone", "Europe/Helsinki");
         Assert.That(add.Exit, Is.EqualTo(ExitCodes.Ok), add.Error);
-        Assert.That(add.Out, Does.Contain("token ****").And.Not.Contain(world.Company.ApiToken));
+        Assert.That(add.Out, Does.Contain("credentials ****").And.Not.Contain(world.Company.ApiToken));
         Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM quartz.qrtz_cron_triggers WHERE time_zone_id = 'Europe/Helsinki'"), Is.EqualTo(1),
             "the command scheduled it in the worker's database");
 
