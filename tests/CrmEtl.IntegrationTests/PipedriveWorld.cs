@@ -22,10 +22,11 @@ internal sealed class PipedriveWorld : IAsyncDisposable
     public PipedriveSandbox Sandbox { get; }
     public PipedriveCompany Company => Sandbox.Companies[0];
 
-    public static async Task<PipedriveWorld> StartAsync(PipedriveCompanyOptions? company = null) =>
+    public static async Task<PipedriveWorld> StartAsync(PipedriveCompanyOptions? company = null, TimeProvider? clock = null) =>
         new(await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
         {
             Companies = [company ?? new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 3, Deals = 600, Activities = 1500, Leads = 120 }],
+            Clock = clock ?? TimeProvider.System,
         }));
 
     /// <summary>A new database with one instance connected to the sandbox account.</summary>

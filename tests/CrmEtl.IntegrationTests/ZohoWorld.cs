@@ -17,13 +17,13 @@ internal sealed class ZohoWorld : IAsyncDisposable
 
     public static ZohoOrgOptions DefaultOrg => new() { Name = "acme-de", DataCentre = "eu", Seed = 3, Deals = 600, Activities = 1500, Leads = 160 };
 
-    public static async Task<ZohoWorld> StartAsync(ZohoOrgOptions? org = null) =>
-        new(await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [org ?? DefaultOrg] }));
+    public static async Task<ZohoWorld> StartAsync(ZohoOrgOptions? org = null, TimeProvider? clock = null) =>
+        new(await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [org ?? DefaultOrg], Clock = clock ?? TimeProvider.System }));
 
     /// <summary>A new database with the instance "Acme" connected to the org through <paramref name="dataCentre"/>'s accounts server.</summary>
     public Task<PipedriveWorld.Replica> NewReplicaAsync(Dictionary<string, string?>? settings = null, string dataCentre = "eu", string? refreshToken = null) =>
         PipedriveWorld.NewReplicaAsync(_hosts, new NewInstance("Acme", InstanceKinds.Zoho, Sandbox.AccountsUrl(dataCentre),
-            InstanceCredentials.OAuth(Org.Options.ClientId, Org.Options.ClientSecret, refreshToken ?? Org.Options.RefreshToken), "Europe/Berlin"), settings);
+            InstanceCredentials.OAuth(Org.Options.ClientId, Org.Options.ClientSecret, refreshToken ?? Org.Options.RefreshToken)), settings);
 
     public async ValueTask DisposeAsync()
     {
