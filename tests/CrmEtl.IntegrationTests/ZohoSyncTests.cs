@@ -62,6 +62,26 @@ public sealed class ZohoSyncTests
     }
 
     [Test]
+    public async Task A_module_of_120000_records_is_synced_completely_past_the_reach_of_page_tokens()
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 120_000, Activities = 0, Leads = 0, ExtraDealFields = 0 });
+        var replica = await world.NewReplicaAsync();
+
+        var outcome = await replica.SyncAsync(SyncMode.Full);
+
+        Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
+        var live = world.Org.Data.Deals.Where(d => !d.IsDeleted).ToList();
+        Assert.That(live, Has.Count.GreaterThan(100_000));
+        Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.deal WHERE NOT is_deleted"), Is.EqualTo(live.Count));
+        Assert.That(await replica.ScalarAsync<long>("SELECT sum(update_time::text::bigint) FROM (SELECT extract(epoch FROM update_time)::bigint AS update_time FROM crm.deal) t"),
+            Is.EqualTo(live.Sum(d => new DateTimeOffset(d.UpdateTime, TimeSpan.Zero).ToUnixTimeSeconds())), "every deal as the org has it");
+        Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.deal_stage_history"), Is.EqualTo(live.Sum(d => world.Org.Arrivals(d).Count)),
+            "DealHistory has more rows still, and all of them arrived");
+        Assert.That(world.Sandbox.CallsTo("acme-de")["GET /crm/v8/{module}"], Is.LessThan((live.Count + live.Sum(d => world.Org.Arrivals(d).Count)) / 200 + 20),
+            "one call per 200 records, plus the re-anchored windows");
+    }
+
+    [Test]
     public async Task After_random_changes_an_incremental_sync_equals_a_fresh_full_sync()
     {
         await using var world = await ZohoWorld.StartAsync();

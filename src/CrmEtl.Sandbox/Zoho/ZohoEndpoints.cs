@@ -394,18 +394,21 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         }
 
         var descending = sortOrder == "desc";
+        int Compare(T r, (long Key, long Id) at) => key(r).CompareTo(at.Key) is var k && k != 0 ? k : module.Id(r).CompareTo(at.Id);
+        // The lists are ordered by (key, id): a page token's position, and for Modified_Time the
+        // If-Modified-Since bound, are found by binary search instead of a walk from the start.
+        var lower = sortBy == "Modified_Time" && since is { } bound ? LowerBound(sorted, r => module.Modified(r) >= bound) : 0;
+        int start;
+        if (after is { } a) start = descending ? LowerBound(sorted, r => Compare(r, a) >= 0) - 1 : LowerBound(sorted, r => Compare(r, a) > 0);
+        else start = descending ? sorted.Length - 1 : lower;
         var records = new List<T>(perPage);
         var skipped = 0;
         var more = false;
-        foreach (var r in Walk(sorted, descending))
+        for (var i = Math.Max(start, descending ? -1 : lower); descending ? i >= lower : i < sorted.Length; i += descending ? -1 : 1)
         {
+            var r = sorted[i];
             if (!module.Listed(r) || (since is not null && module.Modified(r) < since)) continue;
-            if (after is { } a)
-            {
-                var c = key(r).CompareTo(a.Key) is var k && k != 0 ? k : module.Id(r).CompareTo(a.Id);
-                if (descending ? c >= 0 : c <= 0) continue;
-            }
-            else if (skipped < offset) { skipped++; continue; }
+            if (after is null && skipped < offset) { skipped++; continue; }
             if (records.Count == perPage) { more = true; break; }
             records.Add(r);
         }
@@ -416,10 +419,16 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         WritePage(w, org, fields, records, module.Id, new PageInfo(perPage, offset / perPage + 1, sortBy, sortOrder, more, next));
     }
 
-    private static IEnumerable<T> Walk<T>(T[] sorted, bool descending)
+    /// <summary>Index of the first item for which <paramref name="atOrAfter"/> holds (it holds for a suffix of the list).</summary>
+    private static int LowerBound<T>(T[] sorted, Func<T, bool> atOrAfter)
     {
-        if (!descending) { foreach (var r in sorted) yield return r; yield break; }
-        for (var i = sorted.Length - 1; i >= 0; i--) yield return sorted[i];
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (atOrAfter(sorted[mid])) hi = mid; else lo = mid + 1;
+        }
+        return lo;
     }
 
     private static List<ZohoField<T>> SelectFields<T>(HttpRequest request, IReadOnlyList<ZohoField<T>> available)
