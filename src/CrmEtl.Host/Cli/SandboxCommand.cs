@@ -1,9 +1,10 @@
 using System.CommandLine;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Zoho;
 
 namespace CrmEtl.Host.Cli;
 
-/// <summary>crmetl sandbox: runs the Pipedrive sandbox on loopback until Ctrl+C.</summary>
+/// <summary>crmetl sandbox: runs the Pipedrive sandbox (and, with --zoho-orgs, the Zoho CRM sandbox) on loopback until Ctrl+C.</summary>
 internal static class SandboxCommand
 {
     public static Command Build()
@@ -16,7 +17,8 @@ internal static class SandboxCommand
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 0 };
         var budget = new Option<long>("--daily-tokens") { Description = "Daily token budget per company.", DefaultValueFactory = _ => new PipedriveCompanyOptions().DailyTokenBudget };
         var burst = new Option<int>("--burst") { Description = "Requests per 2-second window per token.", DefaultValueFactory = _ => 120 };
-        var command = new Command("sandbox", "Run the Pipedrive sandbox on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst };
+        var zohoOrgs = new Option<string?>("--zoho-orgs") { Description = "Comma-separated Zoho org names (EU data centre) to serve as well; each gets client id 1000.NAME, secret sandbox-NAME-secret, refresh token 1000.sandbox-NAME-refresh." };
+        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs) on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst, zohoOrgs };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
@@ -36,6 +38,21 @@ internal static class SandboxCommand
             foreach (var c in sandbox.Companies)
                 Console.WriteLine($"  company {c.Options.Name}: token {c.ApiToken}, {c.Deals.Count} deals, {c.Activities.Count} activities, {c.Leads.Count} leads");
             Console.WriteLine($"Change data: curl -X POST '{sandbox.BaseUrl}/_sandbox/{names[0]}/mutate?mixed=10'");
+            var orgs = parse.GetValue(zohoOrgs)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            await using var zoho = orgs.Length == 0 ? null : await ZohoSandbox.StartAsync(new ZohoSandboxOptions
+            {
+                Orgs = orgs.Select((name, i) => new ZohoOrgOptions
+                {
+                    Name = name, DataCentre = "eu", ClientId = $"1000.{name}", ClientSecret = $"sandbox-{name}-secret", RefreshToken = $"1000.sandbox-{name}-refresh",
+                    Seed = parse.GetValue(seed) + 100 + i, Deals = n, Activities = parse.GetValue(activities) ?? n * 3, Leads = parse.GetValue(leads) ?? n / 10,
+                }).ToList(),
+            }, ct);
+            foreach (var org in zoho?.Orgs ?? [])
+            {
+                Console.WriteLine($"Zoho CRM sandbox org {org.Options.Name} (EU): accounts server {zoho!.AccountsUrl("eu")} (API domain {zoho.ApiDomain("eu")}),");
+                Console.WriteLine($"  client id {org.Options.ClientId}, client secret {org.Options.ClientSecret}, refresh token {org.Options.RefreshToken}; {org.Data.Deals.Count} deals");
+                Console.WriteLine($"  change data: curl -X POST '{zoho.ApiDomain("eu")}/_sandbox/{org.Options.Name}/mutate?mixed=10'");
+            }
             Console.Out.Flush();
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             return ExitCodes.Ok;
