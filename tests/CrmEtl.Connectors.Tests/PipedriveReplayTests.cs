@@ -229,6 +229,14 @@ public sealed class PipedriveReplayTests
                 .OrderBy(d => d.Id).Take(limit)
                 .Select(d => new DealHistoryDue(d.Id, d.StageId, d.AddTime, d.StageChangeTime)).ToList());
 
+        public Task<IReadOnlyList<DealHistoryDue>> DealsForHistoryAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<DealHistoryDue>>(Replica.Deals.Where(d => dealIds.Contains(d.Id) && !d.IsDeleted).OrderBy(d => d.Id)
+                .Select(d => new DealHistoryDue(d.Id, d.StageId, d.AddTime, d.StageChangeTime)).ToList());
+
+        public Task<IReadOnlyDictionary<long, IReadOnlyList<StageArrival>>> StageHistoriesAsync(int instanceId, IReadOnlyCollection<long> dealIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<long, IReadOnlyList<StageArrival>>>(Replica.StageHistories.Where(h => dealIds.Contains(h.DealId))
+                .GroupBy(h => h.DealId).ToDictionary(g => g.Key, g => g.Last().Arrivals));
+
         public string Fingerprint() => string.Join("\n", new object[]
         {
             Replica.Pipelines, Replica.Stages, Replica.Users, Replica.Currencies, Replica.ActivityTypes, Replica.DealFields,
