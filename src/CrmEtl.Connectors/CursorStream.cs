@@ -1,5 +1,6 @@
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
+using Microsoft.Extensions.Logging;
 
 namespace CrmEtl.Connectors;
 
@@ -9,8 +10,20 @@ namespace CrmEtl.Connectors;
 /// stream's cursor, so a checkpoint only ever travels with the rows it describes. When the stream
 /// ends, the last batch also records the completed pass.
 /// </summary>
-internal sealed class CursorStream(SyncContext context, IReadOnlyDictionary<string, StreamCheckpoint> checkpoints, DateTimeOffset startedAt, int batchRows)
+internal sealed partial class CursorStream(SyncContext context, IReadOnlyDictionary<string, StreamCheckpoint> checkpoints, DateTimeOffset startedAt, int batchRows)
 {
+    /// <summary>
+    /// The mode a run uses: the requested one, or a full resync when <paramref name="stream"/> never completed a
+    /// pass or its last complete pass is older than <paramref name="fullResyncAfter"/> (deletions older than that may be gone).
+    /// </summary>
+    public SyncMode ModeFor(string stream, SyncMode requested, TimeSpan fullResyncAfter)
+    {
+        var lastPass = checkpoints.GetValueOrDefault(stream)?.CompletedAt;
+        if (requested == SyncMode.Full || (lastPass is not null && startedAt - lastPass <= fullResyncAfter)) return requested;
+        LogFullResync(context.Logger, stream, lastPass);
+        return SyncMode.Full;
+    }
+
     public async Task RunAsync<T>(
         string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
         Action<ReplicaBatch> completed, CancellationToken ct)
@@ -43,4 +56,7 @@ internal sealed class CursorStream(SyncContext context, IReadOnlyDictionary<stri
     /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive); null for a full read.</summary>
     public DateTimeOffset? Since(string stream, SyncMode mode, TimeSpan overlap) =>
         mode == SyncMode.Full || checkpoints.GetValueOrDefault(stream)?.Cursor is not { } cursor ? null : cursor - overlap;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Full resync: the last complete {Stream} pass was at {LastPass} (never, if empty)")]
+    private static partial void LogFullResync(ILogger logger, string stream, DateTimeOffset? lastPass);
 }

@@ -57,23 +57,17 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
     {
         var cost = Costs[operation];
         var streamStats = stats.For(stream);
-        int failures = 0, throttled = 0;
+        var attempts = new Attempts(options.MaxAttempts, options.RetryDelay, logger);
+        var throttled = 0;
         while (true)
         {
             await WaitForBurstWindowAsync(ct);
             using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
             request.Headers.Add("x-api-token", apiToken);
-            HttpResponseMessage response;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.RequestTimeout);
-            try
-            {
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Pipedrive did not answer GET {Path(pathAndQuery)}", ct);
+            if (response is null)
             {
                 streamStats.AddCall(0);
-                await RetryOrThrowAsync(++failures, $"Pipedrive did not answer GET {Path(pathAndQuery)}: {e.Message}", e, ct);
                 continue;
             }
 
@@ -84,7 +78,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     streamStats.AddCall(0);
-                    await HandleTooManyRequestsAsync(response, ++throttled, ct);
+                    await HandleTooManyRequestsAsync(response, ++throttled, attempts, ct);
                     continue;
                 }
                 streamStats.AddCall(cost);
@@ -98,7 +92,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     }
                     catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
                     {
-                        await RetryOrThrowAsync(++failures, $"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                        await attempts.FailedAsync($"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
                         continue;
                     }
                 }
@@ -114,7 +108,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     case 404 or 410:
                         return null;
                     case >= 500:
-                        await RetryOrThrowAsync(++failures, $"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
+                        await attempts.FailedAsync($"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
                         continue;
                     default:
                         throw new CrmException($"Pipedrive refused GET {Path(pathAndQuery)} ({status}: {error}).", status);
@@ -123,7 +117,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         }
     }
 
-    private async Task HandleTooManyRequestsAsync(HttpResponseMessage response, int attempt, CancellationToken ct)
+    private async Task HandleTooManyRequestsAsync(HttpResponseMessage response, int attempt, Attempts attempts, CancellationToken ct)
     {
         var remaining = Header(response, "x-ratelimit-remaining");
         var reset = Header(response, "x-ratelimit-reset");
@@ -136,7 +130,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
             throw new CrmBudgetExhaustedException("Pipedrive kept answering 429 Too Many Requests. The run stopped with its progress saved; the next run continues.");
         var wait = reset is { } seconds
             ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60))
-            : Backoff(Math.Min(attempt, 6));
+            : attempts.Backoff(Math.Min(attempt, 6));
         LogThrottled(logger, wait.TotalSeconds);
         await Task.Delay(wait, ct);
     }
@@ -153,18 +147,6 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         var wait = _burstWindowEnds - DateTimeOffset.UtcNow;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
     }
-
-    private async Task RetryOrThrowAsync(int attempt, string message, Exception? cause, CancellationToken ct)
-    {
-        if (attempt >= options.MaxAttempts)
-            throw new CrmException($"{message}. Gave up after {attempt} attempts; the run stopped with its progress saved.", null, cause);
-        var wait = Backoff(attempt);
-        LogRetrying(logger, message, attempt, wait.TotalSeconds);
-        await Task.Delay(wait, ct);
-    }
-
-    private TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
 
     private static int? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
@@ -185,9 +167,6 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     /// <summary>The path without its query, for messages.</summary>
     private static string Path(string pathAndQuery) => pathAndQuery.Split('?')[0];
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
-    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pipedrive burst limit reached; waiting {DelaySeconds:0.0} s")]
     private static partial void LogThrottled(ILogger logger, double delaySeconds);

@@ -63,13 +63,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
         {
             _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
-            var mode = context.RequestedMode;
-            var lastDealPass = _checkpoints.GetValueOrDefault(Streams.Deals)?.CompletedAt;
-            if (mode == SyncMode.Incremental && (lastDealPass is null || _startedAt - lastDealPass > _options.FullResyncAfter))
-            {
-                LogFullResync(context.Logger, lastDealPass);
-                mode = SyncMode.Full;
-            }
+            var mode = Streamer.ModeFor(Streams.Deals, context.RequestedMode, _options.FullResyncAfter);
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
 
             await ReferenceDataAsync(ct);
@@ -363,7 +357,4 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         public const string ArchivedLeads = "leads_archived";
         public const string StageHistory = "deal_stage_history";
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Full resync: the last complete deal pass was at {LastPass} (never, if empty)")]
-    private static partial void LogFullResync(ILogger logger, DateTimeOffset? lastPass);
 }

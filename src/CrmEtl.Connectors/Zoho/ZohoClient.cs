@@ -23,7 +23,8 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
     public async Task<JsonNode?> GetAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
     {
         var streamStats = stats.For(stream);
-        int failures = 0, throttled = 0;
+        var attempts = new Attempts(options.MaxAttempts, options.RetryDelay, logger);
+        var throttled = 0;
         var renewed = false;
         while (true)
         {
@@ -32,17 +33,10 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
             request.Headers.Authorization = new AuthenticationHeaderValue("Zoho-oauthtoken", _token.AccessToken);
             if (ifModifiedSince is { } since)
                 request.Headers.TryAddWithoutValidation("If-Modified-Since", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture));
-            HttpResponseMessage response;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.RequestTimeout);
-            try
-            {
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Zoho did not answer GET {PathOf(pathAndQuery)}", ct);
+            if (response is null)
             {
                 streamStats.AddCall(0);
-                await RetryOrThrowAsync(++failures, $"Zoho did not answer GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
                 continue;
             }
 
@@ -60,7 +54,7 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                     }
                     catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
                     {
-                        await RetryOrThrowAsync(++failures, $"Zoho sent an unreadable response to GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
+                        await attempts.FailedAsync($"Zoho sent an unreadable response to GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
                         continue;
                     }
                 }
@@ -80,11 +74,11 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                             $"Re-authorise CrmEtl with the scopes {string.Join(",", ZohoScopeNames.All)} and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...'.", status);
                     case (429, _):
                         streamStats.AddCall(0);
-                        await TooManyRequestsAsync(error, ++throttled, ct);
+                        await TooManyRequestsAsync(error, ++throttled, attempts, ct);
                         continue;
                     case (>= 500, _):
                         streamStats.AddCall(1);
-                        await RetryOrThrowAsync(++failures, $"Zoho failed on GET {PathOf(pathAndQuery)} ({error})", null, ct);
+                        await attempts.FailedAsync($"Zoho failed on GET {PathOf(pathAndQuery)} ({error})", null, ct);
                         continue;
                     case (403, _) or (_, "NO_PERMISSION"):
                         throw new ZohoRequestException($"Zoho refused access to GET {PathOf(pathAndQuery)} ({error}). The user who authorised CrmEtl needs permission to read this data.", status, error.Code);
@@ -95,29 +89,17 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
         }
     }
 
-    private async Task TooManyRequestsAsync(ZohoErrorBody error, int attempt, CancellationToken ct)
+    private async Task TooManyRequestsAsync(ZohoErrorBody error, int attempt, Attempts attempts, CancellationToken ct)
     {
         // Zoho answers TOO_MANY_REQUESTS both when the org's API credits for the rolling 24 hours are spent
         // and when too many of its requests run at once. Credits come back only with time: stop cleanly.
         if (error.Message.Contains("credit", StringComparison.OrdinalIgnoreCase) || attempt > options.MaxAttempts * 2)
             throw new CrmBudgetExhaustedException($"Zoho's API credits for the last 24 hours are used up, or it kept refusing with TOO_MANY_REQUESTS ({error}). " +
                 "The run stopped with its progress saved; the next run continues when credits are available again.");
-        var wait = Backoff(Math.Min(attempt, 6));
+        var wait = attempts.Backoff(Math.Min(attempt, 6));
         LogThrottled(logger, error.Message, wait.TotalSeconds);
         await Task.Delay(wait, ct);
     }
-
-    private async Task RetryOrThrowAsync(int attempt, string message, Exception? cause, CancellationToken ct)
-    {
-        if (attempt >= options.MaxAttempts)
-            throw new CrmException($"{message}. Gave up after {attempt} attempts; the run stopped with its progress saved.", null, cause);
-        var wait = Backoff(attempt);
-        LogRetrying(logger, message, attempt, wait.TotalSeconds);
-        await Task.Delay(wait, ct);
-    }
-
-    private TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
 
     internal sealed record ZohoErrorBody(string Code, string Message, string Details)
     {
@@ -141,9 +123,6 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
 
     /// <summary>The path without its query, for messages.</summary>
     private static string PathOf(string pathAndQuery) => pathAndQuery.Split('?')[0];
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
-    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Zoho: too many requests ({Reason}); waiting {DelaySeconds:0.0} s")]
     private static partial void LogThrottled(ILogger logger, string reason, double delaySeconds);

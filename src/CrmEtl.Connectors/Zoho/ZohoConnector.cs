@@ -76,13 +76,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         {
             _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
             _streamer = new CursorStream(context, _checkpoints, _startedAt, _options.BatchRows);
-            var mode = context.RequestedMode;
-            var lastDealPass = _checkpoints.GetValueOrDefault(Streams.Deals)?.CompletedAt;
-            if (mode == SyncMode.Incremental && (lastDealPass is null || _startedAt - lastDealPass > _options.FullResyncAfter))
-            {
-                LogFullResync(context.Logger, lastDealPass);
-                mode = SyncMode.Full;
-            }
+            var mode = _streamer.ModeFor(Streams.Deals, context.RequestedMode, _options.FullResyncAfter);
 
             await ReferenceDataAsync(ct);
             await DealsAsync(mode, ct);
@@ -467,7 +461,4 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         public const string Leads = "leads";
         public const string StageHistory = "deal_stage_history";
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Full resync: the last complete deal pass was at {LastPass} (never, if empty)")]
-    private static partial void LogFullResync(ILogger logger, DateTimeOffset? lastPass);
 }

@@ -14,7 +14,7 @@ namespace CrmEtl.Connectors.Zoho;
 /// share it; Zoho mints at most 10 per refresh token per 10 minutes), renewed single-flight a few
 /// minutes before they expire or when the API refused them, from the instance's accounts server.
 /// </summary>
-public sealed partial class ZohoTokenProvider(IHttpClientFactory httpClientFactory, IOAuthTokenCache cache, IOptions<ZohoOptions> options, TimeProvider clock)
+public sealed class ZohoTokenProvider(IHttpClientFactory httpClientFactory, IOAuthTokenCache cache, IOptions<ZohoOptions> options, TimeProvider clock)
 {
     private readonly ZohoOptions _options = options.Value;
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _gates = new();
@@ -60,37 +60,25 @@ public sealed partial class ZohoTokenProvider(IHttpClientFactory httpClientFacto
     {
         var http = httpClientFactory.CreateClient(ZohoConnector.HttpClientName);
         var url = new Uri(instance.BaseUrl.TrimEnd('/') + "/oauth/v2/token");
-        for (var attempt = 1; ; attempt++)
+        var attempts = new Attempts(_options.MaxAttempts, _options.RetryDelay, logger);
+        while (true)
         {
-            string text;
-            int status;
-            try
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(_options.RequestTimeout);
-                using var body = new FormUrlEncodedContent(new Dictionary<string, string>
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["grant_type"] = "refresh_token", ["client_id"] = clientId, ["client_secret"] = clientSecret, ["refresh_token"] = refreshToken,
-                });
-                using var response = await http.PostAsync(url, body, timeout.Token);
-                status = (int)response.StatusCode;
-                text = await response.Content.ReadAsStringAsync(timeout.Token);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-            {
-                if (attempt >= _options.MaxAttempts)
-                    throw new CrmException($"Zoho's accounts server {instance.BaseUrl} did not answer ({e.Message}). Check the instance's accounts server URL and the network; gave up after {attempt} attempts.", null, e);
-                await BackoffAsync(logger, $"Zoho's accounts server did not answer: {e.Message}", attempt, ct);
-                continue;
-            }
+                }),
+            };
+            using var response = await attempts.SendAsync(http, request, _options.RequestTimeout, $"Zoho's accounts server {instance.BaseUrl} did not answer", ct);
+            if (response is null) continue;
+            var status = (int)response.StatusCode;
             if (status >= 500)
             {
-                if (attempt >= _options.MaxAttempts)
-                    throw new CrmException($"Zoho's accounts server {instance.BaseUrl} failed ({status}) when asked for an access token; gave up after {attempt} attempts.", status);
-                await BackoffAsync(logger, $"Zoho's accounts server answered {status}", attempt, ct);
+                await attempts.FailedAsync($"Zoho's accounts server {instance.BaseUrl} failed ({status}) when asked for an access token", null, ct);
                 continue;
             }
-            return Parse(instance, clientId, status, text);
+            return Parse(instance, clientId, status, await response.Content.ReadAsStringAsync(ct));
         }
     }
 
@@ -134,15 +122,6 @@ public sealed partial class ZohoTokenProvider(IHttpClientFactory httpClientFacto
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
-    private async Task BackoffAsync(ILogger logger, string problem, int attempt, CancellationToken ct)
-    {
-        var wait = TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
-        LogRetrying(logger, problem, attempt, wait.TotalSeconds);
-        await Task.Delay(wait, ct);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
-    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
 }
 
 /// <summary>The OAuth scopes CrmEtl needs, and which API paths need which.</summary>
