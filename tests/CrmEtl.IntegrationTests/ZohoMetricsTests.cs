@@ -36,7 +36,7 @@ public sealed class ZohoMetricsTests
     }
 
     /// <summary>
-    /// Scaffolded funnel, won value, win rate, completed calls, new leads: every instance-level KPI per month and
+    /// Scaffolded deal funnel (Zoho's lead funnel has no Pipedrive counterpart), won value, win rate, completed calls, new leads: every instance-level KPI per month and
     /// quarter; and how many tasks were completed. (Zoho's tasks have a due date and no time, so by the documented
     /// rule a completed one counts on its due date, where Pipedrive's timed ones count on the day they were marked
     /// done: the totals agree, the days need not.)
@@ -67,11 +67,47 @@ public sealed class ZohoMetricsTests
         return await replica.RowsAsync("""
             SELECT concat_ws('|', k.name, p.grain, p.period_start, round(p.value, 6))
             FROM analytics.kpi_period p JOIN config.kpi k ON k.id = p.kpi_id
-            WHERE p.instance_id IS NOT NULL AND p.grain IN ('month', 'quarter') AND k.name <> 'Completed tasks'
+            WHERE p.instance_id IS NOT NULL AND p.grain IN ('month', 'quarter') AND k.name <> 'Completed tasks' AND (k.funnel IS NULL OR k.funnel = 'Sales')
             UNION ALL
             SELECT concat_ws('|', 'Completed tasks', 'all time', sum(d.value)) FROM analytics.kpi_daily d JOIN config.kpi k ON k.id = d.kpi_id
             WHERE k.name = 'Completed tasks'
             ORDER BY 1
             """);
+    }
+
+    [Test]
+    public async Task Zoho_lead_statuses_form_a_lead_funnel_where_converted_leads_pass_every_earlier_step()
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Leads = 400 });
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
+        var catalog = await store.LoadCatalogAsync("Acme", CancellationToken.None);
+        var config = MappingScaffold.Apply(await store.LoadAsync("Acme", CancellationToken.None), catalog.Instances[0]);
+        Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
+        await store.SaveAsync(config, CancellationToken.None);
+
+        await replica.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(catalog.Instances[0].Id, CancellationToken.None);
+
+        // The org's truth: a lead passes the step of its status; a converted one also Converted and every open status step.
+        var leads = world.Org.Data.Leads.Where(l => !l.IsDeleted).ToList();
+        string[] lost = ["Lost Lead", "Junk Lead", "Not Qualified"];
+        var converted = leads.Where(ZohoOrg.IsConverted).ToList();
+        var expected = ZohoOrg.LeadStatuses.Where(s => !lost.Contains(s))
+            .Select(status => $"{status} leads|{leads.Count(l => ZohoOrg.LeadStatus(l) == status && !converted.Contains(l)) + converted.Count}")
+            .Append($"Converted leads|{converted.Count}")
+            .Append($"Lost leads|{leads.Count(l => lost.Contains(ZohoOrg.LeadStatus(l)))}")
+            .Order(StringComparer.Ordinal).ToList();
+        var actual = await replica.RowsAsync("""
+            SELECT line FROM (
+                SELECT concat_ws('|', k.name, coalesce(sum(d.value), 0)::bigint) AS line
+                FROM config.kpi k LEFT JOIN analytics.kpi_daily d ON d.kpi_id = k.id
+                WHERE k.funnel = 'Acme leads' GROUP BY k.name) t
+            ORDER BY line COLLATE "C"
+            """);
+
+        Assert.That(converted, Is.Not.Empty);
+        Assert.That(actual, Is.EqualTo(expected));
+        Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM analytics.lead_funnel_passes WHERE filled"), Is.GreaterThan(0), "converted leads are filled into the steps they skipped");
     }
 }

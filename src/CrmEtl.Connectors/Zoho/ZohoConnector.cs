@@ -123,6 +123,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 }
                 var fields = (meta?["fields"]?.AsArray() ?? []).OfType<JsonObject>().ToList();
                 _fields[module] = fields.Select(f => ZohoValues.Text(f["api_name"])).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                if (module == "Leads") AddLeadStatuses(batch, fields);
                 // The activity modules stand in for Pipedrive's activity types (task, event, call).
                 if (ActivityModules.Contains(module))
                     batch.ActivityTypes.Add(new ActivityTypeRow(Array.IndexOf(ActivityModules, module) + 1, module.TrimEnd('s'), ActivityType(module), Array.IndexOf(ActivityModules, module) + 1, true));
@@ -139,6 +140,20 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
             context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count + batch.ActivityTypes.Count);
             await _streamer.CommitAsync("reference", batch, ct);
+        }
+
+        /// <summary>
+        /// The Lead_Status picklist as the stages of a pipeline of its own ("Leads"), so that the mapping can place
+        /// lead statuses in the steps of a lead funnel. Stages are named by actual_value, as leads carry it.
+        /// </summary>
+        private void AddLeadStatuses(ReplicaBatch batch, List<JsonObject> fields)
+        {
+            if (fields.Find(f => ZohoValues.Text(f["api_name"]) == "Lead_Status") is not { } status || ZohoValues.Id(status["id"]) is not { } fieldId) return;
+            batch.Pipelines.Add(new PipelineRow(fieldId, "Leads", _pipelines.Pipelines.Count + 1, false, null, null));
+            foreach (var value in (status["pick_list_values"]?.AsArray() ?? []).OfType<JsonObject>())
+                if (ZohoValues.Text(value["actual_value"]) is { } name && name != "-None-" && ZohoValues.Id(value["id"]) is { } valueId)
+                    batch.Stages.Add(new StageRow(ZohoPipelines.StageKey(fieldId, valueId), fieldId, name, ZohoValues.Int(value["sequence_number"]), null, false, null, null,
+                        CrmEtl.Core.Configuration.CatalogStage.LeadStatus));
         }
 
         /// <summary>The fields of <paramref name="wanted"/> the org's module has (names starting with $ are system fields, always sent).</summary>

@@ -62,6 +62,14 @@ public static class ConfigurationValidator
             Problem(rows[^1].Origin, $"stage '{stageName}' (id {rows[0].StageId}) of instance '{rows[0].Instance}' is mapped twice in funnel '{rows[0].Funnel}' " +
                 $"(steps {List(rows.Select(r => r.Step))}); a stage may be in one step of a funnel only — several stages may share a step.");
         }
+        // A funnel counts deals or leads, not both: lead statuses and deal stages cannot share one.
+        foreach (var funnel in config.Stages.GroupBy(s => s.Funnel, StringComparer.OrdinalIgnoreCase))
+        {
+            var kinds = funnel.Select(r => catalog.Instance(r.Instance)?.Stages.GetValueOrDefault(r.StageId)).OfType<CatalogStage>().GroupBy(s => s.IsLeadStatus).ToList();
+            if (kinds.Count > 1)
+                Problem(funnel.Last().Origin, $"funnel '{funnel.Key}' has both deal stages and lead statuses mapped (e.g. '{kinds.First(k => !k.Key).First().Name}' and " +
+                    $"'{kinds.First(k => k.Key).First().Name}'); put lead statuses in a funnel of their own.");
+        }
 
         // ---- KPIs --------------------------------------------------------------------------
         var kpis = new Dictionary<string, KpiRow>(Names);

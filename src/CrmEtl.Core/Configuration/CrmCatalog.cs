@@ -3,8 +3,12 @@ namespace CrmEtl.Core.Configuration;
 /// <param name="ForecastType">Zoho's forecast_type (Open, Closed Won, Closed Lost); null for Pipedrive stages.</param>
 public sealed record CatalogStage(long Id, long PipelineId, string Name, int? OrderNr, string? ForecastType = null)
 {
+    /// <summary>The forecast_type that marks a lead status kept as a stage (of the CRM's lead-status pipeline).</summary>
+    public const string LeadStatus = "Lead status";
+
     public bool ClosedWon => ForecastType == "Closed Won";
     public bool ClosedLost => ForecastType == "Closed Lost";
+    public bool IsLeadStatus => ForecastType == LeadStatus;
 }
 
 public sealed record CatalogField(string Code, string Name, IReadOnlyDictionary<string, string> OptionIdsByLabel);

@@ -5,7 +5,9 @@ namespace CrmEtl.Core.Configuration;
 /// the instance, one step per stage (stages of the same name in several pipelines share the step,
 /// ordered by their place in the pipelines), then Won and Lost as markers (Pipedrive's won and
 /// lost statuses land there; Zoho's stages with forecast_type Closed Won and Closed Lost are mapped
-/// there), and one KPI per step plus won value and win rate.
+/// there), and one KPI per step plus won value and win rate. An instance whose CRM has lead statuses
+/// (Zoho) also gets a lead funnel: one step per status, then Converted (Won) and Lost (Refused, where
+/// Zoho's default Lost Lead, Junk Lead and Not Qualified statuses go), with a KPI per step.
 /// </summary>
 public static class MappingScaffold
 {
@@ -16,7 +18,7 @@ public static class MappingScaffold
             throw new InvalidOperationException($"Funnel '{funnel}' already exists; export the configuration to edit it, or scaffold with another --funnel name.");
 
         var stepNames = instance.Stages.Values
-            .Where(s => instance.Pipelines.ContainsKey(s.PipelineId) && !s.ClosedWon && !s.ClosedLost)
+            .Where(s => instance.Pipelines.ContainsKey(s.PipelineId) && !s.ClosedWon && !s.ClosedLost && !s.IsLeadStatus)
             .GroupBy(s => s.Name.Trim(), StringComparer.OrdinalIgnoreCase)
             .OrderBy(g => g.Min(s => s.OrderNr ?? int.MaxValue)).ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
             .ToList();
@@ -39,6 +41,31 @@ public static class MappingScaffold
         kpis.Add(new KpiRow(Kpi($"{won} value"), KpiKinds.Stage, funnel, won, KpiMeasures.Value));
         kpis.Add(new KpiRow(Kpi("Win rate"), KpiKinds.Calculated, Expression: $"{Quote(wonKpi)} / ({Quote(wonKpi)} + {Quote(lostKpi)})"));
 
+        var scaffolded = current with
+        {
+            Steps = [.. current.Steps, .. steps],
+            Stages = [.. current.Stages, .. stages],
+            Kpis = [.. current.Kpis, .. kpis],
+        };
+        return instance.Stages.Values.Any(s => s.IsLeadStatus) ? LeadFunnel(scaffolded, instance, $"{instance.Name} leads") : scaffolded;
+    }
+
+    private static readonly string[] LostLeadStatuses = ["Lost Lead", "Junk Lead", "Not Qualified"];
+
+    /// <summary>Adds the lead funnel of an instance with lead statuses (unless a funnel of that name exists).</summary>
+    public static CompanyConfiguration LeadFunnel(CompanyConfiguration current, InstanceCatalog instance, string funnel)
+    {
+        if (current.Steps.Any(s => string.Equals(s.Funnel, funnel, StringComparison.OrdinalIgnoreCase))) return current;
+        var statuses = instance.Stages.Values.Where(s => s.IsLeadStatus).OrderBy(s => s.OrderNr ?? int.MaxValue).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
+        var open = statuses.Where(s => !LostLeadStatuses.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        var steps = open.Select((s, i) => new FunnelStepRow(funnel, i + 1, s.Name.Trim(), Marker.None)).ToList();
+        var converted = UniqueName("Converted", steps);
+        steps.Add(new FunnelStepRow(funnel, steps.Count + 1, converted, Marker.Won));
+        var lost = UniqueName("Lost", steps);
+        steps.Add(new FunnelStepRow(funnel, steps.Count + 1, lost, Marker.Refused));
+        var stages = statuses.Select(s => new StageMappingRow(instance.Name, s.Id, funnel, open.Contains(s) ? s.Name.Trim() : lost)).ToList();
+        var kpis = new List<KpiRow>();
+        foreach (var step in steps) kpis.Add(new KpiRow(UniqueKpi($"{step.Step} leads", current.Kpis.Concat(kpis)), KpiKinds.Stage, funnel, step.Step));
         return current with
         {
             Steps = [.. current.Steps, .. steps],

@@ -39,7 +39,7 @@ internal static class DemoConfiguration
         var people = new List<PersonRow>();
         foreach (var instance in catalog.Instances)
         {
-            foreach (var stage in instance.Stages.Values)
+            foreach (var stage in instance.Stages.Values.Where(s => !s.IsLeadStatus))
                 // Zoho's Closed Won / Closed Lost stages are the Won and Lost steps; Pipedrive's won and lost statuses land there by themselves.
                 if ((stage.ClosedWon ? "Won" : stage.ClosedLost ? "Lost" : Steps.FirstOrDefault(s => s.Stages.Contains(stage.Name, StringComparer.OrdinalIgnoreCase)).Step) is { } step)
                     stages.Add(new StageMappingRow(instance.Name, stage.Id, Funnel, step));
@@ -78,10 +78,14 @@ internal static class DemoConfiguration
         foreach (var country in dimensions.Select(d => d.Country!).Distinct())
             targets.Add(new TargetRow("Won value", Periods.Quarter, Periods.Start(Periods.Quarter, today), AssigneeKinds.Country, country, 900_000));
 
-        return new CompanyConfiguration(Company)
+        var config = new CompanyConfiguration(Company)
         {
             ReportingCurrency = "EUR", Steps = steps, Stages = stages, Kpis = kpis, Dimensions = dimensions, People = people, Targets = targets,
         };
+        // Zoho's lead statuses: a lead funnel per instance that has them.
+        foreach (var instance in catalog.Instances.Where(i => i.Stages.Values.Any(s => s.IsLeadStatus)))
+            config = MappingScaffold.LeadFunnel(config, instance, $"{instance.Name} leads");
+        return config;
     }
 
     /// <summary>Rates into EUR and SEK (each instance reports in its own currency), changed once a year ago.</summary>

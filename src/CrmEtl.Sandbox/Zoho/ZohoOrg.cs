@@ -19,7 +19,7 @@ public sealed class ZohoOrg
 {
     public const string ClosedWon = "Closed Won";
     public const string ClosedLost = "Closed Lost";
-    internal static readonly string[] LeadStatuses = ["Not Contacted", "Attempted to Contact", "Contact in Future", "Contacted", "Pre-Qualified", "Not Qualified", "Lost Lead", "Junk Lead"];
+    public static readonly IReadOnlyList<string> LeadStatuses = ["Not Contacted", "Attempted to Contact", "Contact in Future", "Contacted", "Pre-Qualified", "Not Qualified", "Lost Lead", "Junk Lead"];
 
     private readonly long _prefix;
     private readonly Lock _auth = new();
@@ -139,7 +139,7 @@ public sealed class ZohoOrg
 
     // ---- leads ------------------------------------------------------------------------------
 
-    public static string LeadStatus(SbLead l) => l.IsArchived ? "Junk Lead" : LeadStatuses[Hash(l.Id) % (LeadStatuses.Length - 1)];
+    public static string LeadStatus(SbLead l) => l.IsArchived ? "Junk Lead" : LeadStatuses[Hash(l.Id) % (LeadStatuses.Count - 1)];
 
     /// <summary>About one lead in eight was converted into a deal; converted leads are left out of the default list.</summary>
     public static bool IsConverted(SbLead l) => !l.IsArchived && Hash(l.Id) % 8 == 3;

@@ -24,7 +24,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
     /// <summary>Everything the configuration shapes: rebuilt every time.</summary>
     private static readonly string[] ConfiguredFacts =
-        ["dim_pipeline", "dim_stage", "dim_person", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "kpi_daily", "kpi_period", "problem"];
+        ["dim_pipeline", "dim_stage", "dim_person", "fact_funnel_pass", "fact_lead_pass", "fact_deal_outcome", "fact_sales_volume", "kpi_daily", "kpi_period", "problem"];
 
     /// <summary>Memory for the build's sorts and hash joins: at 1M deals the default 4 MB spills them to disk.</summary>
     private const string WorkMem = "256MB";
@@ -235,6 +235,54 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
         await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
 
+        await Step("lead funnel passes", """
+            -- each lead (as filtered) at the step its current status maps to
+            WITH status_step AS (
+                SELECT m.funnel, m.position, l.id AS lead_id, l.add_time, l.converted_time, l.owner_id
+                FROM analytics.fact_lead f
+                JOIN crm.lead l ON l.instance_id = f.instance_id AND l.id = f.lead_id
+                JOIN crm.stage s ON s.instance_id = l.instance_id AND s.forecast_type = 'Lead status' AND s.name = l.status AND NOT s.is_deleted
+                JOIN config.stage_mapping m ON m.instance_id = s.instance_id AND m.stage_id = s.id
+                WHERE f.instance_id = @i AND l.add_time IS NOT NULL
+            ),
+            -- the steps lead statuses map to, per funnel: what a converted lead is filled into
+            status_position AS (
+                SELECT DISTINCT m.funnel, m.position
+                FROM config.stage_mapping m JOIN crm.stage s ON s.instance_id = m.instance_id AND s.id = m.stage_id
+                WHERE m.instance_id = @i AND s.forecast_type = 'Lead status'
+            ),
+            converted AS (
+                SELECT DISTINCT sp.funnel, l.id AS lead_id, l.converted_time, l.owner_id
+                FROM analytics.fact_lead f
+                JOIN crm.lead l ON l.instance_id = f.instance_id AND l.id = f.lead_id
+                CROSS JOIN (SELECT DISTINCT funnel FROM status_position) sp
+                WHERE f.instance_id = @i AND l.converted_time IS NOT NULL
+            )
+            INSERT INTO analytics.fact_lead_pass (instance_id, company, funnel, position, lead_id, passed_at, passed_date, filled, owner_id)
+            SELECT @i, @company, p.funnel, p.position, p.lead_id, p.at, (p.at AT TIME ZONE @tz)::date, p.filled, p.owner_id
+            FROM (
+                -- its status, dated at its creation (CRMs keep no history of lead statuses)
+                SELECT ss.funnel, ss.position, ss.lead_id, ss.add_time AS at, false AS filled, ss.owner_id
+                FROM status_step ss LEFT JOIN funnel_marker fm ON fm.funnel = ss.funnel
+                WHERE ss.position IS DISTINCT FROM fm.won_pos
+                UNION ALL
+                -- converted: the Won step at the conversion
+                SELECT c.funnel, fm.won_pos, c.lead_id, c.converted_time, false, c.owner_id
+                FROM converted c JOIN funnel_marker fm ON fm.funnel = c.funnel
+                WHERE fm.won_pos IS NOT NULL
+                UNION ALL
+                -- converted: every earlier ordinary step statuses map to and its status is not in, filled at the conversion
+                SELECT c.funnel, sp.position, c.lead_id, c.converted_time, true, c.owner_id
+                FROM converted c
+                JOIN status_position sp ON sp.funnel = c.funnel
+                JOIN config.funnel_step st ON st.company = @company AND st.funnel = sp.funnel AND st.position = sp.position AND st.marker IS NULL
+                LEFT JOIN funnel_marker fm ON fm.funnel = c.funnel
+                WHERE (fm.won_pos IS NULL OR sp.position < fm.won_pos)
+                  AND NOT EXISTS (SELECT 1 FROM status_step ss WHERE ss.funnel = c.funnel AND ss.lead_id = c.lead_id AND ss.position = sp.position)
+            ) p;
+            ANALYZE analytics.fact_lead_pass;
+            """);
+
         await Step("sales volume", $"""
             INSERT INTO analytics.fact_sales_volume (instance_id, company, funnel, deal_id, kind, date, pipeline_id, owner_id,
                                                      amount, currency, rate, amount_reporting, group_rate, amount_group)
@@ -256,6 +304,14 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             FROM config.kpi k JOIN analytics.fact_funnel_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
             WHERE k.company = @company AND k.kind = 'stage'
             GROUP BY k.id, k.measure, p.passed_date, p.owner_id, p.pipeline_id;
+
+            -- stage KPIs of lead funnels count lead passes (leads have no value)
+            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
+            SELECT @i, k.id, p.passed_date, p.owner_id, NULL, NULL,
+                   CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END, CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END
+            FROM config.kpi k JOIN analytics.fact_lead_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
+            WHERE k.company = @company AND k.kind = 'stage'
+            GROUP BY k.id, k.measure, p.passed_date, p.owner_id;
 
             INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
             SELECT @i, k.id, a.day, a.owner_id, NULL, a.type, count(*), count(*)
