@@ -1,5 +1,11 @@
 using System.Globalization;
+using CrmEtl.Connectors.Zoho;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Hosting;
+using CrmEtl.Host.Sync;
+using CrmEtl.Storage.Instances;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Sandbox.Zoho;
 
@@ -118,6 +124,46 @@ public sealed class ZohoSyncTests
 
         Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
         Assert.That(world.Org.TokensMinted, Is.EqualTo(2));
+        Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.deal"), Is.EqualTo(world.Org.Data.Deals.Count(d => !d.IsDeleted)));
+    }
+
+    [Test]
+    public async Task Runs_and_processes_share_one_access_token_minted_single_flight()
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 100, Activities = 100, Leads = 20 });
+        var first = await world.NewReplicaAsync();
+        var instance = (await first.Host.Services.GetRequiredService<InstanceRepository>().ListAsync(CancellationToken.None))[0];
+        var tokens = first.Host.Services.GetRequiredService<ZohoTokenProvider>();
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => tokens.GetAsync(instance, null, NullLogger.Instance, CancellationToken.None)));
+        Assert.That((await first.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        // Another process on the same database: a host of its own, with its own memory.
+        var secondProcess = CrmEtlHost.Build(first.ConnectionString, null, Serilog.Events.LogEventLevel.Warning);
+        try
+        {
+            var outcome = await secondProcess.Services.GetRequiredService<SyncRunCoordinator>().RunAsync("Acme", SyncMode.Incremental, CancellationToken.None);
+            Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
+        }
+        finally { secondProcess.Dispose(); }
+
+        Assert.That(concurrent.Select(t => t.AccessToken).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(world.Org.TokensMinted, Is.EqualTo(1));
+        Assert.That(await first.ScalarAsync<string>("SELECT api_domain FROM etl.oauth_token"), Is.EqualTo(world.Sandbox.ApiDomain("eu")), "the API domain Zoho named is kept");
+        Assert.That(await first.ScalarAsync<string>("SELECT access_token_protected FROM etl.oauth_token"), Does.Not.Contain(concurrent[0].AccessToken), "stored encrypted");
+    }
+
+    [Test]
+    public async Task Concurrency_refusals_are_waited_out_and_every_call_is_counted_as_a_credit()
+    {
+        await using var world = await ZohoWorld.StartAsync();
+        var replica = await world.NewReplicaAsync(new Dictionary<string, string?> { ["Zoho:RetryDelay"] = "00:00:00.05" });
+        world.Sandbox.Faults.Add429Burst(4);
+
+        var outcome = await replica.SyncAsync(SyncMode.Full);
+
+        Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
+        Assert.That(outcome.Stats.Tokens, Is.EqualTo(world.Org.CreditsUsed), "credits the org charged, as the run counted them (refusals cost none)");
+        Assert.That(await replica.ScalarAsync<long>("SELECT tokens FROM etl.sync_run"), Is.EqualTo(world.Org.CreditsUsed));
         Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.deal"), Is.EqualTo(world.Org.Data.Deals.Count(d => !d.IsDeleted)));
     }
 
