@@ -50,11 +50,11 @@ public sealed partial class ZohoConnector
                 var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, 2_000, ct);
                 if (due.Count == 0) break;
                 after = due[^1].DealId;
-                await RewriteAsync(due, rows, merge ? since : null, merge, ct);
+                await RewriteAsync(due, rows, merge ? since : null, merge, due: true, ct);
                 done.UnionWith(due.Select(d => d.DealId));
             }
             foreach (var chunk in rows.Keys.Where(id => !done.Contains(id)).Chunk(2_000))
-                await RewriteAsync(await context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), rows, merge ? since : null, merge, ct);
+                await RewriteAsync(await context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), rows, merge ? since : null, merge, due: false, ct);
 
             var previous = _checkpoints.GetValueOrDefault(stream);
             var finished = new ReplicaBatch();
@@ -62,7 +62,8 @@ public sealed partial class ZohoConnector
             await _streamer.CommitAsync(stream, finished, ct);
         }
 
-        private async Task RewriteAsync(IReadOnlyList<DealHistoryDue> deals, Dictionary<long, List<HistoryRow>> rows, DateTimeOffset? rowsSince, bool merge, CancellationToken ct)
+        /// <param name="due">The deals are due (new, or moved): their history is written even when unchanged, which marks it fetched.</param>
+        private async Task RewriteAsync(IReadOnlyList<DealHistoryDue> deals, Dictionary<long, List<HistoryRow>> rows, DateTimeOffset? rowsSince, bool merge, bool due, CancellationToken ct)
         {
             var stored = merge ? await context.Replica.StageHistoriesAsync(InstanceId, deals.Select(d => d.DealId).ToList(), ct) : null;
             var batch = new ReplicaBatch();
@@ -73,8 +74,9 @@ public sealed partial class ZohoConnector
                     .Where(a => newRows.Count == 0 || rowsSince is null || a.EnteredAt < rowsSince)
                     .Select(a => (Stage: (long?)a.StageId, At: a.EnteredAt)) ?? [];
                 var arrivals = Arrivals(deal, known, newRows);
+                // Rows read again within the overlap change nothing: a run over an unchanged org writes nothing.
+                if (!due && stored?.GetValueOrDefault(deal.DealId) is { } before && before.SequenceEqual(arrivals)) continue;
                 batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
-                context.Stats.For(Streams.StageHistory).AddRead(arrivals.Count);
             }
             await _streamer.CommitAsync(Streams.StageHistory, batch, ct);
         }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Sync;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Storage.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Events;
@@ -10,8 +11,9 @@ using Serilog.Events;
 namespace CrmEtl.Host.Cli;
 
 /// <summary>
-/// crmetl bench: a full sync from the Pipedrive sandbox on loopback into a scratch database, then
-/// an incremental sync with no changes; prints wall time, records/s, calls, tokens and peak RSS.
+/// crmetl bench: a full sync from the Pipedrive (or, with --crm zoho, the Zoho CRM) sandbox on loopback
+/// into a scratch database, then an incremental sync with no changes; prints wall time, records/s,
+/// calls, tokens (Zoho: credits) and peak RSS.
 /// </summary>
 internal static class BenchCommand
 {
@@ -20,20 +22,29 @@ internal static class BenchCommand
         var deals = new Option<int>("--deals") { Description = "Deals in the sandbox account.", DefaultValueFactory = _ => 100_000 };
         var activities = new Option<int?>("--activities") { Description = "Activities (default 3 per deal)." };
         var leads = new Option<int?>("--leads") { Description = "Leads (default 1 per 20 deals)." };
-        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads, RecomputeBench.Build() };
+        var crm = new Option<string>("--crm") { Description = "pipedrive or zoho.", DefaultValueFactory = _ => "pipedrive" };
+        crm.AcceptOnlyFromAmong("pipedrive", "zoho");
+        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads, crm, RecomputeBench.Build() };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
+            var zoho = parse.GetValue(crm) == "zoho";
             var company = new PipedriveCompanyOptions
             {
                 Name = "bench", ApiToken = "sandbox-bench-token", Seed = 42, Deals = n,
                 Activities = parse.GetValue(activities) ?? n * 3, Leads = parse.GetValue(leads) ?? n / 20,
                 DailyTokenBudget = long.MaxValue / 2, BurstLimit = 100_000,
             };
+            var org = new ZohoOrgOptions
+            {
+                Name = "bench", Seed = 42, Deals = company.Deals, Activities = company.Activities, Leads = company.Leads, DailyCredits = long.MaxValue / 2,
+            };
             var generate = Stopwatch.StartNew();
-            await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, LogEventLevel.Warning, ct);
-            Console.WriteLine($"Sandbox: {company.Deals} deals, {company.Activities} activities, {company.Leads} leads generated and servers started in {generate.Elapsed.TotalSeconds:0.0} s");
-            await stack.AddInstanceAsync("bench", stack.Sandbox.Company("bench"), "UTC", "EUR", null, ct);
+            await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = zoho ? [] : [company] }, LogEventLevel.Warning, ct,
+                zoho ? new ZohoSandboxOptions { Orgs = [org] } : null);
+            Console.WriteLine($"{(zoho ? "Zoho CRM" : "Pipedrive")} sandbox: {company.Deals} deals, {company.Activities} activities, {company.Leads} leads generated and servers started in {generate.Elapsed.TotalSeconds:0.0} s");
+            if (zoho) await stack.AddZohoInstanceAsync("bench", stack.Zoho!.Org("bench"), "UTC", "EUR", null, ct);
+            else await stack.AddInstanceAsync("bench", stack.Sandbox.Company("bench"), "UTC", "EUR", null, ct);
             // The sandbox's deals come in several currencies: with the demo's rates every deal converts, as in production.
             await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
             var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
