@@ -68,6 +68,25 @@ public sealed class ZohoSyncTests
     }
 
     [Test]
+    public async Task Without_the_DealHistory_module_stage_history_comes_from_one_call_per_deal_that_moved()
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { DealHistoryModule = false });
+        var replica = await world.NewReplicaAsync();
+
+        var outcome = await replica.SyncAsync(SyncMode.Full);
+
+        Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
+        var org = world.Org;
+        var live = org.Data.Deals.Where(d => !d.IsDeleted).OrderBy(org.DealId).ToList();
+        Assert.That(await replica.RowsAsync($"""
+            SELECT concat_ws('|', h.deal_id, h.ord, s.name, to_char(h.entered_at AT TIME ZONE 'UTC', {Utc}))
+            FROM crm.deal_stage_history h JOIN crm.stage s ON s.instance_id = h.instance_id AND s.id = h.stage_id ORDER BY h.deal_id, h.ord
+            """), Is.EqualTo(live.SelectMany(d => org.Arrivals(d).Select((a, i) => Join(org.DealId(d), i, a.Stage, T(a.At))))));
+        Assert.That(world.Sandbox.CallsTo("acme-de")["GET /crm/v8/Deals/{id}/Stage_History"], Is.EqualTo(live.Count(d => org.Arrivals(d).Count > 1)),
+            "a deal that never changed stage costs no call");
+    }
+
+    [Test]
     public async Task A_module_of_120000_records_is_synced_completely_past_the_reach_of_page_tokens()
     {
         await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 120_000, Activities = 0, Leads = 0, ExtraDealFields = 0 });

@@ -335,7 +335,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
                 RecordsOf(org, request, w, new ModuleView<SbActivity>(fields, org.Data.ActivitiesByUpdate, () => [.. org.Data.Activities], org.ActivityId,
                     a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted && ZohoOrg.ModuleOf(a) == module));
                 break;
-            case "DealHistory":
+            case "DealHistory" when org.Options.DealHistoryModule:
                 RecordsOf(org, request, w, new ModuleView<ZohoHistoryRow>(ZohoFields.DealHistory(), org.HistoryByTime, () => [.. org.HistoryByTime().OrderBy(r => r.Id)],
                     r => r.Id, r => r.ModifiedTime, r => r.ModifiedTime, _ => true));
                 break;

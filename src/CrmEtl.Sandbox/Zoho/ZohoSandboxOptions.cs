@@ -29,6 +29,8 @@ public sealed record ZohoOrgOptions
     /// <summary>Requests of the org served at the same time; more get TOO_MANY_REQUESTS.</summary>
     public int Concurrency { get; init; } = 15;
     public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Whether the org offers the hidden DealHistory module (else only each deal's Stage_History).</summary>
+    public bool DealHistoryModule { get; init; } = true;
     /// <summary>Access tokens a refresh token may mint per 10 minutes.</summary>
     public int TokensPerTenMinutes { get; init; } = 10;
 }
