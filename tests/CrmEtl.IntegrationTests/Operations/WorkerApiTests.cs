@@ -52,6 +52,33 @@ public sealed class WorkerApiTests
     }
 
     [Test]
+    public async Task A_zoho_instance_is_added_over_the_api_with_its_oauth_client_and_refreshed()
+    {
+        await using var zoho = await ZohoWorld.StartAsync();
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("api"));
+        var org = zoho.Org.Options;
+        object Body(string? refreshToken) => new
+        {
+            kind = "zoho", name = "Acme Germany", url = zoho.Sandbox.AccountsUrl("eu"), clientId = org.ClientId, clientSecret = org.ClientSecret, refreshToken,
+            timeZone = "Europe/Berlin", currency = "EUR",
+        };
+
+        var incomplete = await worker.Client.PostAsJsonAsync("/api/instances", Body(null));
+        Assert.That(incomplete.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await incomplete.Content.ReadAsStringAsync(), Does.Contain("refreshToken is required"));
+
+        var added = await worker.Client.PostAsJsonAsync("/api/instances", Body(org.RefreshToken));
+        var body = await added.Content.ReadAsStringAsync();
+        Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Created), body);
+        Assert.That(body, Does.Contain(org.ClientId).And.Not.Contain(org.ClientSecret).And.Not.Contain(org.RefreshToken));
+        var instance = JsonSerializer.Deserialize<InstanceView>(body, JsonSerializerOptions.Web)!;
+        var refresh = await worker.Client.PostAsync($"/api/instances/{instance.Id}/refresh", null);
+        Assert.That(refresh.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        await SchedulingTests.Eventually(async () => await worker.ScalarAsync<string>("SELECT status FROM etl.sync_run") == "succeeded", TimeSpan.FromSeconds(60));
+        Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM crm.deal"), Is.EqualTo(zoho.Org.Data.Deals.Count(d => !d.IsDeleted)));
+    }
+
+    [Test]
     public async Task Twenty_concurrent_refresh_requests_produce_one_run()
     {
         var (world, worker, instance) = await StartAsync();
