@@ -24,21 +24,29 @@ public sealed partial class ZohoConnector
             var since = _streamer.Since(stream, mode, _options.Overlap);
             var rows = new Dictionary<long, List<HistoryRow>>();
             DateTimeOffset? cursor = null;
-            try
+            foreach (var fields in new[] { Wanted.History, Wanted.HistoryMinimal })
             {
-                await foreach (var r in RecordsAsync(stream, "DealHistory", Wanted.History, since, "", ct))
+                try
                 {
-                    if (ZohoValues.Id(r["Potential_Name"]) is not { } dealId || ZohoValues.Time(r["Modified_Time"]) is not { } at) continue;
-                    if (!rows.TryGetValue(dealId, out var list)) rows[dealId] = list = [];
-                    list.Add(new HistoryRow(ZohoValues.Text(r["Stage"]) ?? "", ZohoValues.Text(r["Moved_To__s"]), at));
-                    if (cursor is null || at > cursor) cursor = at;
+                    await foreach (var r in RecordsAsync(stream, "DealHistory", fields, since, "", ct))
+                    {
+                        if (ZohoValues.Id(r["Potential_Name"]) is not { } dealId || ZohoValues.Time(r["Modified_Time"]) is not { } at) continue;
+                        if (!rows.TryGetValue(dealId, out var list)) rows[dealId] = list = [];
+                        list.Add(new HistoryRow(ZohoValues.Text(r["Stage"]) ?? "", ZohoValues.Text(r["Moved_To__s"]), at));
+                        if (cursor is null || at > cursor) cursor = at;
+                    }
+                    break;
                 }
-            }
-            catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION" or "INVALID_URL_PATTERN" or "NOT_SUPPORTED" || e.StatusCode is 403 or 404)
-            {
-                LogHistoryFallback(context.Logger, e.Message);
-                await PerDealHistoryAsync(ct);
-                return;
+                catch (ZohoRequestException e) when (e.Code is "INVALID_DATA" && rows.Count == 0 && fields != Wanted.HistoryMinimal)
+                {
+                    LogHistoryFields(context.Logger, e.Message);
+                }
+                catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION" or "INVALID_URL_PATTERN" or "NOT_SUPPORTED" || e.StatusCode is 403 or 404)
+                {
+                    LogHistoryFallback(context.Logger, e.Message);
+                    await PerDealHistoryAsync(ct);
+                    return;
+                }
             }
 
             // Rows since the cursor are complete for that span: they replace what the replica has from then on.
@@ -142,6 +150,9 @@ public sealed partial class ZohoConnector
                 await _streamer.CommitAsync(Streams.StageHistory, batch, ct);
             }
         }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho's DealHistory module refused the fields asked for ({Reason}); reading it with Stage, Modified_Time and the deal only")]
+        private static partial void LogHistoryFields(ILogger logger, string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Zoho's DealHistory module is not available ({Reason}); reading Stage_History per changed deal instead")]
         private static partial void LogHistoryFallback(ILogger logger, string reason);

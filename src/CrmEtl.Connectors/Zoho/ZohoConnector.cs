@@ -51,6 +51,8 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         public static readonly string[] Calls =
             ["Modified_Time", "Created_Time", "Subject", "Call_Type", "Call_Start_Time", "Call_Duration_in_seconds", "Call_Duration", "Outbound_Call_Status", "Owner", "What_Id", "$se_module"];
         public static readonly string[] History = ["Modified_Time", "Potential_Name", "Stage", "Moved_To__s"];
+        /// <summary>DealHistory is not described by the fields API: should an org refuse Moved_To__s, these suffice.</summary>
+        public static readonly string[] HistoryMinimal = ["Modified_Time", "Potential_Name", "Stage"];
     }
 
     private static readonly string[] ActivityModules = ["Tasks", "Events", "Calls"];
@@ -156,9 +158,9 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                         CrmEtl.Core.Configuration.CatalogStage.LeadStatus));
         }
 
-        /// <summary>The fields of <paramref name="wanted"/> the org's module has (names starting with $ are system fields, always sent).</summary>
+        /// <summary>The fields of <paramref name="wanted"/> the org's module has: asking for a field it lacks could fail the request.</summary>
         private List<string> Available(string module, IEnumerable<string> wanted) =>
-            wanted.Where(f => f.StartsWith('$') || _fields[module].Contains(f)).ToList();
+            wanted.Where(_fields[module].Contains).ToList();
 
         // ---- deals -----------------------------------------------------------------------------------
 
@@ -284,7 +286,9 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         private static ActivityRow ToActivityRow(string module, JsonObject r)
         {
             var id = ZohoValues.Id(r["id"]) ?? throw new FormatException($"A Zoho {module} record has no id.");
-            var dealId = ZohoValues.Text(r["$se_module"]) == "Deals" ? ZohoValues.Id(r["What_Id"]) : null;
+            // What_Id names a deal when $se_module says so; without $se_module it is kept as is: Zoho's ids are
+            // unique across modules, so an account's or contact's id matches no deal.
+            var dealId = ZohoValues.Text(r["$se_module"]) is null or "Deals" ? ZohoValues.Id(r["What_Id"]) : null;
             var row = new ActivityRow
             {
                 Id = id, OwnerId = ZohoValues.Id(r["Owner"]), DealId = dealId,

@@ -336,7 +336,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
                     a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted && ZohoOrg.ModuleOf(a) == module));
                 break;
             case "DealHistory" when org.Options.DealHistoryModule:
-                RecordsOf(org, request, w, new ModuleView<ZohoHistoryRow>(ZohoFields.DealHistory(), org.HistoryByTime, () => [.. org.HistoryByTime().OrderBy(r => r.Id)],
+                RecordsOf(org, request, w, new ModuleView<ZohoHistoryRow>(
+                    ZohoFields.DealHistory().Where(f => org.Options.DealHistoryMovedTo || f.ApiName != "Moved_To__s").ToList(), org.HistoryByTime, () => [.. org.HistoryByTime().OrderBy(r => r.Id)],
                     r => r.Id, r => r.ModifiedTime, r => r.ModifiedTime, _ => true));
                 break;
             default:

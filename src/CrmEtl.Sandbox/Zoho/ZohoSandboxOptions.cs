@@ -31,6 +31,8 @@ public sealed record ZohoOrgOptions
     public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Whether the org offers the hidden DealHistory module (else only each deal's Stage_History).</summary>
     public bool DealHistoryModule { get; init; } = true;
+    /// <summary>Whether DealHistory has the Moved_To__s field (asking for a field a module lacks is INVALID_DATA).</summary>
+    public bool DealHistoryMovedTo { get; init; } = true;
     /// <summary>Access tokens a refresh token may mint per 10 minutes.</summary>
     public int TokensPerTenMinutes { get; init; } = 10;
 }
