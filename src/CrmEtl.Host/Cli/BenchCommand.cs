@@ -23,8 +23,9 @@ internal static class BenchCommand
         var activities = new Option<int?>("--activities") { Description = "Activities (default 3 per deal)." };
         var leads = new Option<int?>("--leads") { Description = "Leads (default 1 per 20 deals)." };
         var crm = new Option<string>("--crm") { Description = "pipedrive or zoho.", DefaultValueFactory = _ => "pipedrive" };
+        var floor = new Option<bool>("--floor") { Description = "Pipedrive: after the syncs, measure the floor (the sandbox serving the same pages to a byte reader; COPY of the same rows) and print the ratio." };
         crm.AcceptOnlyFromAmong("pipedrive", "zoho");
-        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads, crm, RecomputeBench.Build() };
+        var command = new Command("bench", "Measure a full sync from the sandbox (see docs/BENCHMARKS.md).") { deals, activities, leads, crm, floor, RecomputeBench.Build() };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
@@ -50,10 +51,19 @@ internal static class BenchCommand
             var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
 
             var full = await coordinator.RunAsync("bench", SyncMode.Full, ct);
+            var instanceId = (await stack.Host.Services.GetRequiredService<CrmEtl.Storage.Instances.InstanceRepository>().ListAsync(ct))[0].Id;
             Report("full sync", full);
             var again = await coordinator.RunAsync("bench", SyncMode.Incremental, ct);
             Report("incremental, no changes", again);
             Console.WriteLine($"peak RSS of this process (sync + sandbox + data): {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MB");
+            if (parse.GetValue(floor) && !zoho)
+            {
+                var f = await FloorBench.MeasureAsync(stack.Sandbox, stack.Sandbox.Company("bench"), stack.Database.ConnectionString, instanceId, ct);
+                Console.WriteLine($"floor (a) the sandbox serving the same pages to a byte reader: {f.Serve.TotalSeconds:0.0} s, {f.Calls} calls, {f.Bytes / 1024 / 1024} MB");
+                Console.WriteLine($"floor (b) binary COPY of the {f.Rows} rows the sync wrote (deals, stage history, activities, leads), from files: {f.Copy.TotalSeconds:0.0} s");
+                var sync = full.Elapsed - (full.Analytics?.Elapsed ?? TimeSpan.Zero);
+                Console.WriteLine($"full sync without the analytics build: {sync.TotalSeconds:0.0} s = {sync / (f.Serve + f.Copy):0.00} x the floor (a + b, {(f.Serve + f.Copy).TotalSeconds:0.0} s)");
+            }
             return full.Status == RunStatus.Succeeded && again.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
