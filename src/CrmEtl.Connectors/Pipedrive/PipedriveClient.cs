@@ -31,7 +31,8 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         ["/api/v1/deals/{id}/changelog"] = 20,
     };
 
-    private DateTimeOffset _burstWindowEnds = DateTimeOffset.MinValue;
+    // UTC ticks; requests run concurrently (stage history), so it is read and written atomically.
+    private long _burstWindowEnds;
 
     /// <summary>Every record of a cursor-paged v2 list, page by page.</summary>
     public async IAsyncEnumerable<T> V2Async<T>(string stream, string operation, string query, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -139,12 +140,12 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
     {
         // Respect the burst window proactively: when it is spent, wait for its reset before the next call.
         if (Header(response, "x-ratelimit-remaining") is 0 && Header(response, "x-ratelimit-reset") is { } reset)
-            _burstWindowEnds = DateTimeOffset.UtcNow.AddSeconds(Math.Clamp(reset, 0, 60));
+            Interlocked.Exchange(ref _burstWindowEnds, DateTimeOffset.UtcNow.AddSeconds(Math.Clamp(reset, 0, 60)).UtcTicks);
     }
 
     private async Task WaitForBurstWindowAsync(CancellationToken ct)
     {
-        var wait = _burstWindowEnds - DateTimeOffset.UtcNow;
+        var wait = TimeSpan.FromTicks(Interlocked.Read(ref _burstWindowEnds) - DateTimeOffset.UtcNow.UtcTicks);
         if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
     }
 

@@ -251,20 +251,20 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             {
                 var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, 200, ct);
                 if (due.Count == 0) return;
+                after = due[^1].DealId;
+                // A deal that never changed stage has been in its current stage since it was added: no call needed.
+                // The others' changelogs are fetched a few at a time; the burst window holds them all back when spent.
+                var changelogs = new List<StageChange>?[due.Count];
+                await Parallel.ForEachAsync(Enumerable.Range(0, due.Count).Where(i => due[i].StageChangeTime is not null),
+                    new ParallelOptions { MaxDegreeOfParallelism = _options.HistoryConcurrency, CancellationToken = ct },
+                    async (i, token) => changelogs[i] = await ChangelogAsync(due[i].DealId, token));
                 var batch = new ReplicaBatch();
-                foreach (var deal in due)
+                for (var i = 0; i < due.Count; i++)
                 {
-                    after = deal.DealId;
-                    IReadOnlyList<StageChange> changes = [];
-                    // A deal that never changed stage has been in its current stage since it was added: no call needed.
-                    if (deal.StageChangeTime is not null)
-                    {
-                        var fetched = await ChangelogAsync(deal.DealId, ct);
-                        if (fetched is null) continue; // gone from Pipedrive meanwhile; the next deal pass will flag it
-                        changes = fetched;
-                    }
+                    var deal = due[i];
+                    if (deal.StageChangeTime is not null && changelogs[i] is null) continue; // gone from Pipedrive meanwhile; the next deal pass will flag it
                     if (deal.StageId is not { } stage) continue;
-                    var arrivals = StageHistoryBuilder.Build(stage, deal.AddTime, changes);
+                    var arrivals = StageHistoryBuilder.Build(stage, deal.AddTime, changelogs[i] ?? []);
                     batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
                     stats.AddRead(arrivals.Count);
                 }

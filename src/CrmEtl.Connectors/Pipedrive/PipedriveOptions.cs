@@ -27,6 +27,10 @@ public sealed class PipedriveOptions
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00", ErrorMessage = "Pipedrive:ReconcileEvery must be between 0 and 30 days.")]
     public TimeSpan ReconcileEvery { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Deal changelogs fetched at once during stage history (the burst window still caps the rate).</summary>
+    [Range(1, 16, ErrorMessage = "Pipedrive:HistoryConcurrency must be between 1 and 16.")]
+    public int HistoryConcurrency { get; set; } = 4;
+
     /// <summary>Attempts for a transient failure (5xx, connection reset, malformed body) before the run fails.</summary>
     [Range(1, 10, ErrorMessage = "Pipedrive:MaxAttempts must be between 1 and 10.")]
     public int MaxAttempts { get; set; } = 4;
