@@ -138,8 +138,9 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     private void ObserveRateHeaders(HttpResponseMessage response)
     {
-        // Respect the burst window proactively: when it is spent, wait for its reset before the next call.
-        if (Header(response, "x-ratelimit-remaining") is 0 && Header(response, "x-ratelimit-reset") is { } reset)
+        // Respect the burst window proactively: when what is left of it could be taken by the requests
+        // still in flight (at most HistoryConcurrency - 1 others), wait for its reset before the next call.
+        if (Header(response, "x-ratelimit-remaining") is { } remaining && remaining < options.HistoryConcurrency && Header(response, "x-ratelimit-reset") is { } reset)
             Interlocked.Exchange(ref _burstWindowEnds, DateTimeOffset.UtcNow.AddSeconds(Math.Clamp(reset, 0, 60)).UtcTicks);
     }
 
