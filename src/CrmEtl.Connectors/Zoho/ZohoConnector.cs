@@ -44,6 +44,8 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         public static readonly string[] DealCore =
             ["Modified_Time", "Created_Time", "Deal_Name", "Amount", "Currency", "Stage", "Pipeline", "Owner", "Probability", "Closing_Date",
              "Account_Name", "Contact_Name", "Reason_For_Loss__s", "Stage_Modified_Time"];
+        /// <summary>Deal fields with a column of their own; every other field goes to custom_fields. (Declared after DealCore: it is built from it.)</summary>
+        public static readonly HashSet<string> DealColumns = new(DealCore, StringComparer.Ordinal);
         public static readonly string[] Leads =
             ["Modified_Time", "Created_Time", "Owner", "Company", "Full_Name", "Last_Name", "Lead_Source", "Lead_Status", "Converted__s", "Converted_Date_Time", "Converted_Deal"];
         public static readonly string[] Tasks = ["Modified_Time", "Created_Time", "Subject", "Status", "Due_Date", "Owner", "What_Id", "$se_module", "Closed_Time"];
@@ -132,7 +134,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 if (module != "Deals") continue;
                 // Every deal field without a column of its own is kept in custom_fields, so filters may use it (e.g. Lead_Source).
                 foreach (var f in fields)
-                    if (ZohoValues.Text(f["api_name"]) is { } api && !Wanted.DealCore.Contains(api))
+                    if (ZohoValues.Text(f["api_name"]) is { } api && !Wanted.DealColumns.Contains(api))
                         batch.DealFields.Add(new DealFieldRow(api, ZohoValues.Text(f["field_label"]) ?? ZohoValues.Text(f["display_label"]) ?? api,
                             ZohoValues.Text(f["data_type"]) ?? "text", true, null));
             }
@@ -168,7 +170,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         {
             if (!_fields.TryGetValue("Deals", out var all)) throw new CrmException("The Zoho org has no Deals module the authorised user can read.");
             // Every field, the mapped ones first so that the first group drives paging with Modified_Time.
-            var fields = Available("Deals", Wanted.DealCore).Concat(all.Where(f => !Wanted.DealCore.Contains(f)).Order(StringComparer.Ordinal)).ToList();
+            var fields = Available("Deals", Wanted.DealCore).Concat(all.Where(f => !Wanted.DealColumns.Contains(f)).Order(StringComparer.Ordinal)).ToList();
             var seen = mode == SyncMode.Full ? new HashSet<long>() : null;
             await _streamer.RunAsync(Streams.Deals, mode, RecordsAsync(Streams.Deals, "Deals", fields, _streamer.Since(Streams.Deals, mode, _options.Overlap), "", ct),
                 (batch, r) =>
@@ -195,9 +197,13 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             var stageTime = ZohoValues.Time(r["Stage_Modified_Time"]);
             var status = stage?.ForecastType switch { "Closed Won" => "won", "Closed Lost" => "lost", _ => "open" };
             var closedAt = status == "open" ? (DateTimeOffset?)null : stageTime ?? modified;
+            // The record is not used after this: its other fields move into custom_fields instead of being copied.
             var custom = new JsonObject();
-            foreach (var (name, value) in r)
-                if (name != "id" && !Wanted.DealCore.Contains(name)) custom[name] = value?.DeepClone();
+            foreach (var name in r.Select(p => p.Key).Where(n => n != "id" && !Wanted.DealColumns.Contains(n)).ToList())
+            {
+                r.Remove(name, out var value);
+                custom[name] = value;
+            }
             return new DealRow
             {
                 Id = id,

@@ -58,7 +58,7 @@ public static class WorkerApi
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
         api.MapGet("/instances", ListInstancesAsync).WithSummary("Every instance with its status, last run and next scheduled fire.");
         api.MapGet("/instances/{id:int}", GetInstanceAsync).WithSummary("One instance.");
-        api.MapPost("/instances", AddInstanceAsync).WithSummary("Add an instance (token stored encrypted, or tokenEnv naming an environment variable).");
+        api.MapPost("/instances", AddInstanceAsync).WithSummary("Add an instance: Pipedrive with token (stored encrypted) or tokenEnv; Zoho (kind zoho) with clientId, clientSecret and refreshToken, url being its accounts server.");
         api.MapPatch("/instances/{id:int}", EditInstanceAsync).WithSummary("Change an instance; fields left out stay as they are.");
         api.MapDelete("/instances/{id:int}", RemoveInstanceAsync).WithSummary("Remove an instance and everything synced from it.");
         api.MapPost("/instances/{id:int}/test", TestInstanceAsync).WithSummary("Sign in to the CRM and list its pipelines and stages.");
