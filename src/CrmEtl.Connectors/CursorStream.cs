@@ -32,16 +32,29 @@ internal sealed partial class CursorStream(SyncContext context, IReadOnlyDiction
         var cursor = mode == SyncMode.Full ? null : previous?.Cursor;
         var batch = new ReplicaBatch();
         var inBatch = 0;
-        await foreach (var record in records)
+        // One batch is committed while the next is read: commits stay in order, at most one in flight.
+        var committing = Task.CompletedTask;
+        try
         {
-            var at = add(batch, record);
-            if (at > cursor || cursor is null) cursor = at;
-            if (++inBatch < batchRows) continue;
-            batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
-            await CommitAsync(stream, batch, ct);
-            batch = new ReplicaBatch();
-            inBatch = 0;
+            await foreach (var record in records)
+            {
+                var at = add(batch, record);
+                if (at > cursor || cursor is null) cursor = at;
+                if (++inBatch < batchRows) continue;
+                batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
+                await committing;
+                committing = CommitAsync(stream, batch, ct);
+                batch = new ReplicaBatch();
+                inBatch = 0;
+            }
         }
+        catch
+        {
+            // A failed read still lets the batch in flight finish (its rows and cursor are sound), and never leaves it running.
+            await committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        await committing;
         batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? previous?.Cursor, startedAt, previous?.ExtraJson ?? "{}"));
         completed(batch);
         await CommitAsync(stream, batch, ct);
@@ -50,7 +63,7 @@ internal sealed partial class CursorStream(SyncContext context, IReadOnlyDiction
     public async Task CommitAsync(string stream, ReplicaBatch batch, CancellationToken ct)
     {
         if (batch.RowCount == 0 && batch.Checkpoints.Count == 0 && batch.Reconciliations.Count == 0 && batch.Deletions.Count == 0) return;
-        context.Stats.For(stream).AddWritten(await context.Replica.CommitAsync(context.Instance.Id, batch, ct));
+        await context.Stats.For(stream).WriteAsync(() => context.Replica.CommitAsync(context.Instance.Id, batch, ct));
     }
 
     /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive); null for a full read.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -54,6 +55,14 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     /// <summary>GETs and parses a page; null when Pipedrive answers 404 for it.</summary>
     public async Task<T?> GetAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class
+    {
+        var started = Stopwatch.GetTimestamp();
+        try { return await SendAsync(stream, operation, pathAndQuery, type, ct); }
+        finally { stats.For(stream).AddFetching(Stopwatch.GetElapsedTime(started)); }
+    }
+
+    private async Task<T?> SendAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class
     {
         var cost = Costs[operation];

@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
@@ -110,7 +113,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
             context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
             context.Stats.For(Streams.ActivityTypes).AddRead(batch.ActivityTypes.Count);
-            context.Stats.For("reference").AddWritten(await context.Replica.CommitAsync(InstanceId, batch, ct));
+            await context.Stats.For("reference").WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
         }
 
         // ---- deals --------------------------------------------------------------------------
@@ -243,33 +246,66 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- stage history: only for deals that moved since their history was fetched --------
 
+        /// <summary>
+        /// Every deal due for history: a deal that never changed stage has been in its current stage since it was
+        /// added (no call); the others' changelogs are fetched a few at a time (the burst window holds them all back
+        /// when spent) while the histories already fetched are committed, in batches, by one writer.
+        /// </summary>
         private async Task StageHistoryAsync(CancellationToken ct)
         {
-            var stats = context.Stats.For(Streams.StageHistory);
-            long after = 0;
-            while (true)
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var fetched = Channel.CreateBounded<(DealHistoryDue Deal, List<StageChange>? Changes)>(HistoryBatch * 2);
+            var writer = Task.Run(async () =>
             {
-                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, 200, ct);
-                if (due.Count == 0) return;
-                after = due[^1].DealId;
-                // A deal that never changed stage has been in its current stage since it was added: no call needed.
-                // The others' changelogs are fetched a few at a time; the burst window holds them all back when spent.
-                var changelogs = new List<StageChange>?[due.Count];
-                await Parallel.ForEachAsync(Enumerable.Range(0, due.Count).Where(i => due[i].StageChangeTime is not null),
-                    new ParallelOptions { MaxDegreeOfParallelism = _options.HistoryConcurrency, CancellationToken = ct },
-                    async (i, token) => changelogs[i] = await ChangelogAsync(due[i].DealId, token));
-                var batch = new ReplicaBatch();
-                for (var i = 0; i < due.Count; i++)
-                {
-                    var deal = due[i];
-                    if (deal.StageChangeTime is not null && changelogs[i] is null) continue; // gone from Pipedrive meanwhile; the next deal pass will flag it
-                    if (deal.StageId is not { } stage) continue;
-                    var arrivals = StageHistoryBuilder.Build(stage, deal.AddTime, changelogs[i] ?? []);
-                    batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
-                    stats.AddRead(arrivals.Count);
-                }
-                stats.AddWritten(await context.Replica.CommitAsync(InstanceId, batch, ct));
+                try { await CommitHistoriesAsync(fetched.Reader, failed.Token); }
+                catch { await failed.CancelAsync(); throw; }
+            }, CancellationToken.None);
+            Exception? fetchError = null;
+            try
+            {
+                await Parallel.ForEachAsync(DueForHistoryAsync(failed.Token),
+                    new ParallelOptions { MaxDegreeOfParallelism = _options.HistoryConcurrency, CancellationToken = failed.Token },
+                    async (deal, token) => await fetched.Writer.WriteAsync((deal, deal.StageChangeTime is null ? [] : await ChangelogAsync(deal.DealId, token)), token));
             }
+            catch (Exception e)
+            {
+                fetchError = e;
+            }
+            // What was fetched before a failure is still committed; the writer's own failure comes first.
+            fetched.Writer.Complete();
+            await writer;
+            if (fetchError is not null) ExceptionDispatchInfo.Throw(fetchError);
+        }
+
+        private const int HistoryBatch = 500;
+
+        private async IAsyncEnumerable<DealHistoryDue> DueForHistoryAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            for (long after = 0; ;)
+            {
+                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, HistoryBatch, ct);
+                foreach (var deal in due) yield return deal;
+                if (due.Count < HistoryBatch) yield break;
+                after = due[^1].DealId;
+            }
+        }
+
+        private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, List<StageChange>? Changes)> fetched, CancellationToken ct)
+        {
+            var stats = context.Stats.For(Streams.StageHistory);
+            var batch = new ReplicaBatch();
+            await foreach (var (deal, changes) in fetched.ReadAllAsync(ct))
+            {
+                if (changes is null) continue; // gone from Pipedrive meanwhile; the next deal pass will flag it
+                if (deal.StageId is not { } stage) continue;
+                var arrivals = StageHistoryBuilder.Build(stage, deal.AddTime, changes);
+                batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
+                stats.AddRead(arrivals.Count);
+                if (batch.StageHistories.Count < HistoryBatch) continue;
+                await stats.WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
+                batch = new ReplicaBatch();
+            }
+            await stats.WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
         }
 
         private async Task<List<StageChange>?> ChangelogAsync(long dealId, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -21,6 +22,13 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
 
     /// <summary>GETs a path (with query) of the API; null when Zoho answers 204 (nothing there) or 304 (nothing changed since <paramref name="ifModifiedSince"/>).</summary>
     public async Task<JsonNode?> GetAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try { return await SendAsync(stream, pathAndQuery, ifModifiedSince, ct); }
+        finally { stats.For(stream).AddFetching(Stopwatch.GetElapsedTime(started)); }
+    }
+
+    private async Task<JsonNode?> SendAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
     {
         var streamStats = stats.For(stream);
         var attempts = new Attempts(options.MaxAttempts, options.RetryDelay, logger);

@@ -35,18 +35,32 @@ public static class RunStatusNames
     public static SyncMode ParseMode(string mode) => mode == "full" ? SyncMode.Full : SyncMode.Incremental;
 }
 
-/// <summary>What one stream did in a run: rows read from the CRM and written to the replica, calls and tokens spent.</summary>
+/// <summary>
+/// What one stream did in a run: rows read from the CRM and written to the replica, calls and tokens spent,
+/// and the time spent waiting for the CRM (per request, so overlapping requests add up) and writing.
+/// </summary>
 public sealed class StreamStats
 {
-    private long _read, _written;
+    private long _read, _written, _fetchingTicks, _writingTicks;
     private int _calls, _tokens;
     public long Read => Interlocked.Read(ref _read);
     public long Written => Interlocked.Read(ref _written);
     public int Calls => Volatile.Read(ref _calls);
     public int Tokens => Volatile.Read(ref _tokens);
+    public TimeSpan Fetching => TimeSpan.FromTicks(Interlocked.Read(ref _fetchingTicks));
+    public TimeSpan Writing => TimeSpan.FromTicks(Interlocked.Read(ref _writingTicks));
     public void AddRead(long n) => Interlocked.Add(ref _read, n);
     public void AddWritten(long n) => Interlocked.Add(ref _written, n);
     public void AddCall(int tokens) { Interlocked.Increment(ref _calls); Interlocked.Add(ref _tokens, tokens); }
+    public void AddFetching(TimeSpan elapsed) => Interlocked.Add(ref _fetchingTicks, elapsed.Ticks);
+
+    /// <summary>Runs a replica commit, counting its rows and its time.</summary>
+    public async Task WriteAsync(Func<Task<long>> commit)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        AddWritten(await commit());
+        Interlocked.Add(ref _writingTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+    }
 }
 
 /// <summary>Per-stream statistics of one run, safe to update from concurrent streams.</summary>

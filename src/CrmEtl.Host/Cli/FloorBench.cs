@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Connectors.Pipedrive;
+using Dapper;
 using Npgsql;
 
 namespace CrmEtl.Host.Cli;
@@ -10,7 +11,7 @@ namespace CrmEtl.Host.Cli;
 /// <summary>
 /// The floor of a full Pipedrive sync on this machine, measured right after one: (a) the sandbox
 /// serving every page that sync asked for to a client that only reads the bytes (following cursors,
-/// parsing nothing else), and (b) PostgreSQL's binary COPY of the rows that sync wrote, from files.
+/// parsing nothing else; changelogs as many at a time as the sync reads them), and (b) PostgreSQL's binary COPY of the rows that sync wrote, from files.
 /// </summary>
 internal static partial class FloorBench
 {
@@ -18,24 +19,33 @@ internal static partial class FloorBench
 
     private static readonly string[] ReplicaTables = ["crm.deal", "crm.deal_stage_history", "crm.activity", "crm.lead"];
 
-    public static async Task<Floor> MeasureAsync(PipedriveSandbox sandbox, PipedriveCompany company, string connectionString, int instanceId, CancellationToken ct)
+    public static async Task<Floor> MeasureAsync(string baseUrl, string apiToken, string connectionString, int instanceId, CancellationToken ct)
     {
-        var (serve, calls, bytes) = await ServeAsync(sandbox, company, ct);
+        var (serve, calls, bytes) = await ServeAsync(baseUrl, apiToken, await MovedDealsAsync(connectionString, instanceId, ct), ct);
         var (copy, rows) = await CopyAsync(connectionString, instanceId, ct);
         return new Floor(serve, calls, bytes, copy, rows);
     }
 
-    /// <summary>(a) Every list page and every changelog a full sync reads, read as bytes.</summary>
-    private static async Task<(TimeSpan, long, long)> ServeAsync(PipedriveSandbox sandbox, PipedriveCompany company, CancellationToken ct)
+    /// <summary>The deals whose changelog a full sync reads: every live deal that ever changed stage.</summary>
+    private static async Task<List<long>> MovedDealsAsync(string connectionString, int instanceId, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
-        http.DefaultRequestHeaders.Add("x-api-token", company.ApiToken);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM crm.deal WHERE instance_id = @instanceId AND stage_change_time IS NOT NULL AND NOT is_deleted ORDER BY id", new { instanceId }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>(a) Every list page and every changelog a full sync reads, read as bytes.</summary>
+    private static async Task<(TimeSpan, long, long)> ServeAsync(string baseUrl, string apiToken, List<long> movedDeals, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        http.DefaultRequestHeaders.Add("x-api-token", apiToken);
         long calls = 0, bytes = 0;
         async Task<string> TailAsync(string url)
         {
             var body = await http.GetByteArrayAsync(new Uri(url, UriKind.Relative), ct);
-            calls++;
-            bytes += body.Length;
+            Interlocked.Increment(ref calls);
+            Interlocked.Add(ref bytes, body.Length);
             // The paging members are at the end of the body: only that much is turned into text.
             return Encoding.UTF8.GetString(body, Math.Max(0, body.Length - 256), Math.Min(256, body.Length));
         }
@@ -57,8 +67,9 @@ internal static partial class FloorBench
         foreach (var list in new[] { "/api/v1/leads/archived?limit=500", "/api/v1/leads?limit=500&sort=update_time%20ASC" })
             for (var start = 0; ; start += 500)
                 if (!(await TailAsync($"{list}&start={start.ToString(CultureInfo.InvariantCulture)}")).Contains("\"more_items_in_collection\":true", StringComparison.Ordinal)) break;
-        foreach (var deal in company.Deals.Where(d => d.StageChangeTime is not null && !d.IsDeleted))
-            await TailAsync($"/api/v1/deals/{deal.Id.ToString(CultureInfo.InvariantCulture)}/changelog?limit=500");
+        // As many at a time as the sync fetches them (Pipedrive:HistoryConcurrency's default).
+        await Parallel.ForEachAsync(movedDeals, new ParallelOptions { MaxDegreeOfParallelism = new PipedriveOptions().HistoryConcurrency, CancellationToken = ct },
+            async (deal, _) => await TailAsync($"/api/v1/deals/{deal.ToString(CultureInfo.InvariantCulture)}/changelog?limit=500"));
         return (clock.Elapsed, calls, bytes);
     }
 

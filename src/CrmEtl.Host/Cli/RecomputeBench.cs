@@ -58,9 +58,7 @@ internal static class RecomputeBench
         Console.WriteLine($"Replica: {counts.Deals:N0} deals, {counts.StageEvents:N0} stage events, {counts.Activities:N0} activities, {counts.Leads:N0} leads " +
                           $"({copies} copies of a {seedDeals:N0}-deal sandbox account, made in {scaling.Elapsed.TotalSeconds:0.0} s)");
 
-        var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
-        var demo = DemoConfiguration.For(catalog, today);
-        var scaffolded = MappingScaffold.Apply(demo with { Steps = [], Stages = [], Kpis = [], Targets = [] }, catalog.Instance(Instance)!, "Sales");
+        var (demo, scaffolded) = await MappingsAsync(store, Instance, ct);
         var builder = stack.Host.Services.GetRequiredService<AnalyticsBuilder>();
         stack.Sandbox.ResetCallCounts();
         (string Change, CompanyConfiguration Config)[] rounds =
@@ -71,10 +69,8 @@ internal static class RecomputeBench
         ];
         foreach (var (change, config) in rounds)
         {
-            var watch = Stopwatch.StartNew();
-            await store.SaveAsync(config, ct);
-            var built = (await builder.BuildCompanyAsync(DemoConfiguration.Company, ct)).Single();
-            Console.WriteLine($"{change}: {watch.Elapsed.TotalSeconds:0.0} s — {built.Deals:N0} deals, {built.Passes:N0} funnel passes, " +
+            var (elapsed, built) = await SaveAndBuildAsync(store, builder, config, ct);
+            Console.WriteLine($"{change}: {elapsed.TotalSeconds:0.0} s — {built.Deals:N0} deals, {built.Passes:N0} funnel passes, " +
                               $"{built.Activities:N0} activities, {built.Leads:N0} leads, {built.Problems.Count} problems");
         }
 
@@ -83,6 +79,23 @@ internal static class RecomputeBench
         Console.WriteLine($"peak RSS of this process (sandbox + its data + the builder): {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MB");
         Console.WriteLine($"peak RSS of the largest database backend: {await BackendPeakAsync(stack.Database.ConnectionString, ct)}");
         return calls == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The demo group's grouped mapping, and the scaffold's one step per stage of <paramref name="instance"/>: two mappings to switch between.</summary>
+    public static async Task<(CompanyConfiguration Grouped, CompanyConfiguration PerStage)> MappingsAsync(ConfigurationStore store, string instance, CancellationToken ct)
+    {
+        var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
+        var demo = DemoConfiguration.For(catalog, DateOnly.FromDateTime(DateTime.UtcNow));
+        return (demo, MappingScaffold.Apply(demo with { Steps = [], Stages = [], Kpis = [], Targets = [] }, catalog.Instance(instance)!, "Sales"));
+    }
+
+    /// <summary>A mapping change as an admin makes it: the configuration saved, then the group's analytics rebuilt (one instance).</summary>
+    public static async Task<(TimeSpan Elapsed, BuildResult Built)> SaveAndBuildAsync(ConfigurationStore store, AnalyticsBuilder builder, CompanyConfiguration config, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        await store.SaveAsync(config, ct);
+        var built = (await builder.BuildCompanyAsync(config.Company, ct)).Single();
+        return (watch.Elapsed, built);
     }
 
     private sealed record ReplicaCounts(long Deals, long StageEvents, long Activities, long Leads);
@@ -128,14 +141,7 @@ internal static class RecomputeBench
         await connection.OpenAsync(ct);
         var pids = await connection.QueryAsync<int>(new CommandDefinition(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()", cancellationToken: ct));
-        long peakKb = 0;
-        foreach (var pid in pids)
-        {
-            var status = $"/proc/{pid}/status";
-            if (!File.Exists(status)) continue;
-            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            if (line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kb)) peakKb = Math.Max(peakKb, kb);
-        }
-        return peakKb == 0 ? "not measurable (the server is not on this machine)" : $"{peakKb / 1024} MB (counts the shared buffers it touched)";
+        var peak = pids.Select(PeakRss.OfProcess).DefaultIfEmpty(0).Max();
+        return peak == 0 ? "not measurable (the server is not on this machine)" : $"{peak} MB (counts the shared buffers it touched)";
     }
 }

@@ -12,13 +12,14 @@ internal static class SandboxCommand
         var deals = new Option<int>("--deals") { Description = "Deals per company.", DefaultValueFactory = _ => 1_000 };
         var activities = new Option<int?>("--activities") { Description = "Activities per company (default 3 per deal)." };
         var leads = new Option<int?>("--leads") { Description = "Leads per company (default 1 per 10 deals)." };
-        var companies = new Option<string>("--companies") { Description = "Comma-separated company names; each gets the token sandbox-NAME-token.", DefaultValueFactory = _ => "acme" };
+        var companies = new Option<string>("--companies") { Description = "Comma-separated company names (\"\" for none); each gets the token sandbox-NAME-token.", DefaultValueFactory = _ => "acme" };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data.", DefaultValueFactory = _ => 1 };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 0 };
         var budget = new Option<long>("--daily-tokens") { Description = "Daily token budget per company.", DefaultValueFactory = _ => new PipedriveCompanyOptions().DailyTokenBudget };
         var burst = new Option<int>("--burst") { Description = "Requests per 2-second window per token.", DefaultValueFactory = _ => 120 };
+        var credits = new Option<long>("--daily-credits") { Description = "Zoho: API credits per org per 24 hours.", DefaultValueFactory = _ => new ZohoOrgOptions().DailyCredits };
         var zohoOrgs = new Option<string?>("--zoho-orgs") { Description = "Comma-separated Zoho org names (EU data centre) to serve as well; each gets client id 1000.NAME, secret sandbox-NAME-secret, refresh token 1000.sandbox-NAME-refresh." };
-        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs) on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst, zohoOrgs };
+        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs) on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst, credits, zohoOrgs };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
@@ -37,7 +38,7 @@ internal static class SandboxCommand
             Console.WriteLine($"Pipedrive sandbox listening on {sandbox.BaseUrl}");
             foreach (var c in sandbox.Companies)
                 Console.WriteLine($"  company {c.Options.Name}: token {c.ApiToken}, {c.Deals.Count} deals, {c.Activities.Count} activities, {c.Leads.Count} leads");
-            Console.WriteLine($"Change data: curl -X POST '{sandbox.BaseUrl}/_sandbox/{names[0]}/mutate?mixed=10'");
+            if (names.Length > 0) Console.WriteLine($"Change data: curl -X POST '{sandbox.BaseUrl}/_sandbox/{names[0]}/mutate?mixed=10'");
             var orgs = parse.GetValue(zohoOrgs)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             await using var zoho = orgs.Length == 0 ? null : await ZohoSandbox.StartAsync(new ZohoSandboxOptions
             {
@@ -45,6 +46,7 @@ internal static class SandboxCommand
                 {
                     Name = name, DataCentre = "eu", ClientId = $"1000.{name}", ClientSecret = $"sandbox-{name}-secret", RefreshToken = $"1000.sandbox-{name}-refresh",
                     Seed = parse.GetValue(seed) + 100 + i, Deals = n, Activities = parse.GetValue(activities) ?? n * 3, Leads = parse.GetValue(leads) ?? n / 10,
+                    DailyCredits = parse.GetValue(credits),
                 }).ToList(),
             }, ct);
             foreach (var org in zoho?.Orgs ?? [])
