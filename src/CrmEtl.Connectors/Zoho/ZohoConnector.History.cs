@@ -9,8 +9,8 @@ public sealed partial class ZohoConnector
 {
     private sealed partial class Run
     {
-        /// <summary>One stage-history row: the deal was in (or, with StageHistoryTime "exit", left) Stage at Time.</summary>
-        private sealed record HistoryRow(string Stage, string? MovedTo, DateTimeOffset Time);
+        /// <summary>One stage-history row: the deal was in (or, with StageHistoryTime "exit", left) Stage at Time. A struct with shared stage names: a full run holds every row until the deals are written.</summary>
+        private readonly record struct HistoryRow(string Stage, string? MovedTo, DateTimeOffset Time);
 
         /// <summary>
         /// Deal stage history from the DealHistory module, paged like records: a full run reads it
@@ -23,6 +23,8 @@ public sealed partial class ZohoConnector
             var stream = Streams.StageHistory;
             var since = _streamer.Since(stream, mode, _options.Overlap);
             var rows = new Dictionary<long, List<HistoryRow>>();
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? Shared(string? name) => name is null ? null : names.TryGetValue(name, out var known) ? known : names[name] = name;
             DateTimeOffset? cursor = null;
             foreach (var fields in new[] { Wanted.History, Wanted.HistoryMinimal })
             {
@@ -32,7 +34,7 @@ public sealed partial class ZohoConnector
                     {
                         if (ZohoValues.Id(r["Potential_Name"]) is not { } dealId || ZohoValues.Time(r["Modified_Time"]) is not { } at) continue;
                         if (!rows.TryGetValue(dealId, out var list)) rows[dealId] = list = [];
-                        list.Add(new HistoryRow(ZohoValues.Text(r["Stage"]) ?? "", ZohoValues.Text(r["Moved_To__s"]), at));
+                        list.Add(new HistoryRow(Shared(ZohoValues.Text(r["Stage"])) ?? "", Shared(ZohoValues.Text(r["Moved_To__s"])), at));
                         if (cursor is null || at > cursor) cursor = at;
                     }
                     break;

@@ -35,21 +35,22 @@ internal static class BenchCommand
         var crm = new Option<string>("--crm") { Description = "pipedrive or zoho.", DefaultValueFactory = _ => "pipedrive" };
         var floor = new Option<bool>("--floor") { Description = "Pipedrive: after the full sync, measure the floor (the sandbox serving the same pages to a byte reader; COPY of the same rows) and print the ratio." };
         var changed = new Option<double>("--changed") { Description = "Percent of the records changed before the incremental sync.", DefaultValueFactory = _ => 1.0 };
+        var steps = new Option<bool>("--steps") { Description = "Log every analytics build step with its rows and time." };
         crm.AcceptOnlyFromAmong("pipedrive", "zoho");
         var command = new Command("bench", "Measure a full sync, the floor, a recompute and incremental syncs from a sandbox account (see docs/BENCHMARKS.md).")
         {
-            deals, activities, leads, crm, floor, changed, RecomputeBench.Build(),
+            deals, activities, leads, crm, floor, changed, steps, RecomputeBench.Build(),
         };
         command.SetAction((parse, ct) =>
         {
             var n = parse.GetValue(deals);
             return RunAsync(parse.GetValue(crm) == "zoho", n, parse.GetValue(activities) ?? n * 3, parse.GetValue(leads) ?? n / 20,
-                parse.GetValue(floor), parse.GetValue(changed), ct);
+                parse.GetValue(floor), parse.GetValue(changed), parse.GetValue(steps), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(bool zoho, int deals, int activities, int leads, bool floor, double changedPercent, CancellationToken ct)
+    private static async Task<int> RunAsync(bool zoho, int deals, int activities, int leads, bool floor, double changedPercent, bool logSteps, CancellationToken ct)
     {
         // Named like the demo's instances and in its group, so that the demo's mapping applies to it.
         var name = zoho ? "Acme Germany" : "Acme Sweden";
@@ -57,7 +58,7 @@ internal static class BenchCommand
         await using var sandbox = await SandboxProcess.StartAsync(Account, zoho, 42, deals, activities, leads, ct);
         Console.WriteLine($"{(zoho ? "Zoho CRM" : "Pipedrive")} sandbox (its own process): {deals} deals, {activities} activities, {leads} leads " +
                           $"generated and served in {generate.Elapsed.TotalSeconds:0.0} s, peak RSS {sandbox.PeakRssMb()} MB");
-        await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions(), LogEventLevel.Warning, ct);
+        await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions(), logSteps ? LogEventLevel.Debug : LogEventLevel.Warning, ct);
         var services = stack.Host.Services;
         var instance = await services.GetRequiredService<InstanceRepository>().AddAsync(zoho
             ? new NewInstance(name, InstanceKinds.Zoho, sandbox.ZohoAccountsUrl!, InstanceCredentials.OAuth($"1000.{Account}", $"sandbox-{Account}-secret", $"1000.sandbox-{Account}-refresh"), "UTC", "EUR", DemoConfiguration.Company)
@@ -154,7 +155,8 @@ internal static class BenchCommand
             Console.WriteLine($"     {stream,-20} read {s.Read,9}  written {s.Written,9}  calls {s.Calls,6}  tokens {s.Tokens,8}  " +
                               $"waiting for the CRM {s.Fetching.TotalSeconds,6:0.0} s  writing {s.Writing.TotalSeconds,5:0.0} s");
         if (outcome.Analytics is { } built)
-            Console.WriteLine($"     of which the analytics build: {built.Elapsed.TotalSeconds:0.0} s ({built.Deals} deals, {built.Passes} funnel passes, {built.Activities} activities, {built.Leads} leads)");
+            Console.WriteLine($"     of which the analytics build: {built.Elapsed.TotalSeconds:0.0} s ({built.Deals} deals, {built.Passes} funnel passes, {built.Activities} activities, {built.Leads} leads; " +
+                              (built.ChangedDeals is { } changed ? $"redid the {changed} changed deals)" : "built everything)"));
         if (outcome.Error is not null) Console.WriteLine($"     error: {outcome.Error}");
         foreach (var warning in outcome.Warnings) Console.WriteLine($"     warning: {warning}");
     }

@@ -46,7 +46,20 @@ public sealed class PipedriveCompany
     internal IReadOnlyList<SbStage> StagesOf(long pipelineId) =>
         Stages.Where(s => s.PipelineId == pipelineId).OrderBy(s => s.OrderNr).ToList();
 
-    internal SbDeal? FindDeal(long id) => id >= 1 && id <= Deals.Count && Deals[(int)id - 1].Id == id ? Deals[(int)id - 1] : Deals.Find(d => d.Id == id);
+    /// <summary>A deal by id: <see cref="Deals"/> is in id order (purged ids leave gaps), so a binary search finds it.</summary>
+    internal SbDeal? FindDeal(long id)
+    {
+        int low = 0, high = Deals.Count - 1;
+        while (low <= high)
+        {
+            var mid = low + (high - low) / 2;
+            var at = Deals[mid].Id;
+            if (at == id) return Deals[mid];
+            if (at < id) low = mid + 1;
+            else high = mid - 1;
+        }
+        return null;
+    }
 
     internal SbDeal[] DealsByUpdate() =>
         _dealsByUpdate ??= Deals.OrderBy(d => d.UpdateTime).ThenBy(d => d.Id).ToArray();

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
 using CrmEtl.Core.Configuration;
 using CrmEtl.Core.Metrics;
 using CrmEtl.Storage.Configuration;
@@ -9,7 +11,8 @@ using Npgsql;
 namespace CrmEtl.Storage.Analytics;
 
 /// <summary>What one build produced, and what was wrong with the data.</summary>
-public sealed record BuildResult(string Instance, long Deals, long Passes, long Activities, long Leads, IReadOnlyList<string> Problems, TimeSpan Elapsed);
+/// <summary>What a build made; <see cref="ChangedDeals"/> is set when it redid only the deals and activities changed since the last build.</summary>
+public sealed record BuildResult(string Instance, long Deals, long Passes, long Activities, long Leads, IReadOnlyList<string> Problems, TimeSpan Elapsed, long? ChangedDeals = null);
 
 /// <summary>
 /// Rebuilds one instance's analytics from its replica and its company's configuration, set-based,
@@ -23,6 +26,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     private static readonly string[] ReplicaFacts = ["fact_deal", "fact_stage_event", "fact_activity", "fact_lead"];
 
     /// <summary>Everything the configuration shapes: rebuilt every time.</summary>
+    /// <summary>The configured facts made of one deal's rows each: a build after a sync replaces only the changed deals' rows.</summary>
+    private static readonly string[] DealScoped = ["fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume"];
+
     private static readonly string[] ConfiguredFacts =
         ["dim_pipeline", "dim_stage", "dim_person", "fact_funnel_pass", "fact_lead_pass", "fact_deal_outcome", "fact_sales_volume", "kpi_daily", "kpi_period", "problem"];
 
@@ -30,18 +36,29 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     private const string WorkMem = "256MB";
 
     /// <summary>
-    /// A fingerprint of what the replica facts depend on: the replica (its version moves with every
-    /// write), the instance's time zone and currencies, its filters, the rates and the local date
-    /// (open deals convert at today's rate). Mapping, KPIs and targets are not in it.
+    /// A fingerprint of what the replica facts depend on besides the records themselves: the instance's
+    /// time zone and currencies, the local date (open deals convert at today's rate), its filters, the
+    /// rates, and the reference data filters and stage events read. When it changes, every replica fact is
+    /// rebuilt; when only records changed, only theirs are (see crm.replica_change).
     /// </summary>
-    private const string BaseInputsSql = """
-        SELECT md5(concat_ws('|', i.replica_version, i.time_zone, i.reporting_currency, @gcur, (now() AT TIME ZONE i.time_zone)::date,
+    private const string FixedInputsSql = """
+        SELECT md5(concat_ws('|', i.time_zone, i.reporting_currency, @gcur, (now() AT TIME ZONE i.time_zone)::date,
             (SELECT string_agg(concat_ws(',', f.entity, f.mode, f.condition), ';' ORDER BY f.entity, f.mode, f.condition)
              FROM config.record_filter f WHERE f.instance_id = i.id),
             (SELECT string_agg(concat_ws(',', r.currency, r.reporting_currency, r.valid_from, r.rate), ';' ORDER BY r.currency, r.reporting_currency, r.valid_from)
-             FROM config.exchange_rate r WHERE r.reporting_currency IN (@cur, @gcur))))
+             FROM config.exchange_rate r WHERE r.reporting_currency IN (@cur, @gcur)),
+            (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.pipeline t WHERE t.instance_id = i.id),
+            (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.stage t WHERE t.instance_id = i.id),
+            (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.crm_user t WHERE t.instance_id = i.id),
+            (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.deal_field t WHERE t.instance_id = i.id)))
         FROM etl.instance i WHERE i.id = @i
         """;
+
+    /// <summary>Past this share of the deals changed, rebuilding everything is faster than replacing them one by one.</summary>
+    private const double ChangedShareForFullBuild = 0.2;
+
+    /// <summary>How much of the replica facts a build redoes.</summary>
+    private enum ReplicaFactsBuild { All, Changed, None }
 
     /// <summary>Rebuilds every instance of a company (after a configuration change).</summary>
     public async Task<IReadOnlyList<BuildResult>> BuildCompanyAsync(string company, CancellationToken cancellationToken)
@@ -87,12 +104,46 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await Step("lock", "SELECT pg_advisory_xact_lock(hashtext('crmetl.analytics.' || @company))");
         // JIT compiling these one-off statements costs more than it saves
         await Step("settings", $"SET LOCAL work_mem = '{WorkMem}'; SET LOCAL jit = off");
-        var baseInputs = await connection.ExecuteScalarAsync<string>(new CommandDefinition(BaseInputsSql, p.Values, tx, cancellationToken: cancellationToken));
+        // Holds back syncs' commits that write rows until this build is done, so no change is both unseen and unlogged.
+        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT replica_version FROM etl.instance WHERE id = @i FOR SHARE", p.Values, tx, cancellationToken: cancellationToken));
+        var fixedInputs = await connection.ExecuteScalarAsync<string>(new CommandDefinition(FixedInputsSql, p.Values, tx, cancellationToken: cancellationToken));
+        var configInputs = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config)));
         var previous = await connection.QuerySingleOrDefaultAsync<PreviousBuild>(new CommandDefinition(
-            "SELECT base_inputs, deals, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
-        var rebuildReplicaFacts = previous is null || previous.Base_Inputs != baseInputs;
-        foreach (var table in rebuildReplicaFacts ? [.. ReplicaFacts, .. ConfiguredFacts] : ConfiguredFacts)
-            await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
+            "SELECT fixed_inputs, replica_version, config_inputs, deals, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
+        var replicaFacts = previous is null || previous.Fixed_Inputs != fixedInputs ? ReplicaFactsBuild.All
+            : previous.Replica_Version == version ? ReplicaFactsBuild.None : ReplicaFactsBuild.Changed;
+        long? changed = null;
+        if (replicaFacts == ReplicaFactsBuild.Changed)
+        {
+            // The records written since the last build, taken from the log in this transaction.
+            await Step("changed records", """
+                CREATE TEMP TABLE taken_change ON COMMIT DROP AS
+                WITH taken AS (DELETE FROM crm.replica_change WHERE instance_id = @i RETURNING entity, id) SELECT entity, id FROM taken;
+                CREATE TEMP TABLE changed_deal ON COMMIT DROP AS SELECT id::bigint AS deal_id FROM taken_change WHERE entity = 'd';
+                CREATE TEMP TABLE changed_activity ON COMMIT DROP AS SELECT id::bigint AS activity_id FROM taken_change WHERE entity = 'a';
+                ANALYZE changed_deal; ANALYZE changed_activity;
+                """);
+            changed = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM changed_deal", transaction: tx, cancellationToken: cancellationToken));
+            if (changed > ChangedShareForFullBuild * Math.Max(previous!.Deals, 1)) replicaFacts = ReplicaFactsBuild.All;
+        }
+        else if (replicaFacts == ReplicaFactsBuild.All)
+            await Step("clear changed records", "DELETE FROM crm.replica_change WHERE instance_id = @i");
+        // The configured facts of unchanged deals stay only when the configuration they were built with did.
+        var byDeal = replicaFacts == ReplicaFactsBuild.Changed && previous!.Config_Inputs == configInputs;
+        string DealScope(string column) => byDeal ? $"{column} IN (SELECT deal_id FROM changed_deal)" : "true";
+        if (replicaFacts == ReplicaFactsBuild.All)
+            foreach (var table in ReplicaFacts)
+                await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
+        if (replicaFacts == ReplicaFactsBuild.Changed)
+            await Step("clear changed replica facts", """
+                DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal);
+                DELETE FROM analytics.fact_stage_event WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal);
+                DELETE FROM analytics.fact_activity WHERE instance_id = @i AND activity_id IN (SELECT activity_id FROM changed_activity);
+                DELETE FROM analytics.fact_lead WHERE instance_id = @i;
+                """);
+        foreach (var table in ConfiguredFacts)
+            await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i" + (DealScoped.Contains(table) ? $" AND {DealScope("deal_id")}" : ""));
 
         await Step("dimensions", """
             INSERT INTO analytics.dim_pipeline (instance_id, pipeline_id, name, country, geo_area, product)
@@ -118,17 +169,24 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             ANALYZE rate_span;
             """);
 
-        var (deals, activities, leads) = rebuildReplicaFacts
-            ? await BuildReplicaFactsAsync(Step, dealFilter, activityFilter, leadFilter)
-            : (previous!.Deals, previous.Activities, previous.Leads);
+        var (deals, activities, leads) = replicaFacts switch
+        {
+            ReplicaFactsBuild.All => await BuildReplicaFactsAsync(Step, dealFilter, activityFilter, leadFilter, changedOnly: false),
+            ReplicaFactsBuild.Changed => await BuildReplicaFactsAsync(Step, dealFilter, activityFilter, leadFilter, changedOnly: true),
+            _ => (previous!.Deals, previous.Activities, previous.Leads),
+        };
+        if (replicaFacts == ReplicaFactsBuild.Changed)
+            (deals, activities) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT (SELECT count(*) FROM analytics.fact_deal WHERE instance_id = @i), (SELECT count(*) FROM analytics.fact_activity WHERE instance_id = @i)",
+                p.Values, tx, cancellationToken: cancellationToken));
 
-        await Step("funnel working tables", """
+        await Step("funnel working tables", $$"""
             -- first arrival of each deal at each step: moving back and forth does not count again
             CREATE TEMP TABLE step_arrival ON COMMIT DROP AS
             SELECT m.funnel, m.position, e.deal_id, min(e.entered_at) AS first_at
             FROM analytics.fact_stage_event e
             JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
-            WHERE e.instance_id = @i
+            WHERE e.instance_id = @i AND {{DealScope("e.deal_id")}}
             GROUP BY m.funnel, m.position, e.deal_id;
 
             -- the steps each pipeline has stages mapped to: what a won deal of it is filled into
@@ -151,7 +209,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             FROM analytics.fact_stage_event e
             JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
             JOIN funnel_marker fm ON fm.funnel = m.funnel AND fm.return_pos = m.position
-            WHERE e.instance_id = @i
+            WHERE e.instance_id = @i AND {{DealScope("e.deal_id")}}
             GROUP BY m.funnel, e.deal_id;
 
             -- temporary tables get no statistics of their own, and guesses plan the joins below badly
@@ -176,7 +234,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                     UNION ALL
                     SELECT ps.funnel, f.deal_id, NULL, NULL
                     FROM analytics.fact_deal f JOIN (SELECT DISTINCT funnel, pipeline_id FROM pipeline_step) ps ON ps.pipeline_id = f.pipeline_id
-                    WHERE f.instance_id = @i
+                    WHERE f.instance_id = @i AND {{DealScope("f.deal_id")}}
                 ) x
                 LEFT JOIN funnel_marker m ON m.funnel = x.funnel
                 GROUP BY x.funnel, x.deal_id
@@ -233,7 +291,10 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             JOIN deal_work w ON w.funnel = p.funnel AND w.deal_id = p.deal_id
             """);
 
-        await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
+        if (!byDeal) await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
+        if (byDeal)
+            passes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT count(*) FROM analytics.fact_funnel_pass WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
 
         await Step("lead funnel passes", """
             -- each lead (as filtered) at the step its current status maps to
@@ -293,7 +354,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             -- a return reverses the amount booked when the deal was won: the won date's rate
             {RatesOn("f.currency", "o.won_date")}
             CROSS JOIN LATERAL (VALUES ('won', o.won_date, 1), ('return', o.returned_date, -1)) v(kind, date, sign)
-            WHERE o.instance_id = @i AND o.won_at IS NOT NULL AND v.date IS NOT NULL AND f.value IS NOT NULL
+            WHERE o.instance_id = @i AND {DealScope("o.deal_id")} AND o.won_at IS NOT NULL AND v.date IS NOT NULL AND f.value IS NOT NULL
             """);
 
         await Step("daily KPIs", """
@@ -360,16 +421,19 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             """);
         var elapsed = Stopwatch.GetElapsedTime(started);
         await Step("build record", $"""
-            INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads, base_inputs)
-            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add(deals)}, {p.Add((long)passes)}, {p.Add(activities)}, {p.Add(leads)}, {p.Add(baseInputs)})
+            INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads, fixed_inputs, replica_version, config_inputs)
+            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add(deals)}, {p.Add((long)passes)}, {p.Add(activities)}, {p.Add(leads)},
+                    {p.Add(fixedInputs)}, {p.Add(version)}, {p.Add(configInputs)})
             ON CONFLICT (instance_id) DO UPDATE SET built_at = excluded.built_at, seconds = excluded.seconds, deals = excluded.deals,
-                passes = excluded.passes, activities = excluded.activities, leads = excluded.leads, base_inputs = excluded.base_inputs
+                passes = excluded.passes, activities = excluded.activities, leads = excluded.leads,
+                fixed_inputs = excluded.fixed_inputs, replica_version = excluded.replica_version, config_inputs = excluded.config_inputs
             """);
         var problems = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT detail FROM analytics.problem WHERE instance_id = @i ORDER BY detail", new { i = instance.Id }, tx, cancellationToken: cancellationToken))).ToList();
         await tx.CommitAsync(cancellationToken);
 
-        var result = new BuildResult(instance.Name, deals, passes, activities, leads, problems, Stopwatch.GetElapsedTime(started));
+        var result = new BuildResult(instance.Name, deals, passes, activities, leads, problems, Stopwatch.GetElapsedTime(started),
+            replicaFacts == ReplicaFactsBuild.Changed ? changed : null);
         LogBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
         return result;
     }
@@ -379,8 +443,10 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     /// from the replica, its filters and the rates alone; analysed at once so the steps after them plan well.
     /// </summary>
     private static async Task<(long Deals, long Activities, long Leads)> BuildReplicaFactsAsync(
-        Func<string, string, Task<int>> step, string dealFilter, string activityFilter, string leadFilter)
+        Func<string, string, Task<int>> step, string dealFilter, string activityFilter, string leadFilter, bool changedOnly)
     {
+        string Changed(string column, string changes) => changedOnly ? $"{column} IN (SELECT * FROM {changes})" : "true";
+        // Replacing a few rows leaves the tables' statistics as good as they were: only a full build analyses them.
         var deals = await step("deals", $"""
             INSERT INTO analytics.fact_deal (instance_id, deal_id, title, pipeline_id, stage_id, owner_id, status, is_archived, created_at, created_date,
                                              won_at, won_date, lost_at, lost_date, value, currency, rate, value_reporting, group_rate, value_group)
@@ -393,11 +459,11 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             -- won deals at the rate of their won date, lost ones of their lost date, open ones at today's
             CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, now()) AT TIME ZONE @tz)::date AS on_date) rd
             {RatesOn("d.currency", "rd.on_date")}
-            WHERE d.instance_id = @i AND NOT d.is_deleted AND ({dealFilter})
+            WHERE d.instance_id = @i AND {Changed("d.id", "changed_deal")} AND NOT d.is_deleted AND ({dealFilter})
             """);
-        await step("analyze deals", "ANALYZE analytics.fact_deal");
+        if (!changedOnly) await step("analyze deals", "ANALYZE analytics.fact_deal");
 
-        await step("stage events", """
+        await step("stage events", $"""
             INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage, is_last)
             SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
                    coalesce(e.next_at, e.closed_at), round((extract(epoch FROM coalesce(e.next_at, e.closed_at) - e.entered_at) / 86400.0)::numeric, 4),
@@ -409,18 +475,18 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                        CASE WHEN coalesce(f.won_at, f.lost_at) >= h.entered_at THEN coalesce(f.won_at, f.lost_at) END AS closed_at
                 FROM crm.deal_stage_history h
                 JOIN analytics.fact_deal f ON f.instance_id = h.instance_id AND f.deal_id = h.deal_id
-                WHERE h.instance_id = @i
+                WHERE h.instance_id = @i AND {Changed("h.deal_id", "changed_deal")}
                 UNION ALL
                 -- a deal whose history is not fetched yet has been in its stage since it was added
                 SELECT f.instance_id, f.deal_id, 0, f.stage_id, f.created_at, NULL, coalesce(f.won_at, f.lost_at)
                 FROM analytics.fact_deal f
-                WHERE f.instance_id = @i AND f.stage_id IS NOT NULL
+                WHERE f.instance_id = @i AND {Changed("f.deal_id", "changed_deal")} AND f.stage_id IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)
             ) e
             LEFT JOIN crm.stage s ON s.instance_id = e.instance_id AND s.id = e.stage_id
             """);
 
-        await step("analyze stage events", "ANALYZE analytics.fact_stage_event");
+        if (!changedOnly) await step("analyze stage events", "ANALYZE analytics.fact_stage_event");
 
         var activities = await step("activities", $"""
             INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
@@ -430,7 +496,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                         -- Pipedrive's due date and time are UTC
                         WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
             FROM crm.activity a
-            WHERE a.instance_id = @i AND NOT a.is_deleted AND ({activityFilter})
+            WHERE a.instance_id = @i AND {Changed("a.id", "changed_activity")} AND NOT a.is_deleted AND ({activityFilter})
             """);
 
         var leads = await step("leads", $"""
@@ -441,7 +507,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             LEFT JOIN (SELECT DISTINCT source_lead_id FROM crm.deal WHERE instance_id = @i AND source_lead_id IS NOT NULL) c ON c.source_lead_id = l.id
             WHERE l.instance_id = @i AND NOT l.is_deleted AND l.add_time IS NOT NULL AND ({leadFilter})
             """);
-        await step("analyze activities and leads", "ANALYZE analytics.fact_activity; ANALYZE analytics.fact_lead");
+        if (!changedOnly) await step("analyze activities and leads", "ANALYZE analytics.fact_activity; ANALYZE analytics.fact_lead");
         return (deals, activities, leads);
     }
 
@@ -542,7 +608,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await tx.CommitAsync(cancellationToken);
     }
 
-    private sealed record PreviousBuild(string? Base_Inputs, long Deals, long Activities, long Leads);
+    private sealed record PreviousBuild(string? Fixed_Inputs, long? Replica_Version, string? Config_Inputs, long Deals, long Activities, long Leads);
 
     private sealed record InstanceInfo(int Id, string Name, string Time_Zone, string Reporting_Currency, string Company, string Group_Currency);
 

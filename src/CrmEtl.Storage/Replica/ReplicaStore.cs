@@ -44,8 +44,8 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         foreach (var reconciliation in batch.Reconciliations)
             written += await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
         foreach (var deletions in batch.Deletions.GroupBy(d => d.Entity))
-            written += await connection.ExecuteAsync(new CommandDefinition(
-                $"UPDATE {TableOf(deletions.Key)} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted",
+            written += await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(ChangeOf(deletions.Key),
+                $"UPDATE {TableOf(deletions.Key)} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted RETURNING id"),
                 new { instanceId, ids = deletions.Select(d => d.Id).ToArray() }, tx, cancellationToken: cancellationToken));
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
@@ -127,14 +127,17 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         if (table.OnChange is not null) updates += ", " + table.OnChange;
         var changed = string.Join(", ", columns.Select(c => "t." + c));
         var incoming = string.Join(", ", columns.Select(c => "EXCLUDED." + c));
-        var sql = $"""
+        var upsert = $"""
             INSERT INTO {table.Name} AS t (instance_id, {columnList})
             SELECT instance_id, {columnList} FROM staging
             ON CONFLICT (instance_id, {keys}) DO UPDATE SET {updates}
-            WHERE ({changed}) IS DISTINCT FROM ({incoming});
-            DROP TABLE staging;
+            WHERE ({changed}) IS DISTINCT FROM ({incoming})
             """;
-        return await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: ct));
+        var written = table.ChangeEntity is { } entity
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(entity, upsert + $" RETURNING t.{table.Key[0]}"), new { instanceId }, cancellationToken: ct))
+            : await connection.ExecuteAsync(new CommandDefinition(upsert, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("DROP TABLE staging", cancellationToken: ct));
+        return written;
     }
 
     private static async Task<long> ReplaceStageHistoriesAsync(NpgsqlConnection connection, int instanceId, List<DealStageHistory> histories, CancellationToken ct)
@@ -165,6 +168,8 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             await importer.CompleteAsync(ct);
         }
 
+        await connection.ExecuteAsync(new CommandDefinition(ReplicaChanges.Logged(ReplicaChanges.Deal, "SELECT unnest(@dealIds)"), new { instanceId, dealIds }, cancellationToken: ct));
+
         // The history now matches the deal as of fetchedFor; a deal that moved meanwhile stays due.
         var fetched = histories.Select(h => h.DealId).ToArray();
         var fetchedFor = histories.Select(h => h.FetchedFor?.ToUniversalTime()).ToArray();
@@ -186,6 +191,14 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         _ => throw new ArgumentOutOfRangeException(nameof(entity)),
     };
 
+    private static string ChangeOf(ReplicaEntity entity) => entity switch
+    {
+        ReplicaEntity.Deal => ReplicaChanges.Deal,
+        ReplicaEntity.Activity => ReplicaChanges.Activity,
+        ReplicaEntity.Lead => ReplicaChanges.Lead,
+        _ => throw new ArgumentOutOfRangeException(nameof(entity)),
+    };
+
     private static async Task<long> ReconcileAsync(NpgsqlConnection connection, int instanceId, Reconciliation reconciliation, CancellationToken ct)
     {
         var table = TableOf(reconciliation.Entity);
@@ -202,8 +215,8 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             }
         }
         if (gone.Count == 0) return 0;
-        return await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@gone)",
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(ChangeOf(reconciliation.Entity),
+            $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@gone) RETURNING id"),
             new { instanceId, gone = gone.ToArray() }, cancellationToken: ct));
     }
 
@@ -223,4 +236,28 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
 
     private static DateTimeOffset? AsUtc(DateTime? value) =>
         value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}
+
+/// <summary>
+/// crm.replica_change: the deals (a deal's stage history counts as the deal), activities and leads
+/// written since the instance's last analytics build, so that the next build redoes only those.
+/// Nothing is logged before the first build, which takes everything anyway.
+/// </summary>
+public static class ReplicaChanges
+{
+    public const string Deal = "d", Activity = "a", Lead = "l";
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (a statement or query yielding the written ids, with @instanceId) and
+    /// logs the ids it yields; the result is the number of rows written.
+    /// </summary>
+    public static string Logged(string entity, string write) => $"""
+        WITH written(id) AS ({write}),
+        logged AS (
+            INSERT INTO crm.replica_change (instance_id, entity, id)
+            SELECT @instanceId, '{entity}', w.id::text FROM written w
+            WHERE EXISTS (SELECT 1 FROM analytics.build b WHERE b.instance_id = @instanceId)
+            ON CONFLICT DO NOTHING)
+        SELECT count(*) FROM written
+        """;
 }

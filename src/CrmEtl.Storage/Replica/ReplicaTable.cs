@@ -19,6 +19,8 @@ public sealed class ReplicaTable<TRow>
     public required IReadOnlyList<ReplicaColumn<TRow>> Columns { get; init; }
     /// <summary>Extra assignments when an existing row changes, e.g. flagging a deal's stage history as due.</summary>
     public string? OnChange { get; init; }
+    /// <summary>The crm.replica_change entity its written rows are logged as (d, a, l), for tables facts are built from row by row.</summary>
+    public string? ChangeEntity { get; init; }
 }
 
 public static class ReplicaTables
@@ -113,7 +115,7 @@ public static class ReplicaTables
 
     public static readonly ReplicaTable<DealRow> Deal = new()
     {
-        Name = "crm.deal", Key = ["id"], KeyOf = r => r.Id,
+        Name = "crm.deal", Key = ["id"], KeyOf = r => r.Id, ChangeEntity = ReplicaChanges.Deal,
         Columns =
         [
             C<DealRow>("id", NpgsqlDbType.Bigint, r => r.Id),
@@ -150,7 +152,7 @@ public static class ReplicaTables
 
     public static readonly ReplicaTable<ActivityRow> Activity = new()
     {
-        Name = "crm.activity", Key = ["id"], KeyOf = r => r.Id,
+        Name = "crm.activity", Key = ["id"], KeyOf = r => r.Id, ChangeEntity = ReplicaChanges.Activity,
         Columns =
         [
             C<ActivityRow>("id", NpgsqlDbType.Bigint, r => r.Id),
@@ -174,7 +176,7 @@ public static class ReplicaTables
 
     public static readonly ReplicaTable<LeadRow> Lead = new()
     {
-        Name = "crm.lead", Key = ["id"], KeyOf = r => r.Id,
+        Name = "crm.lead", Key = ["id"], KeyOf = r => r.Id, ChangeEntity = ReplicaChanges.Lead,
         Columns =
         [
             C<LeadRow>("id", NpgsqlDbType.Text, r => r.Id),

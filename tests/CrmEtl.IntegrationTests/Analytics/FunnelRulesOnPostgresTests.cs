@@ -2,6 +2,7 @@ using CrmEtl.Host.Instances;
 using CrmEtl.Core.Configuration;
 using CrmEtl.Core.Funnels;
 using CrmEtl.Core.Sync;
+using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
 using CrmEtl.Storage.Instances;
@@ -77,12 +78,43 @@ public sealed class FunnelRulesOnPostgresTests
             await builder.BuildAsync(instance.Id, CancellationToken.None);
             var recomputed = await AnalyticsFingerprintAsync(replica.ConnectionString);
 
-            await using (var connection = new NpgsqlConnection(replica.ConnectionString))
-                await connection.ExecuteAsync("TRUNCATE analytics.fact_deal, analytics.fact_stage_event, analytics.fact_funnel_pass, analytics.fact_deal_outcome, analytics.fact_sales_volume, analytics.fact_activity, analytics.fact_lead, analytics.kpi_daily, analytics.kpi_period, analytics.dim_pipeline, analytics.dim_stage, analytics.dim_person, analytics.problem, analytics.build");
-            await builder.BuildAsync(instance.Id, CancellationToken.None);
+            await BuildFromNothingAsync(replica, builder, instance.Id);
 
             Assert.That(recomputed, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
             Assert.That(recomputed["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
+        }
+    }
+
+    [Test]
+    public async Task Builds_after_syncs_of_random_changes_redo_only_the_changed_deals_and_equal_a_build_from_nothing()
+    {
+        await using var world = await PipedriveWorld.StartAsync();
+        var (replica, store, builder, catalog) = await SyncedAsync(world);
+        var instance = catalog.Instances[0];
+        var random = new Random(11);
+        CompanyConfiguration Mapping() => RandomMapping(random, instance) with
+        {
+            Kpis = [new("Won", KpiKinds.Stage, "F", "S1"), new("Calls", KpiKinds.Activity, ActivityTypes: ["call"]), new("Leads", KpiKinds.Lead)],
+        };
+        await store.SaveAsync(Mapping(), CancellationToken.None);
+        await builder.BuildAsync(instance.Id, CancellationToken.None);
+
+        for (var round = 0; round < 4; round++)
+        {
+            // odd rounds also change the mapping: the changed deals' replica facts, every deal's funnel facts
+            if (round % 2 == 1) await store.SaveAsync(Mapping(), CancellationToken.None);
+            world.Sandbox.Mutate("acme", MutationPlan.Mixed(10), seed: 100 + round);
+            var synced = await replica.SyncAsync();
+            Assert.That(synced.Status, Is.EqualTo(RunStatus.Succeeded), synced.Error);
+            Assert.That(synced.Analytics?.ChangedDeals, Is.InRange(1, 200), $"round {round}: the build after the sync redoes the changed deals only");
+            Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.replica_change"), Is.Zero, "the build takes every logged change");
+            var built = await AnalyticsFingerprintAsync(replica.ConnectionString);
+
+            var fresh = await BuildFromNothingAsync(replica, builder, instance.Id);
+            Assert.That(fresh.ChangedDeals, Is.Null, "a build from nothing builds everything");
+
+            Assert.That(built, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
+            Assert.That(built["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
         }
     }
 
@@ -136,11 +168,23 @@ public sealed class FunnelRulesOnPostgresTests
         Assert.That(await connection.ExecuteScalarAsync<long>(RowsSql), Is.EqualTo(0));
     }
 
+    /// <summary>Empties every analytics table and builds the instance again, as into an empty database.</summary>
+    private static async Task<BuildResult> BuildFromNothingAsync(PipedriveWorld.Replica replica, AnalyticsBuilder builder, int instanceId)
+    {
+        await using (var connection = new NpgsqlConnection(replica.ConnectionString))
+            await connection.ExecuteAsync("""
+                TRUNCATE analytics.fact_deal, analytics.fact_stage_event, analytics.fact_funnel_pass, analytics.fact_deal_outcome, analytics.fact_sales_volume,
+                         analytics.fact_activity, analytics.fact_lead, analytics.fact_lead_pass, analytics.kpi_daily, analytics.kpi_period,
+                         analytics.dim_pipeline, analytics.dim_stage, analytics.dim_person, analytics.problem, analytics.build
+                """);
+        return await builder.BuildAsync(instanceId, CancellationToken.None);
+    }
+
     internal static async Task<Dictionary<string, string>> AnalyticsFingerprintAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         var result = new Dictionary<string, string>();
-        foreach (var table in new[] { "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "fact_activity", "fact_lead", "kpi_daily", "kpi_period" })
+        foreach (var table in new[] { "fact_deal", "fact_stage_event", "fact_funnel_pass", "fact_deal_outcome", "fact_sales_volume", "fact_activity", "fact_lead", "fact_lead_pass", "kpi_daily", "kpi_period" })
             result[table] = await connection.ExecuteScalarAsync<string>($"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM analytics.{table} t") ?? "";
         return result;
     }
