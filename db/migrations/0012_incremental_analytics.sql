@@ -22,3 +22,7 @@ ALTER TABLE analytics.build
     ADD COLUMN fixed_inputs text,
     ADD COLUMN replica_version bigint,
     ADD COLUMN config_inputs text;
+
+-- How many facts (passes, activities, leads) each daily KPI row sums: a build after a sync adds and
+-- takes back the changed records' share, and a row whose facts are all taken back goes.
+ALTER TABLE analytics.kpi_daily ADD COLUMN facts bigint NOT NULL DEFAULT 0;

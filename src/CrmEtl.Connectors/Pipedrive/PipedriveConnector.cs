@@ -70,7 +70,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
 
             await ReferenceDataAsync(ct);
-            var seenDeals = mode == SyncMode.Full ? new HashSet<long>() : null;
+            var seenDeals = mode == SyncMode.Full ? new IdSet() : null;
             await DealsAsync(Streams.Deals, "/api/v2/deals", mode, seenDeals, reconcileAtEnd: false, ct);
             await DealsAsync(Streams.ArchivedDeals, "/api/v2/deals/archived", mode, seenDeals, reconcileAtEnd: true, ct);
             await ActivitiesAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
@@ -118,7 +118,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- deals --------------------------------------------------------------------------
 
-        private async Task DealsAsync(string stream, string operation, SyncMode mode, HashSet<long>? seen, bool reconcileAtEnd, CancellationToken ct)
+        private async Task DealsAsync(string stream, string operation, SyncMode mode, IdSet? seen, bool reconcileAtEnd, CancellationToken ct)
         {
             var query = "status=open,won,lost,deleted&sort_by=update_time&sort_direction=asc" + Since(stream, mode);
             await CursorStreamAsync(stream, mode,
@@ -173,7 +173,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         private async Task ActivitiesAsync(SyncMode mode, bool reconcile, CancellationToken ct)
         {
-            var seen = reconcile ? new HashSet<long>() : null;
+            var seen = reconcile ? new IdSet() : null;
             var query = "sort_by=update_time&sort_direction=asc" + Since(Streams.Activities, mode);
             await CursorStreamAsync(Streams.Activities, mode,
                 client.V2Async(Streams.Activities, "/api/v2/activities", query, PipedriveJsonContext.Default.V2PageActivityDto, ct),

@@ -171,7 +171,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             if (!_fields.TryGetValue("Deals", out var all)) throw new CrmException("The Zoho org has no Deals module the authorised user can read.");
             // Every field, the mapped ones first so that the first group drives paging with Modified_Time.
             var fields = Available("Deals", Wanted.DealCore).Concat(all.Where(f => !Wanted.DealColumns.Contains(f)).Order(StringComparer.Ordinal)).ToList();
-            var seen = mode == SyncMode.Full ? new HashSet<long>() : null;
+            var seen = mode == SyncMode.Full ? new IdSet() : null;
             await _streamer.RunAsync(Streams.Deals, mode, RecordsAsync(Streams.Deals, "Deals", fields, _streamer.Since(Streams.Deals, mode, _options.Overlap), "", ct),
                 (batch, r) =>
                 {
@@ -266,7 +266,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         private async Task ActivitiesAsync(SyncMode mode, CancellationToken ct)
         {
             var modules = ActivityModules.Where(_fields.ContainsKey).ToList();
-            var seen = mode == SyncMode.Full ? new HashSet<long>() : null;
+            var seen = mode == SyncMode.Full ? new IdSet() : null;
             foreach (var module in modules)
             {
                 var stream = module.ToLowerInvariant();

@@ -76,6 +76,8 @@ internal static class BenchCommand
             var outcome = await coordinator.RunAsync(name, mode, ct);
             var rss = PeakRss.OfThisProcess();
             Report(scenario, outcome, rss);
+            var gc = GC.GetGCMemoryInfo();
+            Console.WriteLine($"     managed heap after the run {gc.HeapSizeBytes / 1048576} MB, committed {gc.TotalCommittedBytes / 1048576} MB, GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
             Console.WriteLine($"     CPU: this process {(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:0.0} s, the sandbox {(sandbox.Cpu() - sandboxCpu).TotalSeconds:0.0} s (of {Environment.ProcessorCount * outcome.Elapsed.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores)");
             scenarios.Add(new Scenario(scenario, outcome.Elapsed, outcome.Stats.Read, outcome.Stats.Written, outcome.Stats.Calls, outcome.Stats.Tokens, rss));
             return outcome;

@@ -132,6 +132,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         // The configured facts of unchanged deals stay only when the configuration they were built with did.
         var byDeal = replicaFacts == ReplicaFactsBuild.Changed && previous!.Config_Inputs == configInputs;
         string DealScope(string column) => byDeal ? $"{column} IN (SELECT deal_id FROM changed_deal)" : "true";
+        if (byDeal)
+            // What the changed deals' passes and the changed activities added to the daily KPIs, taken back below.
+            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis(ChangedPasses, ChangedActivities, -1)}");
         if (replicaFacts == ReplicaFactsBuild.All)
             foreach (var table in ReplicaFacts)
                 await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
@@ -142,7 +145,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 DELETE FROM analytics.fact_activity WHERE instance_id = @i AND activity_id IN (SELECT activity_id FROM changed_activity);
                 DELETE FROM analytics.fact_lead WHERE instance_id = @i;
                 """);
-        foreach (var table in ConfiguredFacts)
+        foreach (var table in ConfiguredFacts.Where(t => !byDeal || t != "kpi_daily"))
             await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i" + (DealScoped.Contains(table) ? $" AND {DealScope("deal_id")}" : ""));
 
         await Step("dimensions", """
@@ -357,35 +360,33 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             WHERE o.instance_id = @i AND {DealScope("o.deal_id")} AND o.won_at IS NOT NULL AND v.date IS NOT NULL AND f.value IS NOT NULL
             """);
 
-        await Step("daily KPIs", """
-            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
-            SELECT @i, k.id, p.passed_date, p.owner_id, p.pipeline_id, NULL,
-                   CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_reporting), 0) ELSE count(*) END,
-                   CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_group), 0) ELSE count(*) END
-            FROM config.kpi k JOIN analytics.fact_funnel_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
-            WHERE k.company = @company AND k.kind = 'stage'
-            GROUP BY k.id, k.measure, p.passed_date, p.owner_id, p.pipeline_id;
-
-            -- stage KPIs of lead funnels count lead passes (leads have no value)
-            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
-            SELECT @i, k.id, p.passed_date, p.owner_id, NULL, NULL,
-                   CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END, CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END
-            FROM config.kpi k JOIN analytics.fact_lead_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
-            WHERE k.company = @company AND k.kind = 'stage'
-            GROUP BY k.id, k.measure, p.passed_date, p.owner_id;
-
-            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
-            SELECT @i, k.id, a.day, a.owner_id, NULL, a.type, count(*), count(*)
-            FROM config.kpi k JOIN analytics.fact_activity a ON a.instance_id = @i AND a.done AND a.day IS NOT NULL
-            WHERE k.company = @company AND k.kind = 'activity' AND (k.activity_types IS NULL OR lower(a.type) = ANY (k.activity_types))
-            GROUP BY k.id, a.day, a.owner_id, a.type;
-
-            INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, value, value_group)
-            SELECT @i, k.id, l.created_date, l.owner_id, NULL, NULL, count(*), count(*)
-            FROM config.kpi k JOIN analytics.fact_lead l ON l.instance_id = @i
-            WHERE k.company = @company AND k.kind = 'lead' AND (k.lead_source IS NULL OR lower(l.source) = lower(k.lead_source))
-            GROUP BY k.id, l.created_date, l.owner_id;
-
+        if (byDeal)
+        {
+            await Step("daily KPIs of the changed records", $"""
+                INSERT INTO kpi_delta {DealAndActivityKpis(ChangedPasses, ChangedActivities, 1)};
+                CREATE TEMP TABLE kpi_net ON COMMIT DROP AS
+                SELECT kpi_id, day, owner_id, pipeline_id, activity_type, sum(facts) AS facts, sum(value) AS value, sum(value_group) AS value_group
+                FROM kpi_delta GROUP BY kpi_id, day, owner_id, pipeline_id, activity_type;
+                UPDATE analytics.kpi_daily d
+                SET facts = d.facts + n.facts, value = trim_scale(d.value + n.value), value_group = trim_scale(d.value_group + n.value_group)
+                FROM kpi_net n WHERE d.instance_id = @i AND {SameKpiRow};
+                INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group)
+                SELECT @i, n.kpi_id, n.day, n.owner_id, n.pipeline_id, n.activity_type, n.facts, trim_scale(n.value), trim_scale(n.value_group)
+                FROM kpi_net n WHERE n.facts > 0 AND NOT EXISTS (SELECT 1 FROM analytics.kpi_daily d WHERE d.instance_id = @i AND {SameKpiRow});
+                DELETE FROM analytics.kpi_daily d USING kpi_net n WHERE d.instance_id = @i AND {SameKpiRow} AND d.facts = 0;
+                -- leads are rebuilt whole: so are the rows their KPIs make
+                DELETE FROM analytics.kpi_daily d USING config.kpi k
+                WHERE d.instance_id = @i AND k.id = d.kpi_id AND (k.kind = 'lead' OR (k.kind = 'stage' AND {LeadFunnel("k")}));
+                """);
+            await Step("daily KPIs of the leads", $"INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) {LeadKpis}");
+        }
+        else
+            await Step("daily KPIs", $"""
+                INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group)
+                SELECT @i, x.* FROM ({DealAndActivityKpis("true", "true", 1)}) x;
+                INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) {LeadKpis};
+                """);
+        await Step("period KPIs", """
             INSERT INTO analytics.kpi_period (company, instance_id, kpi_id, grain, period_start, value, value_group)
             SELECT @company, @i, d.kpi_id, g.grain, date_trunc(g.grain, d.day)::date, sum(d.value), sum(d.value_group)
             FROM analytics.kpi_daily d CROSS JOIN (VALUES ('day'), ('week'), ('month'), ('quarter')) g(grain)
@@ -437,6 +438,54 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         LogBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
         return result;
     }
+
+    private const string ChangedPasses = "p.deal_id IN (SELECT deal_id FROM changed_deal)";
+    private const string ChangedActivities = "a.activity_id IN (SELECT activity_id FROM changed_activity)";
+
+    /// <summary>kpi_daily d and kpi_net n are the same row (owner, pipeline and activity type may be null).</summary>
+    private const string SameKpiRow = """
+        d.kpi_id = n.kpi_id AND d.day = n.day AND coalesce(d.owner_id, -1) = coalesce(n.owner_id, -1)
+        AND coalesce(d.pipeline_id, -1) = coalesce(n.pipeline_id, -1) AND coalesce(d.activity_type, '') = coalesce(n.activity_type, '')
+        """;
+
+    /// <summary>The stage KPI of <paramref name="kpi"/> counts a lead funnel: its funnel maps lead statuses.</summary>
+    private static string LeadFunnel(string kpi) => $"""
+        EXISTS (SELECT 1 FROM config.stage_mapping m JOIN crm.stage s ON s.instance_id = m.instance_id AND s.id = m.stage_id
+                WHERE m.instance_id = @i AND m.funnel = {kpi}.funnel AND s.forecast_type = 'Lead status')
+        """;
+
+    /// <summary>
+    /// The daily KPI rows (kpi, day, owner, pipeline, activity type, facts, value, value group) that the deal
+    /// passes and the done activities in scope make, with <paramref name="sign"/>: 1 as built, -1 to take them back.
+    /// Every row counts its facts, so that one whose facts are all taken back goes.
+    /// </summary>
+    private static string DealAndActivityKpis(string passScope, string activityScope, int sign) => $"""
+        SELECT k.id AS kpi_id, p.passed_date AS day, p.owner_id, p.pipeline_id, NULL::text AS activity_type, {sign} * count(*) AS facts,
+               trim_scale({sign} * CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_reporting), 0) ELSE count(*) END) AS value,
+               trim_scale({sign} * CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_group), 0) ELSE count(*) END) AS value_group
+        FROM config.kpi k JOIN analytics.fact_funnel_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
+        WHERE k.company = @company AND k.kind = 'stage' AND {passScope}
+        GROUP BY k.id, k.measure, p.passed_date, p.owner_id, p.pipeline_id
+        UNION ALL
+        SELECT k.id, a.day, a.owner_id, NULL, a.type, {sign} * count(*), {sign} * count(*), {sign} * count(*)
+        FROM config.kpi k JOIN analytics.fact_activity a ON a.instance_id = @i AND a.done AND a.day IS NOT NULL
+        WHERE k.company = @company AND k.kind = 'activity' AND (k.activity_types IS NULL OR lower(a.type) = ANY (k.activity_types)) AND {activityScope}
+        GROUP BY k.id, a.day, a.owner_id, a.type
+        """;
+
+    /// <summary>The daily KPI rows leads make: stage KPIs of lead funnels (leads have no value) and lead KPIs.</summary>
+    private const string LeadKpis = """
+        SELECT @i, k.id, p.passed_date, p.owner_id, NULL::bigint, NULL::text, count(*),
+               CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END, CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END
+        FROM config.kpi k JOIN analytics.fact_lead_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
+        WHERE k.company = @company AND k.kind = 'stage'
+        GROUP BY k.id, k.measure, p.passed_date, p.owner_id
+        UNION ALL
+        SELECT @i, k.id, l.created_date, l.owner_id, NULL::bigint, NULL::text, count(*), count(*), count(*)
+        FROM config.kpi k JOIN analytics.fact_lead l ON l.instance_id = @i
+        WHERE k.company = @company AND k.kind = 'lead' AND (k.lead_source IS NULL OR lower(l.source) = lower(k.lead_source))
+        GROUP BY k.id, l.created_date, l.owner_id
+        """;
 
     /// <summary>
     /// Deals (converted at their won, lost or today's rate), stage events, activities and leads,

@@ -94,7 +94,8 @@ public sealed class FunnelRulesOnPostgresTests
         var random = new Random(11);
         CompanyConfiguration Mapping() => RandomMapping(random, instance) with
         {
-            Kpis = [new("Won", KpiKinds.Stage, "F", "S1"), new("Calls", KpiKinds.Activity, ActivityTypes: ["call"]), new("Leads", KpiKinds.Lead)],
+            Kpis = [new("Won", KpiKinds.Stage, "F", "S1"), new("Value", KpiKinds.Stage, "F", "S2", KpiMeasures.Value),
+                    new("Calls", KpiKinds.Activity, ActivityTypes: ["call"]), new("Leads", KpiKinds.Lead)],
         };
         await store.SaveAsync(Mapping(), CancellationToken.None);
         await builder.BuildAsync(instance.Id, CancellationToken.None);
@@ -115,6 +116,7 @@ public sealed class FunnelRulesOnPostgresTests
 
             Assert.That(built, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
             Assert.That(built["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
+            Assert.That(built["kpi_daily"], Is.Not.EqualTo("0:"), "the round must produce daily KPIs");
         }
     }
 
