@@ -249,17 +249,18 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         /// <summary>
         /// Every deal due for history: a deal that never changed stage has been in its current stage since it was
         /// added (no call); the others' changelogs are fetched a few at a time (the burst window holds them all back
-        /// when spent) while the histories already fetched are committed, in batches, by one writer.
+        /// when spent) while the histories already fetched are committed, in batches, by two writers.
         /// </summary>
         private async Task StageHistoryAsync(CancellationToken ct)
         {
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var fetched = Channel.CreateBounded<(DealHistoryDue Deal, List<StageChange>? Changes)>(HistoryBatch * 2);
-            var writer = Task.Run(async () =>
+            // Two writers: deals are disjoint, so their commits can overlap each other as well as the fetches.
+            var writers = Task.WhenAll(Enumerable.Range(0, HistoryWriters).Select(_ => Task.Run(async () =>
             {
                 try { await CommitHistoriesAsync(fetched.Reader, failed.Token); }
                 catch { await failed.CancelAsync(); throw; }
-            }, CancellationToken.None);
+            }, CancellationToken.None)));
             Exception? fetchError = null;
             try
             {
@@ -273,11 +274,11 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             }
             // What was fetched before a failure is still committed; the writer's own failure comes first.
             fetched.Writer.Complete();
-            await writer;
+            await writers;
             if (fetchError is not null) ExceptionDispatchInfo.Throw(fetchError);
         }
 
-        private const int HistoryBatch = 500;
+        private const int HistoryBatch = 500, HistoryWriters = 2;
 
         private async IAsyncEnumerable<DealHistoryDue> DueForHistoryAsync([EnumeratorCancellation] CancellationToken ct)
         {

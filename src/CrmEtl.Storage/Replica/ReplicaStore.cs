@@ -178,7 +178,8 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             SET history_fetched_for = f.fetched_for,
                 history_due = d.stage_change_time IS DISTINCT FROM f.fetched_for
             FROM unnest(@fetched, @fetchedFor) AS f(deal_id, fetched_for)
-            WHERE d.instance_id = @instanceId AND d.id = f.deal_id
+            -- the id list lets the planner look the deals up by key instead of scanning them all
+            WHERE d.instance_id = @instanceId AND d.id = ANY(@fetched) AND d.id = f.deal_id
             """, new { instanceId, fetched, fetchedFor }, cancellationToken: ct));
         return written;
     }
