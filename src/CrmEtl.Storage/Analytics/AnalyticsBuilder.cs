@@ -116,8 +116,10 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         long? changed = null;
         if (replicaFacts == ReplicaFactsBuild.Changed)
         {
-            // The records written since the last build, taken from the log in this transaction.
+            // The records written since the last build, taken from the log in this transaction. Their rows are
+            // few: looking them up by key beats scanning millions, which the default page costs hide.
             await Step("changed records", """
+                SET LOCAL random_page_cost = 1.1;
                 CREATE TEMP TABLE taken_change ON COMMIT DROP AS
                 WITH taken AS (DELETE FROM crm.replica_change WHERE instance_id = @i RETURNING entity, id) SELECT entity, id FROM taken;
                 CREATE TEMP TABLE changed_deal ON COMMIT DROP AS SELECT id::bigint AS deal_id FROM taken_change WHERE entity = 'd';
