@@ -344,7 +344,8 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 JOIN config.funnel_step st ON st.company = @company AND st.funnel = sp.funnel AND st.position = sp.position AND st.marker IS NULL
                 LEFT JOIN funnel_marker fm ON fm.funnel = c.funnel
                 WHERE (fm.won_pos IS NULL OR sp.position < fm.won_pos)
-                  AND NOT EXISTS (SELECT 1 FROM status_step ss WHERE ss.funnel = c.funnel AND ss.lead_id = c.lead_id AND ss.position = sp.position)
+                  -- a hashed set: as a correlated NOT EXISTS over the CTE it was a nested loop (3.8 s for 10k leads)
+                  AND (c.funnel, c.lead_id, sp.position) NOT IN (SELECT ss.funnel, ss.lead_id, ss.position FROM status_step ss)
             ) p;
             ANALYZE analytics.fact_lead_pass;
             """);
