@@ -44,9 +44,7 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         foreach (var reconciliation in batch.Reconciliations)
             written += await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
         foreach (var deletions in batch.Deletions.GroupBy(d => d.Entity))
-            written += await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(ChangeOf(deletions.Key),
-                $"UPDATE {TableOf(deletions.Key)} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted RETURNING id"),
-                new { instanceId, ids = deletions.Select(d => d.Id).ToArray() }, tx, cancellationToken: cancellationToken));
+            written += await MarkDeletedAsync(connection, instanceId, deletions.Key, deletions.Select(d => d.Id).ToArray(), cancellationToken);
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
         // What tells the analytics builder its replica facts are out of date.
@@ -184,25 +182,27 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         return written;
     }
 
-    private static string TableOf(ReplicaEntity entity) => entity switch
+    /// <summary>The table an entity lives in, and the entity its changes are logged as.</summary>
+    private static (string Table, string Change) Of(ReplicaEntity entity) => entity switch
     {
-        ReplicaEntity.Deal => "crm.deal",
-        ReplicaEntity.Activity => "crm.activity",
-        ReplicaEntity.Lead => "crm.lead",
+        ReplicaEntity.Deal => (ReplicaTables.Deal.Name, ReplicaChanges.Deal),
+        ReplicaEntity.Activity => (ReplicaTables.Activity.Name, ReplicaChanges.Activity),
+        ReplicaEntity.Lead => (ReplicaTables.Lead.Name, ReplicaChanges.Lead),
         _ => throw new ArgumentOutOfRangeException(nameof(entity)),
     };
 
-    private static string ChangeOf(ReplicaEntity entity) => entity switch
+    /// <summary>Flags the given records deleted (those not flagged yet) and logs them as changed; returns how many were flagged.</summary>
+    private static Task<long> MarkDeletedAsync(NpgsqlConnection connection, int instanceId, ReplicaEntity entity, string[] ids, CancellationToken ct)
     {
-        ReplicaEntity.Deal => ReplicaChanges.Deal,
-        ReplicaEntity.Activity => ReplicaChanges.Activity,
-        ReplicaEntity.Lead => ReplicaChanges.Lead,
-        _ => throw new ArgumentOutOfRangeException(nameof(entity)),
-    };
+        var (table, change) = Of(entity);
+        return connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(change,
+            $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted RETURNING id"),
+            new { instanceId, ids }, cancellationToken: ct));
+    }
 
     private static async Task<long> ReconcileAsync(NpgsqlConnection connection, int instanceId, Reconciliation reconciliation, CancellationToken ct)
     {
-        var table = TableOf(reconciliation.Entity);
+        var (table, _) = Of(reconciliation.Entity);
         var gone = new List<string>();
         await using (var reader = await new NpgsqlCommand($"SELECT id::text FROM {table} WHERE instance_id = @i AND NOT is_deleted", connection)
         {
@@ -215,10 +215,7 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
                 if (!reconciliation.Seen(id)) gone.Add(id);
             }
         }
-        if (gone.Count == 0) return 0;
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(ChangeOf(reconciliation.Entity),
-            $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@gone) RETURNING id"),
-            new { instanceId, gone = gone.ToArray() }, cancellationToken: ct));
+        return gone.Count == 0 ? 0 : await MarkDeletedAsync(connection, instanceId, reconciliation.Entity, gone.ToArray(), ct);
     }
 
     private static Task<int> SaveCheckpointAsync(NpgsqlConnection connection, int instanceId, StreamCheckpoint checkpoint, CancellationToken ct) =>
