@@ -110,7 +110,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var fixedInputs = await connection.ExecuteScalarAsync<string>(new CommandDefinition(FixedInputsSql, p.Values, tx, cancellationToken: cancellationToken));
         var configInputs = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config)));
         var previous = await connection.QuerySingleOrDefaultAsync<PreviousBuild>(new CommandDefinition(
-            "SELECT fixed_inputs, replica_version, config_inputs, deals, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
+            "SELECT fixed_inputs, replica_version, config_inputs, deals, passes, activities, leads FROM analytics.build WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
         var replicaFacts = previous is null || previous.Fixed_Inputs != fixedInputs ? ReplicaFactsBuild.All
             : previous.Replica_Version == version ? ReplicaFactsBuild.None : ReplicaFactsBuild.Changed;
         long? changed = null;
@@ -134,21 +134,27 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         // The configured facts of unchanged deals stay only when the configuration they were built with did.
         var byDeal = replicaFacts == ReplicaFactsBuild.Changed && previous!.Config_Inputs == configInputs;
         string DealScope(string column) => byDeal ? $"{column} IN (SELECT deal_id FROM changed_deal)" : "true";
-        if (byDeal)
-            // What the changed deals' passes and the changed activities added to the daily KPIs, taken back below.
-            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis(ChangedPasses, ChangedActivities, -1)}");
         if (replicaFacts == ReplicaFactsBuild.All)
             foreach (var table in ReplicaFacts)
                 await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
+        long clearedDeals = 0, clearedActivities = 0, clearedPasses = 0;
         if (replicaFacts == ReplicaFactsBuild.Changed)
-            await Step("clear changed replica facts", """
-                DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal);
-                DELETE FROM analytics.fact_stage_event WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal);
-                DELETE FROM analytics.fact_activity WHERE instance_id = @i AND activity_id IN (SELECT activity_id FROM changed_activity);
-                DELETE FROM analytics.fact_lead WHERE instance_id = @i;
-                """);
+        {
+            clearedDeals = await Step("clear changed deals", "DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
+            await Step("clear changed stage events", "DELETE FROM analytics.fact_stage_event WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
+            clearedActivities = await Step("clear changed activities", Keeping("gone_activity", "fact_activity",
+                "DELETE FROM analytics.fact_activity WHERE instance_id = @i AND activity_id IN (SELECT activity_id FROM changed_activity)"));
+            await Step("clear leads", "DELETE FROM analytics.fact_lead WHERE instance_id = @i");
+        }
         foreach (var table in ConfiguredFacts.Where(t => !byDeal || t != "kpi_daily"))
-            await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i" + (DealScoped.Contains(table) ? $" AND {DealScope("deal_id")}" : ""));
+        {
+            var clear = $"DELETE FROM analytics.{table} WHERE instance_id = @i" + (DealScoped.Contains(table) ? $" AND {DealScope("deal_id")}" : "");
+            if (byDeal && table == "fact_funnel_pass") clearedPasses = await Step($"clear {table}", Keeping("gone_pass", table, clear));
+            else await Step($"clear {table}", clear);
+        }
+        if (byDeal)
+            // What the changed deals' passes and the changed activities added to the daily KPIs, taken back below.
+            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis("gone_pass", "gone_activity", -1)}");
 
         await Step("dimensions", """
             INSERT INTO analytics.dim_pipeline (instance_id, pipeline_id, name, country, geo_area, product)
@@ -174,6 +180,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             ANALYZE rate_span;
             """);
 
+        // A build after a sync counts its rows as the previous build's, less those it took out, plus those it made.
         var (deals, activities, leads) = replicaFacts switch
         {
             ReplicaFactsBuild.All => await BuildReplicaFactsAsync(Step, dealFilter, activityFilter, leadFilter, changedOnly: false),
@@ -181,9 +188,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             _ => (previous!.Deals, previous.Activities, previous.Leads),
         };
         if (replicaFacts == ReplicaFactsBuild.Changed)
-            (deals, activities) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-                "SELECT (SELECT count(*) FROM analytics.fact_deal WHERE instance_id = @i), (SELECT count(*) FROM analytics.fact_activity WHERE instance_id = @i)",
-                p.Values, tx, cancellationToken: cancellationToken));
+            (deals, activities) = (previous!.Deals - clearedDeals + deals, previous.Activities - clearedActivities + activities);
+        // The stage events the per-deal table reads: only the changed deals' when it is made for them alone.
+        var stageEvents = byDeal ? "made_stage_event" : "analytics.fact_stage_event";
 
         await Step("funnel working tables", $$"""
             -- the steps each pipeline has stages mapped to: what a won deal of it is filled into
@@ -203,7 +210,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             -- every arrival of a deal at its funnel's Return step
             CREATE TEMP TABLE return_arrival ON COMMIT DROP AS
             SELECT m.funnel, e.deal_id, array_agg(e.entered_at) AS arrivals
-            FROM analytics.fact_stage_event e
+            FROM {{stageEvents}} e
             JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
             JOIN funnel_marker fm ON fm.funnel = m.funnel AND fm.return_pos = m.position
             WHERE e.instance_id = @i AND {{DealScope("e.deal_id")}}
@@ -221,7 +228,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             CREATE TEMP TABLE deal_work ON COMMIT DROP AS
             WITH arrival AS (
                 SELECT e.deal_id, m.funnel, m.position, min(e.entered_at) AS first_at, bool_or(e.is_last) AS holds_latest
-                FROM analytics.fact_stage_event e
+                FROM {{stageEvents}} e
                 JOIN config.stage_mapping m ON m.instance_id = e.instance_id AND m.stage_id = e.stage_id
                 WHERE e.instance_id = @i AND {{DealScope("e.deal_id")}}
                 GROUP BY e.deal_id, m.funnel, m.position
@@ -275,7 +282,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             CROSS JOIN LATERAL (SELECT CASE WHEN ra.arrivals IS NOT NULL THEN (SELECT min(t) FROM unnest(ra.arrivals) t WHERE t >= w.won_at) END AS at) ret
             """);
 
-        var passes = await Step("funnel passes", """
+        const string Passes = """
             INSERT INTO analytics.fact_funnel_pass (instance_id, company, funnel, position, deal_id, passed_at, passed_date, filled, cohort_date,
                                                     pipeline_id, owner_id, value_reporting, value_group)
             SELECT @i, @company, w.funnel, p.position, w.deal_id, p.at, (p.at AT TIME ZONE @tz)::date, p.filled, w.created_date,
@@ -299,12 +306,11 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             JOIN config.funnel_step st ON st.company = @company AND st.funnel = w.funnel AND st.marker IS NULL
             JOIN pipeline_step ps ON ps.funnel = w.funnel AND ps.position = st.position AND ps.pipeline_id = w.pipeline_id
             WHERE w.won_at IS NOT NULL AND (w.won_pos IS NULL OR st.position < w.won_pos) AND NOT st.position = ANY (w.visited)
-            """);
-
+            """;
+        // The changed deals' new passes are kept for what they add to the daily KPIs.
+        long passes = byDeal ? previous!.Passes - clearedPasses + await Step("funnel passes", Keeping("made_pass", "fact_funnel_pass", Passes))
+            : await Step("funnel passes", Passes);
         if (!byDeal) await Step("analyze passes", "ANALYZE analytics.fact_funnel_pass");
-        if (byDeal)
-            passes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT count(*) FROM analytics.fact_funnel_pass WHERE instance_id = @i", p.Values, tx, cancellationToken: cancellationToken));
 
         await Step("lead funnel passes", """
             -- each lead (as filtered) at the step its current status maps to
@@ -371,7 +377,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         if (byDeal)
         {
             await Step("daily KPIs of the changed records", $"""
-                INSERT INTO kpi_delta {DealAndActivityKpis(ChangedPasses, ChangedActivities, 1)};
+                INSERT INTO kpi_delta {DealAndActivityKpis("made_pass", "made_activity", 1)};
                 CREATE TEMP TABLE kpi_net ON COMMIT DROP AS
                 SELECT kpi_id, day, owner_id, pipeline_id, activity_type, sum(facts) AS facts, sum(value) AS value, sum(value_group) AS value_group
                 FROM kpi_delta GROUP BY kpi_id, day, owner_id, pipeline_id, activity_type;
@@ -391,7 +397,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         else
             await Step("daily KPIs", $"""
                 -- made apart first: PostgreSQL can read the millions of passes on both cores for a new table, not for an insert
-                CREATE TEMP TABLE kpi_built ON COMMIT DROP AS {DealAndActivityKpis("true", "true", 1)};
+                CREATE TEMP TABLE kpi_built ON COMMIT DROP AS {DealAndActivityKpis("analytics.fact_funnel_pass", "analytics.fact_activity", 1)};
                 INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group)
                 SELECT @i, x.* FROM kpi_built x;
                 INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) {LeadKpis};
@@ -449,8 +455,14 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         return result;
     }
 
-    private const string ChangedPasses = "p.deal_id IN (SELECT deal_id FROM changed_deal)";
-    private const string ChangedActivities = "a.activity_id IN (SELECT activity_id FROM changed_activity)";
+    /// <summary>
+    /// <paramref name="statement"/> (a DELETE or an INSERT … SELECT into analytics.<paramref name="like"/>) that also
+    /// keeps the rows it took out or made in the temporary table <paramref name="table"/>; its result counts them.
+    /// </summary>
+    private static string Keeping(string table, string like, string statement) => $"""
+        CREATE TEMP TABLE {table} (LIKE analytics.{like}) ON COMMIT DROP;
+        WITH touched AS ({statement} RETURNING *) INSERT INTO {table} SELECT * FROM touched
+        """;
 
     /// <summary>kpi_daily d and kpi_net n are the same row (owner, pipeline and activity type may be null).</summary>
     private const string SameKpiRow = """
@@ -466,20 +478,21 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
     /// <summary>
     /// The daily KPI rows (kpi, day, owner, pipeline, activity type, facts, value, value group) that the deal
-    /// passes and the done activities in scope make, with <paramref name="sign"/>: 1 as built, -1 to take them back.
-    /// Every row counts its facts, so that one whose facts are all taken back goes.
+    /// passes in <paramref name="passes"/> and the done activities in <paramref name="activities"/> make (the fact
+    /// tables, or the rows a build after a sync took out or made), with <paramref name="sign"/>: 1 as built, -1 to
+    /// take them back. Every row counts its facts, so that one whose facts are all taken back goes.
     /// </summary>
-    private static string DealAndActivityKpis(string passScope, string activityScope, int sign) => $"""
+    private static string DealAndActivityKpis(string passes, string activities, int sign) => $"""
         SELECT k.id AS kpi_id, p.passed_date AS day, p.owner_id, p.pipeline_id, NULL::text AS activity_type, {sign} * count(*) AS facts,
                trim_scale({sign} * CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_reporting), 0) ELSE count(*) END) AS value,
                trim_scale({sign} * CASE k.measure WHEN 'value' THEN coalesce(sum(p.value_group), 0) ELSE count(*) END) AS value_group
-        FROM config.kpi k JOIN analytics.fact_funnel_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
-        WHERE k.company = @company AND k.kind = 'stage' AND {passScope}
+        FROM config.kpi k JOIN {passes} p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
+        WHERE k.company = @company AND k.kind = 'stage'
         GROUP BY k.id, k.measure, p.passed_date, p.owner_id, p.pipeline_id
         UNION ALL
         SELECT k.id, a.day, a.owner_id, NULL, a.type, {sign} * count(*), {sign} * count(*), {sign} * count(*)
-        FROM config.kpi k JOIN analytics.fact_activity a ON a.instance_id = @i AND a.done AND a.day IS NOT NULL
-        WHERE k.company = @company AND k.kind = 'activity' AND (k.activity_types IS NULL OR lower(a.type) = ANY (k.activity_types)) AND {activityScope}
+        FROM config.kpi k JOIN {activities} a ON a.instance_id = @i AND a.done AND a.day IS NOT NULL
+        WHERE k.company = @company AND k.kind = 'activity' AND (k.activity_types IS NULL OR lower(a.type) = ANY (k.activity_types))
         GROUP BY k.id, a.day, a.owner_id, a.type
         """;
 
@@ -522,7 +535,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             """);
         if (!changedOnly) await step("analyze deals", "ANALYZE analytics.fact_deal");
 
-        await step("stage events", $"""
+        // After a sync, the changed deals' stage events and the changed activities are kept for the steps after them.
+        string Kept(string table, string like, string insert) => changedOnly ? Keeping(table, like, insert) : insert;
+        await step("stage events", Kept("made_stage_event", "fact_stage_event", $"""
             INSERT INTO analytics.fact_stage_event (instance_id, deal_id, ord, stage_id, pipeline_id, entered_at, entered_date, left_at, days_in_stage, is_last)
             SELECT e.instance_id, e.deal_id, e.ord, e.stage_id, s.pipeline_id, e.entered_at, (e.entered_at AT TIME ZONE @tz)::date,
                    coalesce(e.next_at, e.closed_at), round((extract(epoch FROM coalesce(e.next_at, e.closed_at) - e.entered_at) / 86400.0)::numeric, 4),
@@ -543,11 +558,11 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                   AND NOT EXISTS (SELECT 1 FROM crm.deal_stage_history h WHERE h.instance_id = f.instance_id AND h.deal_id = f.deal_id)
             ) e
             LEFT JOIN crm.stage s ON s.instance_id = e.instance_id AND s.id = e.stage_id
-            """);
+            """));
 
         if (!changedOnly) await step("analyze stage events", "ANALYZE analytics.fact_stage_event");
 
-        var activities = await step("activities", $"""
+        var activities = await step("activities", Kept("made_activity", "fact_activity", $"""
             INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
             SELECT a.instance_id, a.id, a.type, a.owner_id, a.deal_id, a.done, a.due_date IS NOT NULL AND a.due_time IS NULL,
                    CASE WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
@@ -556,7 +571,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                         WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
             FROM crm.activity a
             WHERE a.instance_id = @i AND {Changed("a.id", "changed_activity")} AND NOT a.is_deleted AND ({activityFilter})
-            """);
+            """));
 
         var leads = await step("leads", $"""
             INSERT INTO analytics.fact_lead (instance_id, lead_id, source, owner_id, created_date, status)
@@ -667,7 +682,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await tx.CommitAsync(cancellationToken);
     }
 
-    private sealed record PreviousBuild(string? Fixed_Inputs, long? Replica_Version, string? Config_Inputs, long Deals, long Activities, long Leads);
+    private sealed record PreviousBuild(string? Fixed_Inputs, long? Replica_Version, string? Config_Inputs, long Deals, long Passes, long Activities, long Leads);
 
     private sealed record InstanceInfo(int Id, string Name, string Time_Zone, string Reporting_Currency, string Company, string Group_Currency);
 

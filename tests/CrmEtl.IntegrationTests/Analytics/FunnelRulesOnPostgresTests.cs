@@ -113,6 +113,8 @@ public sealed class FunnelRulesOnPostgresTests
 
             var fresh = await BuildFromNothingAsync(replica, builder, instance.Id);
             Assert.That(fresh.ChangedDeals, Is.Null, "a build from nothing builds everything");
+            Assert.That((synced.Analytics!.Deals, synced.Analytics.Passes, synced.Analytics.Activities, synced.Analytics.Leads),
+                Is.EqualTo((fresh.Deals, fresh.Passes, fresh.Activities, fresh.Leads)), $"round {round}: the counts the build after the sync reports");
 
             Assert.That(built, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
             Assert.That(built["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
