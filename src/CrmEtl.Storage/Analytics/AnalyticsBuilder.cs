@@ -138,23 +138,29 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             foreach (var table in ReplicaFacts)
                 await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
         long clearedDeals = 0, clearedActivities = 0, clearedPasses = 0;
+        // The changed records' ids as parameters: PostgreSQL hashes such a list and can then scan for them on both cores.
+        async Task<string> ChangedIdsAsync(string table, string column) => replicaFacts == ReplicaFactsBuild.Changed
+            ? p.Add((await connection.QueryAsync<long>(new CommandDefinition($"SELECT {column} FROM {table}", transaction: tx, cancellationToken: cancellationToken))).ToArray())
+            : "NULL";
+        var dealIds = await ChangedIdsAsync("changed_deal", "deal_id");
+        var activityIds = await ChangedIdsAsync("changed_activity", "activity_id");
         if (replicaFacts == ReplicaFactsBuild.Changed)
         {
             clearedDeals = await Step("clear changed deals", "DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
-            await Step("clear changed stage events", "DELETE FROM analytics.fact_stage_event WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
-            clearedActivities = await Step("clear changed activities", Keeping("gone_activity", "fact_activity",
-                "DELETE FROM analytics.fact_activity WHERE instance_id = @i AND activity_id IN (SELECT activity_id FROM changed_activity)"));
+            await Step("clear changed stage events", ClearChanged("fact_stage_event", "gone_stage_event", $"deal_id = ANY ({dealIds})"));
+            clearedActivities = await Step("clear changed activities", ClearChanged("fact_activity", "gone_activity", $"activity_id = ANY ({activityIds})"));
             await Step("clear leads", "DELETE FROM analytics.fact_lead WHERE instance_id = @i");
         }
         foreach (var table in ConfiguredFacts.Where(t => !byDeal || t != "kpi_daily"))
         {
-            var clear = $"DELETE FROM analytics.{table} WHERE instance_id = @i" + (DealScoped.Contains(table) ? $" AND {DealScope("deal_id")}" : "");
-            if (byDeal && table == "fact_funnel_pass") clearedPasses = await Step($"clear {table}", Keeping("gone_pass", table, clear));
-            else await Step($"clear {table}", clear);
+            var changedOnly = byDeal && DealScoped.Contains(table);
+            var cleared = await Step($"clear {table}", changedOnly ? ClearChanged(table, $"gone_{table}", $"deal_id = ANY ({dealIds})")
+                : $"DELETE FROM analytics.{table} WHERE instance_id = @i");
+            if (changedOnly && table == "fact_funnel_pass") clearedPasses = cleared;
         }
         if (byDeal)
             // What the changed deals' passes and the changed activities added to the daily KPIs, taken back below.
-            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis("gone_pass", "gone_activity", -1)}");
+            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis("gone_fact_funnel_pass", "gone_activity", -1)}");
 
         await Step("dimensions", """
             INSERT INTO analytics.dim_pipeline (instance_id, pipeline_id, name, country, geo_area, product)
@@ -456,12 +462,22 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     }
 
     /// <summary>
-    /// <paramref name="statement"/> (a DELETE or an INSERT … SELECT into analytics.<paramref name="like"/>) that also
-    /// keeps the rows it took out or made in the temporary table <paramref name="table"/>; its result counts them.
+    /// <paramref name="insert"/> (an INSERT … SELECT into analytics.<paramref name="like"/>) that also keeps the rows
+    /// it made in the temporary table <paramref name="table"/>; its result counts them.
     /// </summary>
-    private static string Keeping(string table, string like, string statement) => $"""
+    private static string Keeping(string table, string like, string insert) => $"""
         CREATE TEMP TABLE {table} (LIKE analytics.{like}) ON COMMIT DROP;
-        WITH touched AS ({statement} RETURNING *) INSERT INTO {table} SELECT * FROM touched
+        WITH made AS ({insert} RETURNING *) INSERT INTO {table} SELECT * FROM made
+        """;
+
+    /// <summary>
+    /// Takes the instance's rows of analytics.<paramref name="table"/> that match <paramref name="where"/> out, and keeps
+    /// them in the temporary table <paramref name="keep"/>; its result counts them. The rows are found by a query
+    /// that makes a table, which PostgreSQL may run on both cores (a DELETE's never is), then deleted by address.
+    /// </summary>
+    private static string ClearChanged(string table, string keep, string where) => $"""
+        CREATE TEMP TABLE {keep} ON COMMIT DROP AS SELECT ctid AS row_at, * FROM analytics.{table} WHERE instance_id = @i AND {where};
+        DELETE FROM analytics.{table} WHERE ctid = ANY (ARRAY(SELECT row_at FROM {keep}))
         """;
 
     /// <summary>kpi_daily d and kpi_net n are the same row (owner, pipeline and activity type may be null).</summary>
