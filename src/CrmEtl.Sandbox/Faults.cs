@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace CrmEtl.Sandbox;
 
 /// <summary>
@@ -8,12 +11,24 @@ public sealed class Faults
 {
     private readonly Lock _lock = new();
     private readonly Random _random = new(7);
-    private int _burst429, _burst429NoHeaders, _serverErrors;
+    private int _burst429, _burst429NoHeaders, _serverErrors, _holdOff;
 
     public double ServerErrorRate { get; set; }
     public double MalformedRate { get; set; }
     public double TruncatedRate { get; set; }
+
+    /// <summary>Share of answers whose first record lacks its "id" (or its first field, where it has none).</summary>
+    public double MissingFieldRate { get; set; }
+
+    /// <summary>Share of answers whose first record has an object where its "id" (or its first field) should be.</summary>
+    public double WrongTypeRate { get; set; }
     public TimeSpan Latency { get; set; }
+
+    /// <summary>Every request is refused with 401 as if the API token or access token had been revoked.</summary>
+    public bool Revoked { get; set; }
+
+    /// <summary>The next <paramref name="requests"/> requests are answered normally; the switches act after them (a fault mid-run).</summary>
+    public void HoldOff(int requests) { lock (_lock) _holdOff = requests; }
 
     /// <summary>The next <paramref name="count"/> requests get a burst-limit 429 (with or without rate-limit headers).</summary>
     public void Add429Burst(int count, bool withHeaders = true)
@@ -26,24 +41,50 @@ public sealed class Faults
 
     public void Clear()
     {
-        lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = 0; }
-        ServerErrorRate = MalformedRate = TruncatedRate = 0;
+        lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = _holdOff = 0; }
+        Revoked = false;
+        ServerErrorRate = MalformedRate = TruncatedRate = MissingFieldRate = WrongTypeRate = 0;
         Latency = TimeSpan.Zero;
     }
 
-    public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated }
+    public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated, MissingField, WrongType, Revoked }
 
     internal Kind Next()
     {
         lock (_lock)
         {
+            if (_holdOff > 0) { _holdOff--; return Kind.None; }
+            if (Revoked) return Kind.Revoked;
             if (_burst429 > 0) { _burst429--; return Kind.Burst429; }
             if (_burst429NoHeaders > 0) { _burst429NoHeaders--; return Kind.Burst429NoHeaders; }
             if (_serverErrors > 0) { _serverErrors--; return Kind.ServerError; }
             if (ServerErrorRate > 0 && _random.NextDouble() < ServerErrorRate) return Kind.ServerError;
             if (MalformedRate > 0 && _random.NextDouble() < MalformedRate) return Kind.Malformed;
             if (TruncatedRate > 0 && _random.NextDouble() < TruncatedRate) return Kind.Truncated;
+            if (MissingFieldRate > 0 && _random.NextDouble() < MissingFieldRate) return Kind.MissingField;
+            if (WrongTypeRate > 0 && _random.NextDouble() < WrongTypeRate) return Kind.WrongType;
             return Kind.None;
         }
+    }
+
+    /// <summary>
+    /// A well-formed answer damaged as <paramref name="kind"/> says (a missing field or one of the wrong type in its
+    /// first record); any other kind, or an answer without records, comes back as it was.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> Damage(Kind kind, ReadOnlyMemory<byte> body)
+    {
+        if (kind is not (Kind.MissingField or Kind.WrongType)) return body;
+        var root = JsonNode.Parse(body.Span);
+        var record = root?["data"] switch
+        {
+            JsonArray { Count: > 0 } list => list[0] as JsonObject,
+            JsonObject one => one,
+            _ => null,
+        };
+        if (record is null || record.Count == 0) return body;
+        var field = record.ContainsKey("id") ? "id" : record.First().Key;
+        if (kind == Kind.MissingField) record.Remove(field);
+        else record[field] = new JsonObject { ["unexpected"] = true };
+        return JsonSerializer.SerializeToUtf8Bytes(root);
     }
 }

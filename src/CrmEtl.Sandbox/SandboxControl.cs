@@ -33,7 +33,11 @@ internal static class SandboxControl
         faults.ServerErrorRate = Double(request, "server_error_rate");
         faults.MalformedRate = Double(request, "malformed_rate");
         faults.TruncatedRate = Double(request, "truncated_rate");
+        faults.MissingFieldRate = Double(request, "missing_field_rate");
+        faults.WrongTypeRate = Double(request, "wrong_type_rate");
         faults.Latency = TimeSpan.FromMilliseconds(Double(request, "latency_ms"));
+        faults.Revoked = request.Query.ContainsKey("revoked");
+        if (Int(request, "hold_off") > 0) faults.HoldOff(Int(request, "hold_off"));
         if (Int(request, "burst_429") > 0) faults.Add429Burst(Int(request, "burst_429"), withHeaders: !request.Query.ContainsKey("no_headers"));
     }
 }

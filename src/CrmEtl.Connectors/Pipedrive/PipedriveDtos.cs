@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace CrmEtl.Connectors.Pipedrive;
 
 // Response shapes the connector reads (../shared/api-specs/pipedrive). Unknown fields are ignored;
-// every field may be null. Times stay strings here and are parsed by PipedriveFormat, because v1
+// every field but the ids may be null (an answer without them is unreadable, not a record 0). Times stay strings here and are parsed by PipedriveFormat, because v1
 // and v2 send different forms.
 
 internal sealed class V2Page<T>
@@ -46,7 +46,7 @@ internal sealed class V1Pagination
 
 internal sealed class DealDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public string? Title { get; set; }
     public long? OwnerId { get; set; }
     public long? PersonId { get; set; }
@@ -77,7 +77,7 @@ internal sealed class DealDto
 
 internal sealed class ActivityDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public string? Subject { get; set; }
     public string? Type { get; set; }
     public long? OwnerId { get; set; }
@@ -97,7 +97,7 @@ internal sealed class ActivityDto
 
 internal sealed class PipelineDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public string? Name { get; set; }
     public int? OrderNr { get; set; }
     public bool? IsDeleted { get; set; }
@@ -107,7 +107,7 @@ internal sealed class PipelineDto
 
 internal sealed class StageDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public long? PipelineId { get; set; }
     public string? Name { get; set; }
     public int? OrderNr { get; set; }
@@ -128,7 +128,7 @@ internal sealed class DealFieldDto
 
 internal sealed class UserDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public string? Name { get; set; }
     public string? Email { get; set; }
     public bool? ActiveFlag { get; set; }
@@ -147,7 +147,7 @@ internal sealed class CurrencyDto
 
 internal sealed class ActivityTypeDto
 {
-    public long Id { get; set; }
+    [JsonRequired] public long Id { get; set; }
     public string? Name { get; set; }
     public string? KeyString { get; set; }
     public int? OrderNr { get; set; }
@@ -162,7 +162,7 @@ internal sealed class LeadValueDto
 
 internal sealed class LeadDto
 {
-    public string? Id { get; set; }
+    [JsonRequired] public string Id { get; set; } = "";
     public string? Title { get; set; }
     public long? OwnerId { get; set; }
     public long? PersonId { get; set; }

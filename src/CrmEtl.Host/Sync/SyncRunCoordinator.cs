@@ -124,7 +124,7 @@ public sealed partial class SyncRunCoordinator(
         catch (Exception e)
         {
             // Anything else is a defect or a dead database: the run still ends with a status and a message.
-            (status, error) = (RunStatus.Failed, e is NpgsqlException ? $"The database failed during the run: {e.Message}" : e.Message);
+            (status, error) = (RunStatus.Failed, e is NpgsqlException db ? DatabaseFailure(db) : e.Message);
             LogUnexpected(logger, e);
         }
         await progressStop.CancelAsync();
@@ -189,6 +189,11 @@ public sealed partial class SyncRunCoordinator(
             return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}", null);
         }
     }
+
+    /// <summary>What a run that the database failed tells its user: out of disk or memory is named as such.</summary>
+    private static string DatabaseFailure(NpgsqlException e) => e is PostgresException { SqlState: [ '5', '3', .. ] } pg
+        ? $"The database server ran out of resources during the run ({pg.SqlState}: {pg.MessageText}). Free disk space (or memory) on the PostgreSQL server; what the run committed is kept, and the next run continues from there."
+        : $"The database failed during the run: {e.Message}";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} started ({Mode})")]
     private static partial void LogStarted(ILogger logger, string instance, SyncMode mode);

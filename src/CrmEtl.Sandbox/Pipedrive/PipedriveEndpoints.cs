@@ -74,7 +74,8 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         }
         Calls.AddOrUpdate((company.Options.Name, operation), 1, (_, n) => n + 1);
 
-        switch (faults.Next())
+        var fault = faults.Next();
+        switch (fault)
         {
             case Faults.Kind.Burst429:
                 SetRateHeaders(context, company.Budget.BurstLimit, 0, 1);
@@ -85,6 +86,9 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
                 return;
             case Faults.Kind.ServerError:
                 await WriteError(context, 500, "An internal server error occurred");
+                return;
+            case Faults.Kind.Revoked:
+                await WriteError(context, 401, "unauthorized access");
                 return;
             case Faults.Kind.Malformed:
                 context.Response.ContentType = "application/json";
@@ -130,7 +134,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        await context.Response.Body.WriteAsync(Faults.Damage(fault, buffer.WrittenMemory), context.RequestAborted);
     }
 
     private static void SetRateHeaders(HttpContext context, int limit, int remaining, int reset)

@@ -140,7 +140,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         try
         {
             if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
-            if (await FaultAsync(context)) return;
+            var fault = faults.Next();
+            if (await FaultAsync(context, fault)) return;
             if (!org.Charge(Now))
             {
                 await WriteError(context, new ZohoError(429, "TOO_MANY_REQUESTS", "You have reached the API credit limit of your organisation for the last 24 hours."));
@@ -166,7 +167,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
             }
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json;charset=utf-8";
-            await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+            await context.Response.Body.WriteAsync(Faults.Damage(fault, buffer.WrittenMemory), context.RequestAborted);
         }
         finally
         {
@@ -174,15 +175,19 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         }
     }
 
-    private async Task<bool> FaultAsync(HttpContext context)
+    /// <summary>Answers in place of the API when <paramref name="fault"/> is one that replaces the answer; false when it is not.</summary>
+    private static async Task<bool> FaultAsync(HttpContext context, Faults.Kind fault)
     {
-        switch (faults.Next())
+        switch (fault)
         {
             case Faults.Kind.Burst429 or Faults.Kind.Burst429NoHeaders:
                 await WriteError(context, new ZohoError(429, "TOO_MANY_REQUESTS", "The concurrency limit of the org has been reached. Please try again after some time."));
                 return true;
             case Faults.Kind.ServerError:
                 await WriteError(context, new ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred."));
+                return true;
+            case Faults.Kind.Revoked:
+                await WriteError(context, new ZohoError(401, "INVALID_TOKEN", "invalid oauth token"));
                 return true;
             case Faults.Kind.Malformed:
                 context.Response.ContentType = "application/json";
