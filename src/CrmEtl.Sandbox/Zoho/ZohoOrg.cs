@@ -25,6 +25,7 @@ public sealed class ZohoOrg
     private readonly Lock _auth = new();
     private readonly Queue<DateTime> _minted = new();
     private readonly Dictionary<string, DateTime> _accessTokens = new(StringComparer.Ordinal);
+    private readonly List<string> _mintedTokens = [];
     private readonly Queue<DateTime> _credits = new();
     private int _active;
     private ZohoHistoryRow[]? _historyByTime;
@@ -168,6 +169,7 @@ public sealed class ZohoOrg
             _minted.Enqueue(now);
             var token = "1000." + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) + "." + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             _accessTokens[token] = now + Options.AccessTokenLifetime;
+            _mintedTokens.Add(token);
             TokensMinted++;
             return (MintResult.Minted, token);
         }
@@ -180,6 +182,9 @@ public sealed class ZohoOrg
 
     /// <summary>Access tokens minted so far (Zoho allows 10 per refresh token per 10 minutes).</summary>
     public int TokensMinted { get; private set; }
+
+    /// <summary>Every access token minted so far, expired or not (tests look for them where secrets must not be).</summary>
+    public IReadOnlyList<string> MintedAccessTokens { get { lock (_auth) return [.. _mintedTokens]; } }
 
     /// <summary>As if the admin revoked the connection: the refresh token now gets invalid_code.</summary>
     public void RevokeRefreshToken() { lock (_auth) { RefreshTokenRevoked = true; _accessTokens.Clear(); } }

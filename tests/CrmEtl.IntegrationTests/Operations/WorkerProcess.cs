@@ -14,6 +14,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>What it wrote to stdout and stderr so far, for failure messages.</summary>
     public string Output
@@ -21,7 +22,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static WorkerProcess Start(string connectionString, Dictionary<string, string?>? settings = null)
+    public static WorkerProcess Start(string connectionString, Dictionary<string, string?>? settings = null) =>
+        Run(connectionString, settings, "worker", "--urls", "http://127.0.0.1:0");
+
+    /// <summary>Any crmetl command as a real process, e.g. <c>sync "Acme"</c>; its output is collected like a worker's.</summary>
+    public static WorkerProcess Run(string connectionString, Dictionary<string, string?>? settings, params string[] command)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -31,9 +36,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "crmetl.dll"));
-        start.ArgumentList.Add("worker");
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var argument in command) start.ArgumentList.Add(argument);
         start.Environment["CRMETL_PG"] = connectionString;
         foreach (var (key, value) in InProcessWorker.TestSettings(settings))
             start.Environment["CRMETL__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
