@@ -51,11 +51,12 @@ public static class WorkerApi
     public static void MapWorkerApi(this WebApplication app)
     {
         app.UseMiddleware<ApiErrors>();
+        app.UseMiddleware<ApiKeyCheck>();
         app.MapOpenApi();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
 
-        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
+        var api = app.MapGroup("/api");
         api.MapGet("/instances", ListInstancesAsync).WithSummary("Every instance with its status, last run and next scheduled fire.");
         api.MapGet("/instances/{id:int}", GetInstanceAsync).WithSummary("One instance.");
         api.MapPost("/instances", AddInstanceAsync).WithSummary("Add an instance: Pipedrive with token (stored encrypted) or tokenEnv; Zoho (kind zoho) with clientId, clientSecret and refreshToken, url being its accounts server.");
@@ -155,19 +156,26 @@ public static class WorkerApi
         if (problems.Count > 0) throw new InstanceInputException(problems);
     }
 
-    /// <summary>Requires the configured key in X-Api-Key, compared in constant time.</summary>
-    private sealed class ApiKeyFilter(IOptions<ApiOptions> options) : IEndpointFilter
+    /// <summary>
+    /// Requires the configured key in X-Api-Key on every /api request, compared in constant time, before
+    /// anything of the request is read: a caller without the key learns nothing, not even that its body was bad.
+    /// </summary>
+    private sealed class ApiKeyCheck(RequestDelegate next, IOptions<ApiOptions> options)
     {
         private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key ?? ""));
 
-        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        public async Task InvokeAsync(HttpContext context)
         {
-            var sent = context.HttpContext.Request.Headers[KeyHeader].ToString();
+            var sent = context.Request.Headers[KeyHeader].ToString();
             // Hashing first makes the comparison take the same time whatever the length of what was sent.
-            if (sent.Length == 0 || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected))
-                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                    detail: $"Send the worker's API key (Api:Key) in the {KeyHeader} header.");
-            return await next(context);
+            if (context.Request.Path.StartsWithSegments("/api")
+                && (sent.Length == 0 || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected)))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                    detail: $"Send the worker's API key (Api:Key) in the {KeyHeader} header.").ExecuteAsync(context);
+                return;
+            }
+            await next(context);
         }
     }
 

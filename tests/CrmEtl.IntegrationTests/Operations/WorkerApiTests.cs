@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -42,6 +43,15 @@ public sealed class WorkerApiTests
         Assert.That((await anonymous.GetAsync("/api/instances")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await anonymous.GetAsync("/api/runs")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run"), Is.EqualTo(0), "a refused request starts nothing");
+        // The key is checked before the body is read: without it, a broken or oversized body is refused the same way.
+        using var broken = new StringContent("{\"name\": ", Encoding.UTF8, "application/json");
+        Assert.That((await anonymous.PostAsync("/api/instances", broken)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        using var huge = new StringContent(new string('x', 200_000), Encoding.UTF8, "application/json");
+        Assert.That((await anonymous.PostAsync("/api/instances", huge)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        // With the key, a body over Api:MaxRequestBodyBytes (64 KB) is refused unread.
+        using var hugeWithKey = new StringContent($"{{\"name\": \"{new string('x', 200_000)}\"}}", Encoding.UTF8, "application/json");
+        Assert.That((await worker.Client.PostAsync("/api/instances", hugeWithKey)).StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM etl.instance"), Is.EqualTo(1), "no instance was added");
 
         Assert.That((await worker.Client.GetAsync("/api/instances")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await anonymous.GetAsync("/healthz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
