@@ -34,7 +34,7 @@ public sealed partial class AnalyticsAccess(NpgsqlDataSource dataSource)
             SELECT unnest(ARRAY[
                 format(CASE WHEN @exists THEN 'ALTER ROLE %I LOGIN PASSWORD %L' ELSE 'CREATE ROLE %I LOGIN PASSWORD %L' END, @name, @password),
                 format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), @name),
-                format('REVOKE ALL ON SCHEMA etl, crm, config FROM %I', @name),
+                format('REVOKE ALL ON SCHEMA etl, crm, config, quartz FROM %I', @name),
                 format('GRANT USAGE ON SCHEMA analytics TO %I', @name),
                 format('GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO %I', @name),
                 format('ALTER DEFAULT PRIVILEGES IN SCHEMA analytics GRANT SELECT ON TABLES TO %I', @name)])

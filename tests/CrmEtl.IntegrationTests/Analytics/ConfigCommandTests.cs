@@ -73,6 +73,10 @@ public sealed class ConfigCommandTests
             Assert.That(await Try("SELECT credentials FROM etl.instance"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
             Assert.That(await Try("SELECT count(*) FROM etl.sync_run"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
             Assert.That(await Try("SELECT count(*) FROM config.target"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
+            Assert.That(await Try("SELECT count(*) FROM etl.oauth_token"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
+            Assert.That(await Try("SELECT count(*) FROM etl.sync_state"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
+            Assert.That(await Try("SELECT count(*) FROM quartz.qrtz_triggers"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
+            Assert.That(await Try("CREATE TABLE public.mine (i int)"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
             Assert.That(await Try("DELETE FROM analytics.fact_deal"), Is.EqualTo(Npgsql.PostgresErrorCodes.InsufficientPrivilege));
         });
         await connection.CloseAsync();
