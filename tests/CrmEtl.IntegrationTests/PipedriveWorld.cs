@@ -29,14 +29,14 @@ internal sealed class PipedriveWorld : IAsyncDisposable
             Clock = clock ?? TimeProvider.System,
         }));
 
-    /// <summary>A new database with one instance connected to the sandbox account.</summary>
-    public Task<Replica> NewReplicaAsync(string? token = null, Dictionary<string, string?>? settings = null) =>
-        NewReplicaAsync(_hosts, new NewInstance("Acme", "pipedrive", Sandbox.BaseUrl, new CrmEtl.Core.Instances.InstanceCredentials(token ?? Company.ApiToken, null)), settings);
+    /// <summary>A new database (on the tests' server, or in <paramref name="database"/>) with one instance connected to the sandbox account.</summary>
+    public Task<Replica> NewReplicaAsync(string? token = null, Dictionary<string, string?>? settings = null, string? database = null) =>
+        NewReplicaAsync(_hosts, new NewInstance("Acme", "pipedrive", Sandbox.BaseUrl, new CrmEtl.Core.Instances.InstanceCredentials(token ?? Company.ApiToken, null)), settings, database);
 
     /// <summary>A new, migrated database with <paramref name="instance"/> in it, and a host on it (disposed with <paramref name="hosts"/>).</summary>
-    internal static async Task<Replica> NewReplicaAsync(List<IHost> hosts, NewInstance instance, Dictionary<string, string?>? settings)
+    internal static async Task<Replica> NewReplicaAsync(List<IHost> hosts, NewInstance instance, Dictionary<string, string?>? settings, string? database = null)
     {
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("t");
+        var connectionString = database ?? await PostgresFixture.Server.CreateSiblingAsync("t");
         var host = CrmEtlHost.Build(connectionString, settings, LogEventLevel.Warning);
         hosts.Add(host);
         await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);

@@ -29,7 +29,7 @@ public sealed class InstanceBusyException(string message) : InvalidOperationExce
 /// </summary>
 public sealed partial class SyncRunCoordinator(
     InstanceRepository instances, InstanceLocks locks, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
-    AnalyticsBuilder analytics, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
+    AnalyticsBuilder analytics, NpgsqlDataSource dataSource, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
 {
     /// <summary>This process, as run history names it.</summary>
     public static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -40,6 +40,7 @@ public sealed partial class SyncRunCoordinator(
     /// <param name="stats">Where the run counts its progress, for a caller that shows it; a new one if null.</param>
     public async Task<SyncOutcome> RunAsync(string instanceName, SyncMode mode, CancellationToken cancellationToken, RunStats? stats = null)
     {
+        await ReconnectIfRestartedAsync(cancellationToken);
         var instance = await instances.FindAsync(instanceName, cancellationToken)
             ?? throw new ArgumentException($"There is no instance named '{instanceName}'. List them with 'crmetl instances'.", nameof(instanceName));
         await using var held = await locks.TryAcquireAsync(instance.Id, cancellationToken)
@@ -56,6 +57,7 @@ public sealed partial class SyncRunCoordinator(
     /// </summary>
     public async Task<SyncOutcome?> RunScheduledAsync(int instanceId, RunRequester requester, bool startNew, CancellationToken cancellationToken)
     {
+        await ReconnectIfRestartedAsync(cancellationToken);
         if (await instances.FindAsync(instanceId, cancellationToken) is null) return null;
         await using var held = await locks.AcquireAsync(instanceId, TimeSpan.FromSeconds(1), cancellationToken);
         // Read again under the lock: it may have been edited, disabled or removed meanwhile.
@@ -126,6 +128,8 @@ public sealed partial class SyncRunCoordinator(
             // Anything else is a defect or a dead database: the run still ends with a status and a message.
             (status, error) = (RunStatus.Failed, e is NpgsqlException db ? DatabaseFailure(db) : e.Message);
             LogUnexpected(logger, e);
+            // The connection broke (the server stopped or restarted): the pool's idle connections are as dead.
+            if (e is NpgsqlException and not PostgresException) dataSource.Clear();
         }
         await progressStop.CancelAsync();
         await progress;
@@ -187,6 +191,25 @@ public sealed partial class SyncRunCoordinator(
         {
             LogUnexpected(logger, e);
             return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}", null);
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the pool's connections reach the database: after PostgreSQL restarted, the idle ones still
+    /// point at the server that went away and would fail the run's first statement. One that fails so
+    /// empties the pool, and the check runs once more on a new connection.
+    /// </summary>
+    private async Task ReconnectIfRestartedAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(ct);
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            dataSource.Clear();
         }
     }
 

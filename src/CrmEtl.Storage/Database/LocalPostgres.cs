@@ -43,9 +43,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         try
         {
             await server.PgAsync("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], cancellationToken);
-            // Durability settings are off: the server lives for one test run or one demo.
-            var options = $"-p {server.Port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
-            await server.PgAsync("pg_ctl", ["-D", dataDir, "-o", options, "-l", Path.Combine(dataDir, "server.log"), "-w", "-t", "60", "start"], cancellationToken);
+            await server.StartServerAsync(cancellationToken);
             return server;
         }
         catch
@@ -54,6 +52,18 @@ public sealed class LocalPostgres : IAsyncDisposable
             throw;
         }
     }
+
+    // Durability settings are off: the server lives for one test run or one demo (a crash it is put through
+    // in a test is PostgreSQL's immediate stop, whose recovery replays the WAL, which these settings keep).
+    private Task StartServerAsync(CancellationToken ct) => PgAsync("pg_ctl",
+        ["-D", _dataDir, "-o", $"-p {Port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+         "-l", Path.Combine(_dataDir, "server.log"), "-w", "-t", "60", "start"], ct);
+
+    /// <summary>Stops the server at once, as a crash would (no shutdown checkpoint; open connections break), keeping its data.</summary>
+    public Task CrashAsync() => PgAsync("pg_ctl", ["-D", _dataDir, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+
+    /// <summary>Starts the server again after <see cref="CrashAsync"/>: it recovers from its WAL on the same port.</summary>
+    public Task RestartAsync() => StartServerAsync(CancellationToken.None);
 
     public async Task StopAsync()
     {

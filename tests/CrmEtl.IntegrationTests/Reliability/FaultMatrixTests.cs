@@ -1,7 +1,9 @@
 using CrmEtl.Core.Sync;
 using CrmEtl.IntegrationTests.Analytics;
 using CrmEtl.Sandbox;
+using CrmEtl.IntegrationTests.Operations;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Storage.Database;
 using Dapper;
 using Npgsql;
 
@@ -98,11 +100,60 @@ internal sealed class FaultMatrixTests
         await AssertEqualToACleanFullSyncAsync(world, replica);
     }
 
-    private static async Task ExecuteAsync(PipedriveWorld.Replica replica, string sql)
+    [Test]
+    public async Task PostgreSQL_stopped_mid_load_fails_the_run_clearly_and_after_its_restart_the_next_sync_equals_a_clean_full_sync()
     {
-        await using var connection = new NpgsqlConnection(replica.ConnectionString);
+        await using var server = await LocalPostgres.StartAsync();
+        await using var world = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions
+        {
+            Name = "acme", ApiToken = "good-token", Seed = 14, Deals = 400, Activities = 800, Leads = 30,
+        });
+        var database = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "crashed" }.ConnectionString;
+        await ExecuteAsync(server.ConnectionString, "CREATE DATABASE crashed");
+        var replica = await world.NewReplicaAsync(settings: Impatient, database: database);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+        world.Sandbox.Mutate("acme", MutationPlan.Mixed(60), seed: 15);
+
+        // A slow CRM keeps the run loading long enough to pull the database from under it.
+        world.Sandbox.Faults.Latency = TimeSpan.FromMilliseconds(40);
+        var running = replica.SyncAsync();
+        // the run has committed changed records (each commit logs them for the next build)
+        await SchedulingTests.Eventually(async () => await replica.ScalarAsync<long>("SELECT count(*) FROM crm.replica_change") > 0, TimeSpan.FromSeconds(30));
+        await server.CrashAsync();
+        var crashed = await running;
+
+        Assert.That(crashed.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(crashed.Error, Does.Contain("The database failed during the run"));
+        await server.RestartAsync();
+        // This test's own connections (not the worker's: its pool must find out by itself that the server restarted).
+        NpgsqlConnection.ClearAllPools();
+        Assert.That(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString), Is.EqualTo(analyticsBefore),
+            "the previous complete numbers stay visible");
+        Assert.That(await CursorsPastSavedRowsAsync(replica), Is.Empty, "no cursor passes a row that was not saved");
+
+        world.Sandbox.Faults.Clear();
+        var healed = await replica.SyncAsync();
+        Assert.That(healed.Status, Is.EqualTo(RunStatus.Succeeded), healed.Error);
+        Assert.That(await replica.RowsAsync("SELECT status || ' ' || (resumed > 0) FROM etl.sync_run ORDER BY id"), Is.EqualTo(new[] { "succeeded false", "succeeded true" }),
+            "the run the crash cut short (its row still said running) is taken up and finished by the next sync");
+        await AssertEqualToACleanFullSyncAsync(world, replica);
+
+        // Restarted while nothing runs: the worker's idle pooled connections lead to the old server.
+        await server.CrashAsync();
+        await server.RestartAsync();
+        NpgsqlConnection.ClearAllPools();
+        var afterIdleRestart = await replica.SyncAsync();
+        Assert.That(afterIdleRestart.Status, Is.EqualTo(RunStatus.Succeeded), afterIdleRestart.Error);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.ExecuteAsync(sql);
     }
+
+    private static Task ExecuteAsync(PipedriveWorld.Replica replica, string sql) => ExecuteAsync(replica.ConnectionString, sql);
 
     /// <summary>
     /// Small pages and batches, short timeouts and retry pauses: a fault meets a run half way, and the suite stays
