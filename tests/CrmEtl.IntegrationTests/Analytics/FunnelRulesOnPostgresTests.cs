@@ -203,7 +203,7 @@ public sealed class FunnelRulesOnPostgresTests
     }
 
     /// <summary>Four to six steps; each stage in a random step or none (several stages share steps); random markers.</summary>
-    private static CompanyConfiguration RandomMapping(Random random, InstanceCatalog instance)
+    internal static CompanyConfiguration RandomMapping(Random random, InstanceCatalog instance)
     {
         var count = random.Next(4, 7);
         var markers = new List<Marker> { Marker.Won, Marker.Refused, Marker.Return, Marker.Pause }.OrderBy(_ => random.Next()).Take(random.Next(0, 5)).ToList();

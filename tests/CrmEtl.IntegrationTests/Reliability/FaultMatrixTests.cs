@@ -26,7 +26,7 @@ internal sealed class FaultMatrixTests
         public override string ToString() => Name;
     }
 
-    private static IEnumerable<Fault> Faults() =>
+    internal static IEnumerable<Fault> Faults() =>
     [
         new("429 bursts with rate-limit headers", f => f.Add429Burst(3), RunStatus.Succeeded, ""),
         new("429 bursts without headers", f => f.Add429Burst(4, withHeaders: false), RunStatus.Succeeded, ""),
