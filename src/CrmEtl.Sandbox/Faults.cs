@@ -24,6 +24,9 @@ public sealed class Faults
     public double WrongTypeRate { get; set; }
     public TimeSpan Latency { get; set; }
 
+    /// <summary>When set, the switches act only on requests whose path contains it (e.g. "changelog"); others are answered normally.</summary>
+    public string? OnlyPaths { get; set; }
+
     /// <summary>Every request is refused with 401 as if the API token or access token had been revoked.</summary>
     public bool Revoked { get; set; }
 
@@ -43,14 +46,16 @@ public sealed class Faults
     {
         lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = _holdOff = 0; }
         Revoked = false;
+        OnlyPaths = null;
         ServerErrorRate = MalformedRate = TruncatedRate = MissingFieldRate = WrongTypeRate = 0;
         Latency = TimeSpan.Zero;
     }
 
     public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated, MissingField, WrongType, Revoked }
 
-    internal Kind Next()
+    internal Kind Next(string path)
     {
+        if (OnlyPaths is { } only && !path.Contains(only, StringComparison.OrdinalIgnoreCase)) return Kind.None;
         lock (_lock)
         {
             if (_holdOff > 0) { _holdOff--; return Kind.None; }

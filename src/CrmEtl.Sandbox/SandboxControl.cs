@@ -37,6 +37,7 @@ internal static class SandboxControl
         faults.WrongTypeRate = Double(request, "wrong_type_rate");
         faults.Latency = TimeSpan.FromMilliseconds(Double(request, "latency_ms"));
         faults.Revoked = request.Query.ContainsKey("revoked");
+        faults.OnlyPaths = request.Query["only"].FirstOrDefault();
         if (Int(request, "hold_off") > 0) faults.HoldOff(Int(request, "hold_off"));
         if (Int(request, "burst_429") > 0) faults.Add429Burst(Int(request, "burst_429"), withHeaders: !request.Query.ContainsKey("no_headers"));
     }

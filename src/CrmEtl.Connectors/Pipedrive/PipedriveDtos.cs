@@ -177,12 +177,13 @@ internal sealed class LeadDto
     public string? UpdateTime { get; set; }
 }
 
+/// <summary>An entry of a deal's changelog; the spec never lets field_key or time be null, and an entry without them cannot be read.</summary>
 internal sealed class ChangelogDto
 {
-    public string? FieldKey { get; set; }
+    [JsonRequired] public string FieldKey { get; set; } = "";
     public string? OldValue { get; set; }
     public string? NewValue { get; set; }
-    public string? Time { get; set; }
+    [JsonRequired] public string Time { get; set; } = "";
 }
 
 [JsonSourceGenerationOptions(

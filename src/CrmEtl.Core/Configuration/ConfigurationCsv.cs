@@ -148,11 +148,20 @@ public static class ConfigurationCsv
         return (config, rates, problems);
     }
 
+    /// <summary>The largest file an import reads (a year of daily targets for 100 people and 20 KPIs is about 40 MB).</summary>
+    public const long MaxFileBytes = 64L * 1024 * 1024;
+
     /// <summary>The rows of a file, or null when the directory has no such file.</summary>
     private static List<CsvRow>? Read(string directory, string file, List<string> problems, string[] required)
     {
         var path = Path.Combine(directory, file);
         if (!File.Exists(path)) return null;
+        var size = new FileInfo(path).Length;
+        if (size > MaxFileBytes)
+        {
+            problems.Add($"{file}: {(size / (1024.0 * 1024)).ToString("N1", Inv)} MB, more than the {MaxFileBytes / (1024 * 1024)} MB a configuration file may have; it was not read. Check that it is the file 'crmetl config export' wrote.");
+            return [];
+        }
         var options = new CsvReaderOptions
         {
             TrimWhitespace = true, TrackLineNumbers = true, FormatProvider = Inv,

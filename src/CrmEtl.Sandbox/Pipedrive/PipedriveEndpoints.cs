@@ -74,7 +74,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         }
         Calls.AddOrUpdate((company.Options.Name, operation), 1, (_, n) => n + 1);
 
-        var fault = faults.Next();
+        var fault = faults.Next(context.Request.Path.Value ?? "");
         switch (fault)
         {
             case Faults.Kind.Burst429:

@@ -140,7 +140,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         try
         {
             if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
-            var fault = faults.Next();
+            var fault = faults.Next(context.Request.Path.Value ?? "");
             if (await FaultAsync(context, fault)) return;
             if (!org.Charge(Now))
             {

@@ -64,6 +64,19 @@ public sealed class ConfigurationCsvTests
     }
 
     [Test]
+    public void A_file_over_the_size_limit_is_refused_unread()
+    {
+        File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.People), "instance,user_id,person,team\nAcme Finland,7,Aino,North\n");
+        using (var huge = File.Create(Path.Combine(_dir, ConfigurationCsv.Targets)))
+        {
+            huge.Write("kpi,period,period_start,assignee_kind,assignee,value\n"u8);
+            huge.SetLength(ConfigurationCsv.MaxFileBytes + 1);
+        }
+        var (_, _, problems) = ConfigurationCsv.Import(Builders.Valid(), _dir);
+        Assert.That(problems, Is.EqualTo(new[] { "targets.csv: 64.0 MB, more than the 64 MB a configuration file may have; it was not read. Check that it is the file 'crmetl config export' wrote." }));
+    }
+
+    [Test]
     public void A_file_without_its_columns_is_rejected_by_name()
     {
         File.WriteAllText(Path.Combine(_dir, ConfigurationCsv.People), "name;team\nAino;North\n");

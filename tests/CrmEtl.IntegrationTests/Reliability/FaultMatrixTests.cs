@@ -37,6 +37,8 @@ internal sealed class FaultMatrixTests
         new("invalid JSON", f => { f.HoldOff(MidRun); f.MalformedRate = 1; }, RunStatus.Failed, "unreadable response"),
         new("a record without its id", f => { f.HoldOff(MidRun); f.MissingFieldRate = 1; }, RunStatus.Failed, "missing required properties"),
         new("a field of an unexpected type", f => { f.HoldOff(MidRun); f.WrongTypeRate = 1; }, RunStatus.Failed, "unreadable response"),
+        // Found by the soak: an entry without field_key was read as "not a stage change", and the deal's history lost its last move.
+        new("a changelog entry without its field", f => { f.OnlyPaths = "changelog"; f.HoldOff(2); f.MissingFieldRate = 1; }, RunStatus.Failed, "missing required properties"),
         new("responses slower than the timeout", f => f.Latency = TimeSpan.FromSeconds(2), RunStatus.Failed, "did not answer"),
         new("token revoked mid-run", f => { f.HoldOff(MidRun); f.Revoked = true; }, RunStatus.AuthFailed, "rejected the API token"),
     ];
