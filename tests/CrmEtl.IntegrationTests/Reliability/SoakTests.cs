@@ -5,9 +5,7 @@ using CrmEtl.IntegrationTests.Analytics;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace CrmEtl.IntegrationTests.Reliability;
 
@@ -45,7 +43,7 @@ internal sealed class SoakTests
             var pick = random.Next(faults.Count + 2);
             var (name, expected) = pick < faults.Count ? (faults[pick].Name, faults[pick].Ends) : pick == faults.Count ? ("none", RunStatus.Succeeded) : ("disk full", RunStatus.Failed);
             if (pick < faults.Count) faults[pick].Inject(world.Sandbox.Faults);
-            if (name == "disk full") await DiskFullAsync(replica, on: true);
+            if (name == "disk full") await FaultMatrixTests.DiskFullAsync(replica.ConnectionString, on: true);
 
             var outcome = await replica.SyncAsync();
 
@@ -55,7 +53,7 @@ internal sealed class SoakTests
             // A fault that came after the run's last request did not bite: the run then succeeds.
             Assert.That(outcome.Status, Is.AnyOf(expected, RunStatus.Succeeded), $"run {runs} ({name}): {outcome.Error}");
             world.Sandbox.Faults.Clear();
-            if (name == "disk full") await DiskFullAsync(replica, on: false);
+            if (name == "disk full") await FaultMatrixTests.DiskFullAsync(replica.ConnectionString, on: false);
         }
         var last = await replica.SyncAsync();
         Assert.That(last.Status, Is.EqualTo(RunStatus.Succeeded), last.Error);
@@ -92,19 +90,6 @@ internal sealed class SoakTests
         await store.SaveAsync(config, CancellationToken.None);
         await replica.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(instance.Id, CancellationToken.None);
         return config;
-    }
-
-    /// <summary>Makes loading stage history fail as a full disk does (SQLSTATE 53100), or stops it.</summary>
-    private static async Task DiskFullAsync(PipedriveWorld.Replica replica, bool on)
-    {
-        await using var connection = new NpgsqlConnection(replica.ConnectionString);
-        await connection.ExecuteAsync(on
-            ? """
-              CREATE OR REPLACE FUNCTION public.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-              BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$;
-              CREATE TRIGGER disk_full BEFORE INSERT ON crm.deal_stage_history FOR EACH STATEMENT EXECUTE FUNCTION public.disk_full();
-              """
-            : "DROP TRIGGER disk_full ON crm.deal_stage_history");
     }
 
     private static int Setting(string variable, int fallback) =>
