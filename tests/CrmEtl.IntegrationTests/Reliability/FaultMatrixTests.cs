@@ -16,6 +16,7 @@ namespace CrmEtl.IntegrationTests.Reliability;
 /// gives a replica and analytics equal to a clean full sync into an empty database.
 /// </summary>
 [TestFixture]
+[Parallelizable(ParallelScope.Children)] // each case has its own sandbox, database (or server) and host
 internal sealed class FaultMatrixTests
 {
     /// <summary>Requests a faulty run answers normally before the fault starts: the reference data and a few pages are saved by then.</summary>
@@ -68,6 +69,56 @@ internal sealed class FaultMatrixTests
         }
         await AssertHealedAsync(world, replica);
     }
+
+    /// <summary>The faults of the matrix as Zoho CRM's API shows them (its own error bodies and messages).</summary>
+    internal static IEnumerable<Fault> ZohoFaults() =>
+    [
+        new("a few 5xx", f => f.AddServerErrors(2), RunStatus.Succeeded, ""),
+        new("5xx that persist", f => { f.HoldOff(MidRun); f.ServerErrorRate = 1; }, RunStatus.Failed, "Zoho failed on GET"),
+        new("concurrency refusals that never stop", f => { f.HoldOff(MidRun); f.Add429Burst(1_000); }, RunStatus.BudgetExhausted, "TOO_MANY_REQUESTS"),
+        new("connection reset mid-body", f => { f.HoldOff(MidRun); f.TruncatedRate = 1; }, RunStatus.Failed, "unreadable response|did not answer"),
+        new("invalid JSON", f => { f.HoldOff(MidRun); f.MalformedRate = 1; }, RunStatus.Failed, "unreadable response"),
+        new("a record without its id", f => { f.HoldOff(MidRun); f.MissingFieldRate = 1; }, RunStatus.Failed, "has no id"),
+        new("a field of an unexpected type", f => { f.HoldOff(MidRun); f.WrongTypeRate = 1; }, RunStatus.Failed, "has no id"),
+        new("responses slower than the timeout", f => f.Latency = TimeSpan.FromSeconds(2), RunStatus.Failed, "did not answer"),
+        new("access token revoked mid-run", f => { f.HoldOff(MidRun); f.Revoked = true; }, RunStatus.AuthFailed, "refused a freshly issued access token"),
+    ];
+
+    [TestCaseSource(nameof(ZohoFaults))]
+    public async Task A_zoho_sync_under_a_fault_ends_clearly_loses_nothing_and_the_next_one_equals_a_clean_full_sync(Fault fault)
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 300, Activities = 600, Leads = 40 });
+        var replica = await world.NewReplicaAsync(ZohoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+
+        world.Sandbox.Mutate(world.Org.Options.Name, MutationPlan.Mixed(40), seed: 12);
+        fault.Inject(world.Sandbox.Faults);
+        var faulty = await replica.SyncAsync();
+
+        Assert.That(faulty.Status, Is.EqualTo(fault.Ends), faulty.Error);
+        if (fault.Ends != RunStatus.Succeeded)
+        {
+            Assert.That(faulty.Error, Does.Match(fault.Says));
+            await AssertNothingLostAsync(replica, analyticsBefore);
+        }
+        world.Sandbox.Faults.Clear();
+        var healed = await replica.SyncAsync();
+        Assert.That(healed.Status, Is.EqualTo(RunStatus.Succeeded), healed.Error);
+        // Zoho's lists never show deleted deals: only a replica that saw them before keeps them, flagged.
+        var fresh = await world.NewReplicaAsync(ZohoImpatient);
+        Assert.That((await fresh.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var expected = await fresh.FingerprintAsync(liveDealsOnly: true);
+        var actual = await replica.FingerprintAsync(liveDealsOnly: true);
+        foreach (var table in expected.Keys) Assert.That(actual[table], Is.EqualTo(expected[table]), table);
+        Assert.That(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString),
+            Is.EqualTo(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(fresh.ConnectionString)), "analytics");
+    }
+
+    private static readonly Dictionary<string, string?> ZohoImpatient = new()
+    {
+        ["Zoho:BatchRows"] = "200", ["Zoho:RetryDelay"] = "00:00:00.020", ["Zoho:RequestTimeout"] = "00:00:00.500", ["Zoho:MaxAttempts"] = "3",
+    };
 
     [Test]
     public async Task A_database_out_of_disk_space_mid_load_fails_the_run_clearly_and_the_next_sync_equals_a_clean_full_sync()

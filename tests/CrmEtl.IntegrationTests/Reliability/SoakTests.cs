@@ -13,7 +13,7 @@ namespace CrmEtl.IntegrationTests.Reliability;
 /// A randomized soak: run after run of a Pipedrive account that keeps changing, each run through a fault
 /// of the matrix picked at random (or none, or the database out of disk space), then one run without
 /// faults. The replica and the analytics must then equal those of a clean full sync with the same
-/// configuration. Bounded in time by CRMETL_SOAK_SECONDS (30 by default), seeded by CRMETL_SOAK_SEED.
+/// configuration. Bounded in time by CRMETL_SOAK_SECONDS (20 by default), seeded by CRMETL_SOAK_SEED.
 /// </summary>
 [TestFixture]
 internal sealed class SoakTests
@@ -21,7 +21,7 @@ internal sealed class SoakTests
     [Test]
     public async Task Runs_through_random_changes_and_faults_converge_to_a_clean_full_sync()
     {
-        var budget = TimeSpan.FromSeconds(Setting("CRMETL_SOAK_SECONDS", 30));
+        var budget = TimeSpan.FromSeconds(Setting("CRMETL_SOAK_SECONDS", 20));
         var seed = Setting("CRMETL_SOAK_SEED", 2026);
         var random = new Random(seed);
         await using var world = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions
