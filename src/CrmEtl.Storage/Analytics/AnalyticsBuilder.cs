@@ -114,6 +114,10 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var replicaFacts = previous is null || previous.Fixed_Inputs != fixedInputs ? ReplicaFactsBuild.All
             : previous.Replica_Version == version ? ReplicaFactsBuild.None : ReplicaFactsBuild.Changed;
         long? changed = null;
+        // The changed records' ids, also as parameters: PostgreSQL hashes such a list and can then scan for them on both cores.
+        long[] changedDeals = [], changedActivities = [];
+        async Task<long[]> IdsAsync(string sql) =>
+            (await connection.QueryAsync<long>(new CommandDefinition(sql, transaction: tx, cancellationToken: cancellationToken))).ToArray();
         if (replicaFacts == ReplicaFactsBuild.Changed)
         {
             // The records written since the last build, taken from the log in this transaction. Their rows are
@@ -126,7 +130,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 CREATE TEMP TABLE changed_activity ON COMMIT DROP AS SELECT id::bigint AS activity_id FROM taken_change WHERE entity = 'a';
                 ANALYZE changed_deal; ANALYZE changed_activity;
                 """);
-            changed = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM changed_deal", transaction: tx, cancellationToken: cancellationToken));
+            changedDeals = await IdsAsync("SELECT deal_id FROM changed_deal");
+            changedActivities = await IdsAsync("SELECT activity_id FROM changed_activity");
+            changed = changedDeals.Length;
             if (changed > ChangedShareForFullBuild * Math.Max(previous!.Deals, 1)) replicaFacts = ReplicaFactsBuild.All;
         }
         else if (replicaFacts == ReplicaFactsBuild.All)
@@ -138,12 +144,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             foreach (var table in ReplicaFacts)
                 await Step($"clear {table}", $"DELETE FROM analytics.{table} WHERE instance_id = @i");
         long clearedDeals = 0, clearedActivities = 0, clearedPasses = 0;
-        // The changed records' ids as parameters: PostgreSQL hashes such a list and can then scan for them on both cores.
-        async Task<string> ChangedIdsAsync(string table, string column) => replicaFacts == ReplicaFactsBuild.Changed
-            ? p.Add((await connection.QueryAsync<long>(new CommandDefinition($"SELECT {column} FROM {table}", transaction: tx, cancellationToken: cancellationToken))).ToArray())
-            : "NULL";
-        var dealIds = await ChangedIdsAsync("changed_deal", "deal_id");
-        var activityIds = await ChangedIdsAsync("changed_activity", "activity_id");
+        var (dealIds, activityIds) = (p.Add(changedDeals), p.Add(changedActivities));
         if (replicaFacts == ReplicaFactsBuild.Changed)
         {
             clearedDeals = await Step("clear changed deals", "DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
