@@ -141,6 +141,43 @@ public sealed class ZohoSandboxTests
         Assert.That(await ErrorCode(rebound), Is.EqualTo("INVALID_DATA"));
     }
 
+    /// <summary>Found by the Zoho soak: leads were sorted by another key than the one their page tokens point with.</summary>
+    [TestCase("Leads", "Company,Modified_Time&converted=both")]
+    [TestCase("Deals", "Deal_Name,Modified_Time")]
+    [TestCase("Calls", "Subject,Modified_Time")]
+    public async Task Page_tokens_reach_every_record_once_when_many_share_a_modified_time(string module, string fields)
+    {
+        await using var sandbox = await ZohoSandbox.StartAsync(new ZohoSandboxOptions
+        {
+            Orgs = [new ZohoOrgOptions { Name = "acme-de", DataCentre = "eu", Seed = 8, Deals = 150, Activities = 300, Leads = 80 }],
+        });
+        // Changes made in one second: dozens of records of each module share their Modified_Time.
+        sandbox.Mutate("acme-de", Pipedrive.MutationPlan.Mixed(60), seed: 9);
+        var org = sandbox.Orgs[0];
+        using var api = new HttpClient { BaseAddress = new Uri(sandbox.ApiDomain("eu")) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Zoho-oauthtoken",
+            (await RefreshAsync(sandbox.AccountsUrl("eu"), org.Options.RefreshToken))["access_token"]!.GetValue<string>());
+
+        var ids = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = JsonNode.Parse(await api.GetStringAsync(new Uri($"/crm/v8/{module}?fields={fields}&sort_by=Modified_Time&sort_order=asc&per_page=7" +
+                (token is null ? "" : "&page_token=" + token), UriKind.Relative)))!;
+            ids.AddRange(page["data"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
+            token = page["info"]!["more_records"]!.GetValue<bool>() ? page["info"]!["next_page_token"]!.GetValue<string>() : null;
+        } while (token is not null && ids.Count < 10_000);
+
+        var listed = module switch
+        {
+            "Leads" => org.Data.Leads.Count(l => !l.IsDeleted),
+            "Deals" => org.Data.Deals.Count(d => !d.IsDeleted),
+            _ => org.Data.Activities.Count(a => !a.IsDeleted && ZohoOrg.ModuleOf(a) == module),
+        };
+        Assert.That(ids.Distinct().Count(), Is.EqualTo(listed), "every record");
+        Assert.That(ids, Has.Count.EqualTo(listed), "once");
+    }
+
     [Test]
     public async Task If_modified_since_answers_304_when_nothing_changed()
     {

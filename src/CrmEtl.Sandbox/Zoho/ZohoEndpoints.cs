@@ -329,9 +329,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
             case "Leads":
                 var converted = request.Query["converted"].FirstOrDefault() ?? "false";
                 if (converted is not ("true" or "false" or "both")) throw new ZohoError(400, "INVALID_DATA", "invalid data", new() { ["param_name"] = "converted" });
-                var index = org.Data.Leads.Select((l, i) => (l, i)).ToDictionary(x => x.l.Id, x => x.i, StringComparer.Ordinal);
                 RecordsOf(org, request, w, new ModuleView<(SbLead Lead, int Index)>(ZohoFields.Leads(org),
-                    () => [.. org.Data.LeadsByUpdate().Select(l => (l, index[l.Id]))], () => [.. org.Data.Leads.Select((l, i) => (l, i))],
+                    org.LeadsByModified, () => [.. org.Data.Leads.Select((l, i) => (l, i))],
                     x => org.LeadId(x.Index), x => x.Lead.UpdateTime, x => x.Lead.AddTime,
                     x => !x.Lead.IsDeleted && (converted == "both" || ZohoOrg.IsConverted(x.Lead) == (converted == "true"))));
                 break;

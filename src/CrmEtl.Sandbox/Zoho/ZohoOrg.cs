@@ -29,6 +29,7 @@ public sealed class ZohoOrg
     private readonly Queue<DateTime> _credits = new();
     private int _active;
     private ZohoHistoryRow[]? _historyByTime;
+    private (SbLead Lead, int Index)[]? _leadsByModified;
     private List<string>? _stageValues;
 
     internal ZohoOrg(ZohoOrgOptions options, PipedriveCompany data)
@@ -133,7 +134,14 @@ public sealed class ZohoOrg
     internal ZohoHistoryRow[] HistoryByTime() =>
         _historyByTime ??= Data.Deals.Where(d => !d.IsDeleted).SelectMany(HistoryOf).OrderBy(r => r.ModifiedTime).ThenBy(r => r.Id).ToArray();
 
-    internal void Invalidate() { _historyByTime = null; Data.Invalidate(); }
+    internal void Invalidate() { _historyByTime = null; _leadsByModified = null; Data.Invalidate(); }
+
+    /// <summary>
+    /// Leads as Zoho sorts them by Modified_Time: by time, then by Zoho id (a lead's index here). Page tokens
+    /// point into this order, so records that share a second must not be ordered by anything else.
+    /// </summary>
+    internal (SbLead Lead, int Index)[] LeadsByModified() =>
+        _leadsByModified ??= [.. Data.Leads.Select((l, i) => (l, i)).OrderBy(x => x.l.UpdateTime).ThenBy(x => x.i)];
 
     /// <summary>Which module an activity of the generated account lives in: calls, events (meetings, lunches) or tasks.</summary>
     public static string ModuleOf(SbActivity a) => a.Type switch { "call" => "Calls", "meeting" or "lunch" => "Events", _ => "Tasks" };

@@ -99,7 +99,7 @@ internal sealed class FaultMatrixTests
             Is.EqualTo(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(fresh.ConnectionString)), "analytics");
     }
 
-    private static readonly Dictionary<string, string?> ZohoImpatient = new()
+    internal static readonly Dictionary<string, string?> ZohoImpatient = new()
     {
         ["Zoho:BatchRows"] = "200", ["Zoho:RetryDelay"] = "00:00:00.020", ["Zoho:RequestTimeout"] = "00:00:00.500", ["Zoho:MaxAttempts"] = "3",
     };
@@ -223,7 +223,7 @@ internal sealed class FaultMatrixTests
     internal static async Task<List<string>> CursorsPastSavedRowsAsync(PipedriveWorld.Replica replica) => await replica.RowsAsync("""
         SELECT s.stream FROM etl.sync_state s
         WHERE (s.stream = 'deals' AND s.cursor_value > (SELECT max(update_time) FROM crm.deal WHERE NOT is_archived))
-           OR (s.stream = 'activities' AND s.cursor_value > (SELECT max(update_time) FROM crm.activity))
+           OR (s.stream IN ('activities', 'calls', 'events', 'tasks') AND s.cursor_value > (SELECT max(update_time) FROM crm.activity))
         """);
 
     /// <summary>The replica and the analytics equal those of a full sync of the same account into an empty database.</summary>
