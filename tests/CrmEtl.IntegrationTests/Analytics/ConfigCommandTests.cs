@@ -42,6 +42,49 @@ public sealed class ConfigCommandTests
     }
 
     [Test]
+    public async Task Sql_and_spreadsheet_formulas_in_imported_files_are_inert_and_sql_in_a_kpi_formula_is_refused_with_its_line()
+    {
+        await using var data = await KnownDataset.CreateAsync();
+        var dir = Directory.CreateTempSubdirectory("crmetl-config-").FullName;
+        try
+        {
+            Assert.That((await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "export", "--company", "Acme Group", "--dir", dir)).Exit, Is.EqualTo(ExitCodes.Ok));
+            var kpis = Path.Combine(dir, "kpis.csv");
+            var lines = (await File.ReadAllLinesAsync(kpis)).ToList();
+            string Like(string kpi, string name) => name + lines.Single(l => l.StartsWith(kpi + ",", StringComparison.Ordinal))[kpi.Length..];
+            const string sqlName = "Won'); DELETE FROM config.kpi; --";
+            const string formulaName = "=1+2";
+            await File.WriteAllLinesAsync(kpis, [.. lines, Like("Won", sqlName), Like("New leads", formulaName)]);
+            // No deal title contains '%_' or equals the SQL: were either spliced into SQL or LIKE, deals would vanish.
+            await File.AppendAllTextAsync(Path.Combine(dir, "filters.csv"), "Acme Finland,deal,exclude,\"title contains '%_' or title = 'x); DROP TABLE crm.deal; --'\"\r\n");
+            var deals = await data.RowsAsync("SELECT count(*) FROM analytics.fact_deal");
+
+            var import = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
+
+            Assert.That(import.Exit, Is.EqualTo(ExitCodes.Ok), import.Error);
+            Assert.That(await data.RowsAsync("SELECT count(*) FROM analytics.fact_deal"), Is.EqualTo(deals));
+            const string sum = "SELECT coalesce(sum(d.value), 0)::text FROM analytics.kpi_daily d JOIN config.kpi k ON k.id = d.kpi_id WHERE k.name = ";
+            Assert.That(await data.RowsAsync(sum + "'Won'"), Is.Not.EqualTo(new[] { "0" }));
+            Assert.That(await data.RowsAsync(sum + "'New leads'"), Is.Not.EqualTo(new[] { "0" }));
+            Assert.That(await data.RowsAsync(sum + "'Won''); DELETE FROM config.kpi; --'"), Is.EqualTo(await data.RowsAsync(sum + "'Won'")), "counted as Won is");
+            Assert.That(await data.RowsAsync(sum + "'=1+2'"), Is.EqualTo(await data.RowsAsync(sum + "'New leads'")), "a name, not a sum");
+            var stored = await data.RowsAsync("SELECT count(*) FROM config.kpi");
+
+            await File.AppendAllTextAsync(kpis, "Rate,calculated,,,count,,,\"Won; DROP TABLE crm.deal\"\r\n");
+            var refused = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
+
+            Assert.That(refused.Exit, Is.EqualTo(ExitCodes.BadInput));
+            Assert.That(refused.Error, Does.Contain("Nothing was changed").And.Contain($"kpis.csv line {lines.Count + 3}").And.Contain("Unexpected character ';'"));
+            Assert.That(await data.RowsAsync("SELECT count(*) FROM config.kpi"), Is.EqualTo(stored));
+            Assert.That(await data.RowsAsync("SELECT count(*) FROM analytics.fact_deal"), Is.EqualTo(deals));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task A_bi_user_reads_the_analytics_views_and_nothing_else()
     {
         await using var data = await KnownDataset.CreateAsync();

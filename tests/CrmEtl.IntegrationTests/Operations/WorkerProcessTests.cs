@@ -21,6 +21,36 @@ public sealed class WorkerProcessTests
     private sealed record RunRow(long Id, int InstanceId, string Status, string RequestedBy, string? Worker, int Resumed, string? Error);
 
     [Test]
+    public async Task The_api_listens_on_loopback_only_unless_configured_otherwise()
+    {
+        const int port = 8080; // ApiOptions' default: http://127.0.0.1:8080
+        if (ListeningAddresses(port).Count > 0) Assert.Ignore($"Port {port} is taken on this machine; the default address cannot be tried.");
+        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("loopback");
+        await using var worker = WorkerProcess.Run(connectionString, null, "worker");
+        await worker.WaitUntilRunningAsync();
+
+        Assert.That(worker.Output, Does.Contain($"API on http://127.0.0.1:{port}"));
+        // The kernel's own list of listening sockets: one on 127.0.0.1, none on 0.0.0.0, :: or another address.
+        Assert.That(ListeningAddresses(port), Is.EqualTo(new[] { "127.0.0.1" }));
+        using var http = new HttpClient();
+        Assert.That((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"))).IsSuccessStatusCode, Is.True);
+    }
+
+    /// <summary>The local addresses of TCP sockets listening on <paramref name="port"/>, from /proc/net/tcp and tcp6.</summary>
+    private static List<string> ListeningAddresses(int port) =>
+        [.. new[] { "/proc/net/tcp", "/proc/net/tcp6" }.SelectMany(File.ReadLines).Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 3 && f[3] == "0A" && f[1].EndsWith($":{port:X4}", StringComparison.Ordinal)) // 0A: LISTEN
+            .Select(f => f[1][..f[1].IndexOf(':', StringComparison.Ordinal)] switch
+            {
+                "0100007F" => "127.0.0.1",
+                "00000000" => "0.0.0.0",
+                "00000000000000000000000000000000" => "::",
+                "00000000000000000000000001000000" => "::1",
+                var other => other,
+            })];
+
+    [Test]
     public async Task Two_workers_sync_six_instances_due_at_the_same_time_each_exactly_once()
     {
         var zones = new[] { "Europe/Helsinki", "Europe/Stockholm", "America/New_York", "Asia/Tokyo", "UTC", "Asia/Kolkata" };
