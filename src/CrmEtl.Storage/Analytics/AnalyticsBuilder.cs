@@ -150,6 +150,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             clearedDeals = await Step("clear changed deals", "DELETE FROM analytics.fact_deal WHERE instance_id = @i AND deal_id IN (SELECT deal_id FROM changed_deal)");
             await Step("clear changed stage events", ClearChanged("fact_stage_event", "gone_stage_event", $"deal_id = ANY ({dealIds})"));
             clearedActivities = await Step("clear changed activities", ClearChanged("fact_activity", "gone_activity", $"activity_id = ANY ({activityIds})"));
+            if (byDeal)
+                // Leads are rebuilt whole: what they added to the daily KPIs is taken back, and what they make is added, below.
+                await Step("daily KPIs of the leads, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {LeadKpis(-1)}");
             await Step("clear leads", "DELETE FROM analytics.fact_lead WHERE instance_id = @i");
         }
         foreach (var table in ConfiguredFacts.Where(t => !byDeal || t != "kpi_daily"))
@@ -161,7 +164,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         }
         if (byDeal)
             // What the changed deals' passes and the changed activities added to the daily KPIs, taken back below.
-            await Step("daily KPIs of the changed records, before", $"CREATE TEMP TABLE kpi_delta ON COMMIT DROP AS {DealAndActivityKpis("gone_fact_funnel_pass", "gone_activity", -1)}");
+            await Step("daily KPIs of the changed records, before", $"INSERT INTO kpi_delta {DealAndActivityKpis("gone_fact_funnel_pass", "gone_activity", -1)}");
 
         await Step("dimensions", """
             INSERT INTO analytics.dim_pipeline (instance_id, pipeline_id, name, country, geo_area, product)
@@ -385,6 +388,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         {
             await Step("daily KPIs of the changed records", $"""
                 INSERT INTO kpi_delta {DealAndActivityKpis("made_pass", "made_activity", 1)};
+                INSERT INTO kpi_delta {LeadKpis(1)};
                 CREATE TEMP TABLE kpi_net ON COMMIT DROP AS
                 SELECT kpi_id, day, owner_id, pipeline_id, activity_type, sum(facts) AS facts, sum(value) AS value, sum(value_group) AS value_group
                 FROM kpi_delta GROUP BY kpi_id, day, owner_id, pipeline_id, activity_type;
@@ -395,11 +399,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 SELECT @i, n.kpi_id, n.day, n.owner_id, n.pipeline_id, n.activity_type, n.facts, trim_scale(n.value), trim_scale(n.value_group)
                 FROM kpi_net n WHERE n.facts > 0 AND NOT EXISTS (SELECT 1 FROM analytics.kpi_daily d WHERE d.instance_id = @i AND {SameKpiRow});
                 DELETE FROM analytics.kpi_daily d USING kpi_net n WHERE d.instance_id = @i AND {SameKpiRow} AND d.facts = 0;
-                -- leads are rebuilt whole: so are the rows their KPIs make
-                DELETE FROM analytics.kpi_daily d USING config.kpi k
-                WHERE d.instance_id = @i AND k.id = d.kpi_id AND (k.kind = 'lead' OR (k.kind = 'stage' AND {LeadFunnel("k")}));
                 """);
-            await Step("daily KPIs of the leads", $"INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) {LeadKpis}");
         }
         else
             await Step("daily KPIs", $"""
@@ -407,7 +407,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
                 CREATE TEMP TABLE kpi_built ON COMMIT DROP AS {DealAndActivityKpis("analytics.fact_funnel_pass", "analytics.fact_activity", 1)};
                 INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group)
                 SELECT @i, x.* FROM kpi_built x;
-                INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) {LeadKpis};
+                INSERT INTO analytics.kpi_daily (instance_id, kpi_id, day, owner_id, pipeline_id, activity_type, facts, value, value_group) SELECT @i, x.* FROM ({LeadKpis(1)}) x;
                 """);
         await Step("period KPIs", """
             INSERT INTO analytics.kpi_period (company, instance_id, kpi_id, grain, period_start, value, value_group)
@@ -487,12 +487,6 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         AND coalesce(d.pipeline_id, -1) = coalesce(n.pipeline_id, -1) AND coalesce(d.activity_type, '') = coalesce(n.activity_type, '')
         """;
 
-    /// <summary>The stage KPI of <paramref name="kpi"/> counts a lead funnel: its funnel maps lead statuses.</summary>
-    private static string LeadFunnel(string kpi) => $"""
-        EXISTS (SELECT 1 FROM config.stage_mapping m JOIN crm.stage s ON s.instance_id = m.instance_id AND s.id = m.stage_id
-                WHERE m.instance_id = @i AND m.funnel = {kpi}.funnel AND s.forecast_type = 'Lead status')
-        """;
-
     /// <summary>
     /// The daily KPI rows (kpi, day, owner, pipeline, activity type, facts, value, value group) that the deal
     /// passes in <paramref name="passes"/> and the done activities in <paramref name="activities"/> make (the fact
@@ -513,15 +507,19 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         GROUP BY k.id, a.day, a.owner_id, a.type
         """;
 
-    /// <summary>The daily KPI rows leads make: stage KPIs of lead funnels (leads have no value) and lead KPIs.</summary>
-    private const string LeadKpis = """
-        SELECT @i, k.id, p.passed_date, p.owner_id, NULL::bigint, NULL::text, count(*),
-               CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END, CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END
+    /// <summary>
+    /// The daily KPI rows leads make, in the columns of <see cref="DealAndActivityKpis"/>: stage KPIs of funnels
+    /// with lead statuses (leads have no value; such a funnel may hold deal stages too) and lead KPIs.
+    /// </summary>
+    private static string LeadKpis(int sign) => $"""
+        SELECT k.id AS kpi_id, p.passed_date AS day, p.owner_id, NULL::bigint AS pipeline_id, NULL::text AS activity_type, {sign} * count(*) AS facts,
+               ({sign} * CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END)::numeric AS value,
+               ({sign} * CASE k.measure WHEN 'value' THEN 0 ELSE count(*) END)::numeric AS value_group
         FROM config.kpi k JOIN analytics.fact_lead_pass p ON p.instance_id = @i AND p.funnel = k.funnel AND p.position = k.position
         WHERE k.company = @company AND k.kind = 'stage'
         GROUP BY k.id, k.measure, p.passed_date, p.owner_id
         UNION ALL
-        SELECT @i, k.id, l.created_date, l.owner_id, NULL::bigint, NULL::text, count(*), count(*), count(*)
+        SELECT k.id, l.created_date, l.owner_id, NULL, NULL, {sign} * count(*), {sign} * count(*), {sign} * count(*)
         FROM config.kpi k JOIN analytics.fact_lead l ON l.instance_id = @i
         WHERE k.company = @company AND k.kind = 'lead' AND (k.lead_source IS NULL OR lower(l.source) = lower(k.lead_source))
         GROUP BY k.id, l.created_date, l.owner_id

@@ -89,7 +89,23 @@ public sealed class FunnelRulesOnPostgresTests
     public async Task Builds_after_syncs_of_random_changes_redo_only_the_changed_deals_and_equal_a_build_from_nothing()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var (replica, store, builder, catalog) = await SyncedAsync(world);
+        await AssertBuildsAfterSyncsEqualBuildsFromNothingAsync(await world.NewReplicaAsync(),
+            round => world.Sandbox.Mutate("acme", MutationPlan.Mixed(10), seed: 100 + round), leadFunnels: false);
+    }
+
+    /// <summary>Found by the Zoho soak: a build after a sync dropped the deal passes of a stage KPI whose funnel also maps lead statuses.</summary>
+    [Test]
+    public async Task On_zoho_where_funnels_mix_deal_stages_and_lead_statuses_builds_after_syncs_equal_a_build_from_nothing()
+    {
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 300, Activities = 600, Leads = 80 });
+        await AssertBuildsAfterSyncsEqualBuildsFromNothingAsync(await world.NewReplicaAsync(),
+            round => world.Sandbox.Mutate(world.Org.Options.Name, MutationPlan.Mixed(10), seed: 100 + round), leadFunnels: true);
+    }
+
+    /// <summary>Four rounds of random changes, each synced: the build after the sync equals a build from nothing.</summary>
+    private static async Task AssertBuildsAfterSyncsEqualBuildsFromNothingAsync(PipedriveWorld.Replica replica, Action<int> mutate, bool leadFunnels)
+    {
+        var (store, builder, catalog) = await SyncedAsync(replica);
         var instance = catalog.Instances[0];
         var random = new Random(11);
         CompanyConfiguration Mapping() => RandomMapping(random, instance) with
@@ -104,7 +120,7 @@ public sealed class FunnelRulesOnPostgresTests
         {
             // odd rounds also change the mapping: the changed deals' replica facts, every deal's funnel facts
             if (round % 2 == 1) await store.SaveAsync(Mapping(), CancellationToken.None);
-            world.Sandbox.Mutate("acme", MutationPlan.Mixed(10), seed: 100 + round);
+            mutate(round);
             var synced = await replica.SyncAsync();
             Assert.That(synced.Status, Is.EqualTo(RunStatus.Succeeded), synced.Error);
             Assert.That(synced.Analytics?.ChangedDeals, Is.InRange(1, 200), $"round {round}: the build after the sync redoes the changed deals only");
@@ -119,6 +135,7 @@ public sealed class FunnelRulesOnPostgresTests
             Assert.That(built, Is.EqualTo(await AnalyticsFingerprintAsync(replica.ConnectionString)), $"round {round}");
             Assert.That(built["fact_funnel_pass"], Is.Not.EqualTo("0:"), "the round must produce passes");
             Assert.That(built["kpi_daily"], Is.Not.EqualTo("0:"), "the round must produce daily KPIs");
+            if (leadFunnels) Assert.That(built["fact_lead_pass"], Is.Not.EqualTo("0:"), "the funnel must hold lead statuses");
         }
     }
 
@@ -197,9 +214,15 @@ public sealed class FunnelRulesOnPostgresTests
     private static async Task<(PipedriveWorld.Replica Replica, ConfigurationStore Store, AnalyticsBuilder Builder, CrmCatalog Catalog)> SyncedAsync(PipedriveWorld world)
     {
         var replica = await world.NewReplicaAsync();
+        var (store, builder, catalog) = await SyncedAsync(replica);
+        return (replica, store, builder, catalog);
+    }
+
+    private static async Task<(ConfigurationStore Store, AnalyticsBuilder Builder, CrmCatalog Catalog)> SyncedAsync(PipedriveWorld.Replica replica)
+    {
         Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
         var store = replica.Host.Services.GetRequiredService<ConfigurationStore>();
-        return (replica, store, replica.Host.Services.GetRequiredService<AnalyticsBuilder>(), await store.LoadCatalogAsync("Acme", CancellationToken.None));
+        return (store, replica.Host.Services.GetRequiredService<AnalyticsBuilder>(), await store.LoadCatalogAsync("Acme", CancellationToken.None));
     }
 
     /// <summary>Four to six steps; each stage in a random step or none (several stages share steps); random markers.</summary>
