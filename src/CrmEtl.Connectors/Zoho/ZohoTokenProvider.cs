@@ -113,8 +113,8 @@ public sealed class ZohoTokenProvider(IHttpClientFactory httpClientFactory, IOAu
             case "invalid_client_secret":
                 throw new CrmAuthException($"Zoho refused the client secret of '{name}' (invalid_client_secret). Copy it again from Zoho's API console and store it with 'crmetl instances edit \"{name}\" --client-secret ...'.");
             case "Access Denied":
-                throw new CrmException($"Zoho refused to issue an access token for '{name}': too many token requests (Zoho allows 10 per refresh token per 10 minutes). " +
-                    "Another program may share this refresh token. The run stopped with its progress saved; try again in a few minutes.", status);
+                throw new CrmBudgetExhaustedException($"Zoho refused to issue an access token for '{name}': too many token requests (Zoho allows 10 per refresh token per 10 minutes). " +
+                    "Another program may share this refresh token. The run stopped with its progress saved; the next run continues after a few minutes.");
             default:
                 throw new CrmException($"Zoho's accounts server refused to issue an access token for '{name}' ({status}: {error ?? Shorten(text)}).", status);
         }

@@ -87,9 +87,47 @@ internal sealed class FaultMatrixTests
         world.Sandbox.Mutate(world.Org.Options.Name, MutationPlan.Mixed(40), seed: 12);
         await SyncThroughAsync(fault, world.Sandbox.Faults, replica, analyticsBefore);
         world.Sandbox.Faults.Clear();
+        await AssertZohoHealedAsync(world, replica);
+    }
+
+    [Test]
+    public async Task A_zoho_org_refusing_new_access_tokens_ends_the_run_budget_exhausted_and_a_later_run_equals_a_clean_full_sync()
+    {
+        var clock = new ShiftedClock();
+        await using var world = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 300, Activities = 600, Leads = 40, TokensPerTenMinutes = 1 }, clock);
+        var replica = await world.NewReplicaAsync(ZohoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+        world.Sandbox.Mutate(world.Org.Options.Name, MutationPlan.Mixed(40), seed: 12);
+        // Another program sharing the refresh token used up Zoho's allowance of new access tokens.
+        world.Org.ExpireAccessTokens();
+
+        var refused = await replica.SyncAsync();
+
+        Assert.That(refused.Status, Is.EqualTo(RunStatus.BudgetExhausted), refused.Error);
+        Assert.That(refused.Error, Does.Contain("too many token requests").And.Contain("the next run continues after a few minutes"));
+        await AssertNothingLostAsync(replica, analyticsBefore);
+        clock.Shift = TimeSpan.FromMinutes(11);
+        await AssertZohoHealedAsync(world, replica, () => clock.Shift += TimeSpan.FromMinutes(11));
+    }
+
+    /// <summary>The system clock moved forward by <see cref="Shift"/>: Zoho's 10-minute token window passes at once.</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Shift { get; set; }
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Shift;
+    }
+
+    /// <summary>
+    /// With the fault gone, one sync succeeds, and the replica and analytics equal a full sync's into an empty database
+    /// (<paramref name="beforeTheFreshSync"/> runs between the two). Zoho's lists never show deleted deals: only a
+    /// replica that saw them before keeps them, flagged, so they are left out of the comparison.
+    /// </summary>
+    private static async Task AssertZohoHealedAsync(ZohoWorld world, PipedriveWorld.Replica replica, Action? beforeTheFreshSync = null)
+    {
         var healed = await replica.SyncAsync();
         Assert.That(healed.Status, Is.EqualTo(RunStatus.Succeeded), healed.Error);
-        // Zoho's lists never show deleted deals: only a replica that saw them before keeps them, flagged.
+        beforeTheFreshSync?.Invoke();
         var fresh = await world.NewReplicaAsync(ZohoImpatient);
         Assert.That((await fresh.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
         var expected = await fresh.FingerprintAsync(liveDealsOnly: true);
