@@ -92,6 +92,30 @@ public sealed class PipedriveSyncTests
         Assert.That(await incremental.ScalarAsync<long>("SELECT count(*) FROM crm.activity WHERE is_deleted"), Is.GreaterThan(0));
     }
 
+    /// <summary>
+    /// Found by the soak. Pipedrive's times have whole seconds: a deal moved away and back within the second the last
+    /// sync read its changelog looks exactly as that sync left it, yet its history has two more arrivals.
+    /// </summary>
+    [Test]
+    public async Task A_deal_moved_away_and_back_within_the_second_its_history_was_read_gets_the_whole_history()
+    {
+        await using var world = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 3, Deals = 100, Activities = 100, Leads = 10 });
+        var replica = await world.NewReplicaAsync();
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var deal = world.Company.Deals.First(d => !d.IsDeleted && !d.IsArchived && d.Status == "open");
+        var others = world.Company.Stages.Where(s => s.PipelineId == deal.PipelineId && s.Id != deal.StageId).Select(s => s.Id).Take(2).ToList();
+
+        var second = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()); // every move is stamped with it
+        world.Sandbox.MoveDeal("acme", deal.Id, others[0], second);
+        Assert.That((await replica.SyncAsync()).Status, Is.EqualTo(RunStatus.Succeeded));
+        world.Sandbox.MoveDeal("acme", deal.Id, others[1], second);
+        world.Sandbox.MoveDeal("acme", deal.Id, others[0], second);
+        Assert.That((await replica.SyncAsync()).Status, Is.EqualTo(RunStatus.Succeeded));
+
+        Assert.That(await replica.RowsAsync($"SELECT concat_ws('|', deal_id, ord, stage_id, to_char(entered_at AT TIME ZONE 'UTC', {Utc})) FROM crm.deal_stage_history WHERE deal_id = {deal.Id} ORDER BY ord"),
+            Is.EqualTo(ExpectedHistory(deal)));
+    }
+
     [Test]
     public async Task With_no_changes_a_sync_makes_only_the_minimal_calls_and_writes_nothing()
     {

@@ -254,7 +254,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         private async Task StageHistoryAsync(CancellationToken ct)
         {
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var fetched = Channel.CreateBounded<(DealHistoryDue Deal, List<StageChange>? Changes)>(HistoryBatch * 2);
+            var fetched = Channel.CreateBounded<(DealHistoryDue Deal, DateTimeOffset AskedAt, List<StageChange>? Changes)>(HistoryBatch * 2);
             // Two writers: deals are disjoint, so their commits can overlap each other as well as the fetches.
             var writers = Task.WhenAll(Enumerable.Range(0, HistoryWriters).Select(_ => Task.Run(async () =>
             {
@@ -266,7 +266,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             {
                 await Parallel.ForEachAsync(DueForHistoryAsync(failed.Token),
                     new ParallelOptions { MaxDegreeOfParallelism = _options.HistoryConcurrency, CancellationToken = failed.Token },
-                    async (deal, token) => await fetched.Writer.WriteAsync((deal, deal.StageChangeTime is null ? [] : await ChangelogAsync(deal.DealId, token)), token));
+                    async (deal, token) => await fetched.Writer.WriteAsync((deal, context.Clock.GetUtcNow(), deal.StageChangeTime is null ? [] : await ChangelogAsync(deal.DealId, token)), token));
             }
             catch (Exception e)
             {
@@ -291,16 +291,16 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             }
         }
 
-        private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, List<StageChange>? Changes)> fetched, CancellationToken ct)
+        private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, DateTimeOffset AskedAt, List<StageChange>? Changes)> fetched, CancellationToken ct)
         {
             var stats = context.Stats.For(Streams.StageHistory);
             var batch = new ReplicaBatch();
-            await foreach (var (deal, changes) in fetched.ReadAllAsync(ct))
+            await foreach (var (deal, askedAt, changes) in fetched.ReadAllAsync(ct))
             {
                 if (changes is null) continue; // gone from Pipedrive meanwhile; the next deal pass will flag it
                 if (deal.StageId is not { } stage) continue;
                 var arrivals = StageHistoryBuilder.Build(stage, deal.AddTime, changes);
-                batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
+                batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals, askedAt));
                 stats.AddRead(arrivals.Count);
                 if (batch.StageHistories.Count < HistoryBatch) continue;
                 await stats.WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));

@@ -97,4 +97,10 @@ public sealed record LeadRow
 public sealed record StageArrival(int Ord, long StageId, long? FromStageId, DateTimeOffset EnteredAt);
 
 /// <summary>A deal's whole stage history, replacing what the replica had for it.</summary>
-public sealed record DealStageHistory(long DealId, DateTimeOffset? FetchedFor, IReadOnlyList<StageArrival> Arrivals);
+/// <param name="FetchedFor">The deal's stage change time as the replica had it when the history was asked for.</param>
+/// <param name="AskedAt">
+/// When the CRM was asked, if the history was read from a log that a later question may find longer (Pipedrive's
+/// changelog). The CRM's times have whole seconds: a deal updated within seconds of that moment may have moved after
+/// the answer and back within the same second, and its row then looks unchanged; so it stays due.
+/// </param>
+public sealed record DealStageHistory(long DealId, DateTimeOffset? FetchedFor, IReadOnlyList<StageArrival> Arrivals, DateTimeOffset? AskedAt = null);

@@ -43,6 +43,18 @@ public sealed class PipedriveSandbox : IAsyncDisposable
     public void Mutate(string company, MutationPlan plan, int seed) =>
         PipedriveMutator.Apply(Company(company), plan, seed, Clock.GetUtcNow().UtcDateTime);
 
+    /// <summary>Moves one deal to another stage now (or at <paramref name="at"/>), as a user dragging it on the pipeline board would.</summary>
+    public void MoveDeal(string company, long dealId, long stageId, DateTimeOffset? at = null)
+    {
+        var target = Company(company);
+        lock (target.Sync)
+        {
+            var deal = target.FindDeal(dealId) ?? throw new ArgumentException($"No deal {dealId} in {company}.", nameof(dealId));
+            PipedriveGenerator.Move(deal, stageId, deal.OwnerId, PipedriveGenerator.Truncate((at ?? Clock.GetUtcNow()).UtcDateTime));
+            target.Invalidate();
+        }
+    }
+
     public static async Task<PipedriveSandbox> StartAsync(PipedriveSandboxOptions options, CancellationToken cancellationToken = default)
     {
         var now = PipedriveGenerator.Truncate(options.Clock.GetUtcNow().UtcDateTime);

@@ -168,17 +168,19 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
 
         await connection.ExecuteAsync(new CommandDefinition(ReplicaChanges.Logged(ReplicaChanges.Deal, "SELECT unnest(@dealIds)"), new { instanceId, dealIds }, cancellationToken: ct));
 
-        // The history now matches the deal as of fetchedFor; a deal that moved meanwhile stays due.
+        // The history now matches the deal as of fetchedFor; a deal that moved meanwhile stays due, and so does one
+        // updated within seconds of the question (see DealStageHistory.AskedAt; 5 s allow for the clocks' difference).
         var fetched = histories.Select(h => h.DealId).ToArray();
         var fetchedFor = histories.Select(h => h.FetchedFor?.ToUniversalTime()).ToArray();
+        var askedAt = histories.Select(h => h.AskedAt?.ToUniversalTime()).ToArray();
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE crm.deal d
             SET history_fetched_for = f.fetched_for,
-                history_due = d.stage_change_time IS DISTINCT FROM f.fetched_for
-            FROM unnest(@fetched, @fetchedFor) AS f(deal_id, fetched_for)
+                history_due = d.stage_change_time IS DISTINCT FROM f.fetched_for OR coalesce(d.update_time >= f.asked_at - interval '5 seconds', false)
+            FROM unnest(@fetched, @fetchedFor, @askedAt) AS f(deal_id, fetched_for, asked_at)
             -- the id list lets the planner look the deals up by key instead of scanning them all
             WHERE d.instance_id = @instanceId AND d.id = ANY(@fetched) AND d.id = f.deal_id
-            """, new { instanceId, fetched, fetchedFor }, cancellationToken: ct));
+            """, new { instanceId, fetched, fetchedFor, askedAt }, cancellationToken: ct));
         return written;
     }
 
