@@ -254,7 +254,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         private async Task StageHistoryAsync(CancellationToken ct)
         {
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var fetched = Channel.CreateBounded<(DealHistoryDue Deal, DateTimeOffset AskedAt, List<StageChange>? Changes)>(HistoryBatch * 2);
+            var fetched = Channel.CreateBounded<(DealHistoryDue Deal, DateTimeOffset? AskedAt, List<StageChange>? Changes)>(HistoryBatch * 2);
             // Two writers: deals are disjoint, so their commits can overlap each other as well as the fetches.
             var writers = Task.WhenAll(Enumerable.Range(0, HistoryWriters).Select(_ => Task.Run(async () =>
             {
@@ -266,7 +266,10 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             {
                 await Parallel.ForEachAsync(DueForHistoryAsync(failed.Token),
                     new ParallelOptions { MaxDegreeOfParallelism = _options.HistoryConcurrency, CancellationToken = failed.Token },
-                    async (deal, token) => await fetched.Writer.WriteAsync((deal, context.Clock.GetUtcNow(), deal.StageChangeTime is null ? [] : await ChangelogAsync(deal.DealId, token)), token));
+                    // A deal that never moved has no changelog to ask for: its history is its creation stage.
+                    async (deal, token) => await fetched.Writer.WriteAsync(deal.StageChangeTime is null
+                        ? (deal, null, [])
+                        : (deal, context.Clock.GetUtcNow(), await ChangelogAsync(deal.DealId, token)), token));
             }
             catch (Exception e)
             {
@@ -291,7 +294,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             }
         }
 
-        private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, DateTimeOffset AskedAt, List<StageChange>? Changes)> fetched, CancellationToken ct)
+        private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, DateTimeOffset? AskedAt, List<StageChange>? Changes)> fetched, CancellationToken ct)
         {
             var stats = context.Stats.For(Streams.StageHistory);
             var batch = new ReplicaBatch();
