@@ -31,15 +31,16 @@ public static class LocalDates
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, TimeZoneInfo.FindSystemTimeZoneById(timeZone)).DateTime);
 
     /// <summary>
-    /// The day an activity counts on: a completed one on the local day it was marked done, a planned
-    /// one on the local day it is due (Pipedrive's due date and time are UTC), and an all-day one
-    /// (a due date without a time) on that date either way: it is a date, not an instant.
+    /// The day an activity counts on: a completed one on the local day it was marked done, all-day or
+    /// not (marking done is an instant); a planned one on the local day it is due (Pipedrive's due date
+    /// and time are UTC), and a planned all-day one (a due date without a time) on that date: it is a
+    /// date, not an instant.
     /// </summary>
     public static DateOnly? ActivityDay(bool done, DateTimeOffset? markedDoneAt, DateOnly? dueDate, TimeOnly? dueTime, string timeZone) =>
         (done, markedDoneAt, dueDate, dueTime) switch
         {
-            (_, _, { } date, null) => date,
             (true, { } at, _, _) => Of(at, timeZone),
+            (_, _, { } date, null) => date,
             (_, _, { } date, { } time) => Of(new DateTimeOffset(date.ToDateTime(time), TimeSpan.Zero), timeZone),
             _ => null,
         };

@@ -580,8 +580,9 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var activities = await step("activities", Kept("made_activity", "fact_activity", $"""
             INSERT INTO analytics.fact_activity (instance_id, activity_id, type, owner_id, deal_id, done, all_day, day)
             SELECT a.instance_id, a.id, a.type, a.owner_id, a.deal_id, a.done, a.due_date IS NOT NULL AND a.due_time IS NULL,
-                   CASE WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
-                        WHEN a.done AND a.marked_as_done_time IS NOT NULL THEN (a.marked_as_done_time AT TIME ZONE @tz)::date
+                   -- done: the local day it was marked done, all-day or not; planned all-day: its date
+                   CASE WHEN a.done AND a.marked_as_done_time IS NOT NULL THEN (a.marked_as_done_time AT TIME ZONE @tz)::date
+                        WHEN a.due_date IS NOT NULL AND a.due_time IS NULL THEN a.due_date
                         -- Pipedrive's due date and time are UTC
                         WHEN a.due_date IS NOT NULL THEN (((a.due_date + a.due_time) AT TIME ZONE 'UTC') AT TIME ZONE @tz)::date END
             FROM crm.activity a

@@ -36,11 +36,25 @@ public sealed class CurrencyAndTimeTests
             Is.EqualTo(new DateOnly(2024, 6, 11)));
 
     [Test]
-    public void An_all_day_activity_counts_on_its_date_whatever_the_time_zone()
+    public void A_planned_all_day_activity_counts_on_its_date_whatever_the_time_zone()
     {
-        Assert.That(LocalDates.ActivityDay(true, new DateTimeOffset(2024, 6, 10, 23, 0, 0, TimeSpan.Zero), new DateOnly(2024, 6, 10), null, "Asia/Tokyo"),
-            Is.EqualTo(new DateOnly(2024, 6, 10)));
         Assert.That(LocalDates.ActivityDay(false, null, new DateOnly(2024, 6, 10), null, "America/New_York"), Is.EqualTo(new DateOnly(2024, 6, 10)));
+        Assert.That(LocalDates.ActivityDay(false, null, new DateOnly(2024, 6, 10), null, "Asia/Tokyo"), Is.EqualTo(new DateOnly(2024, 6, 10)));
+    }
+
+    [Test]
+    public void A_completed_all_day_activity_counts_on_the_local_day_it_was_marked_done()
+    {
+        // Due all day on 10 June, ticked off at 23:00 UTC that day: 08:00 on 11 June in Tokyo.
+        Assert.That(LocalDates.ActivityDay(true, new DateTimeOffset(2024, 6, 10, 23, 0, 0, TimeSpan.Zero), new DateOnly(2024, 6, 10), null, "Asia/Tokyo"),
+            Is.EqualTo(new DateOnly(2024, 6, 11)));
+        // The call that put 'Completed calls' in different months for a Pipedrive and a Zoho account with the same history (issue 17):
+        // Pipedrive's all-day call due 30 December was marked done at 05:12:43 UTC on 1 January; Zoho's calls always have a
+        // time, and its counterpart started then. Both count in January.
+        Assert.That(LocalDates.ActivityDay(true, new DateTimeOffset(2026, 1, 1, 5, 12, 43, TimeSpan.Zero), new DateOnly(2025, 12, 30), null, "UTC"),
+            Is.EqualTo(new DateOnly(2026, 1, 1)));
+        Assert.That(LocalDates.ActivityDay(true, new DateTimeOffset(2026, 1, 1, 5, 12, 43, TimeSpan.Zero), new DateOnly(2026, 1, 1), new TimeOnly(5, 12, 43), "UTC"),
+            Is.EqualTo(new DateOnly(2026, 1, 1)));
     }
 
     [Test]

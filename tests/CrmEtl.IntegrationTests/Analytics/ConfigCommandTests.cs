@@ -33,7 +33,7 @@ public sealed class ConfigCommandTests
             var good = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "import", "--company", "Acme Group", "--dir", dir);
             Assert.That(good.Exit, Is.EqualTo(ExitCodes.Ok), good.Error);
             Assert.That(good.Out, Does.Contain("Acme Finland: analytics rebuilt"));
-            Assert.That(await data.RowsAsync("SELECT target, actual, attainment FROM analytics.target_attainment WHERE kpi = 'Completed calls'"), Is.EqualTo(new[] { "4|2|0.5" }));
+            Assert.That(await data.RowsAsync("SELECT target, actual, attainment FROM analytics.target_attainment WHERE kpi = 'Completed calls'"), Is.EqualTo(new[] { "4|3|0.75" }));
         }
         finally
         {

@@ -28,7 +28,8 @@ namespace CrmEtl.IntegrationTests.Analytics;
 ///   e1 Erik 10000 SEK  Request 01-15, Quote 01-18, won 2024-02-01 23:30 UTC (= Feb 2 in Stockholm)  (SEK→EUR 0.088)
 ///   e2 Erik  5000 SEK  Request 01-20, lost 03-01
 /// Activities (Finland): a1 call done 2024-06-10 22:30 UTC (= Jun 11 in Helsinki), a2 all-day call on 06-12 done 06-13,
-///   a3 meeting done 06-11 (Mia), a4 call planned 06-14, a5 call done but deleted
+///   a3 meeting done 06-11 (Mia), a4 call planned 06-14, a5 call done but deleted, a6 all-day call on Sunday 06-09 done
+///   Monday 06-10 06:00 UTC (counts in the week of 06-10, when it was done)
 /// Leads (Finland): l1 01-08 Web forms, l2 01-09 Web forms (archived), l3 01-16 Import
 /// </code>
 /// </summary>
@@ -132,7 +133,8 @@ internal sealed class KnownDataset : IAsyncDisposable
             (1, 2, 'call', 7, '2024-06-12', NULL, true, '2024-06-13 08:00Z', false),
             (1, 3, 'meeting', 8, '2024-06-11', '10:00', true, '2024-06-11 10:00Z', false),
             (1, 4, 'call', 8, '2024-06-14', '10:00', false, NULL, false),
-            (1, 5, 'call', 7, '2024-06-11', '10:00', true, '2024-06-11 11:00Z', true);
+            (1, 5, 'call', 7, '2024-06-11', '10:00', true, '2024-06-11 11:00Z', true),
+            (1, 6, 'call', 7, '2024-06-09', NULL, true, '2024-06-10 06:00Z', false);
 
         INSERT INTO crm.lead (instance_id, id, title, owner_id, source_name, add_time, is_archived) VALUES
             (1, 'l1', 'l1', 7, 'Web forms', '2024-01-08 10:00Z', false),
