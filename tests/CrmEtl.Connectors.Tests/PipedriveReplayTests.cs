@@ -7,6 +7,7 @@ using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
 using CrmEtl.Testing.OpenApi;
+using CrmEtl.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -103,7 +104,7 @@ public sealed class PipedriveReplayTests
         var handler = new ExamplePagesHandler(transform, leadPages);
         var connector = new PipedriveConnector(new SingleClientFactory(handler), Options.Create(new PipedriveOptions()));
         var instance = new Instance { Id = 1, Name = "Replay", Kind = InstanceKinds.Pipedrive, BaseUrl = "http://127.0.0.1:9", Credentials = new InstanceCredentials("token", null) };
-        await connector.RunAsync(new SyncContext(instance, SyncMode.Full, store, new RunStats(), TimeProvider.System, NullLogger.Instance), CancellationToken.None);
+        await connector.RunAsync(new SyncContext(instance, SyncMode.Full, store, new RunStats(), TestClock.Clock, NullLogger.Instance), CancellationToken.None);
         Assert.That(handler.Unanswered, Is.Empty, "the connector asked for pages the spec has no example for");
         return store;
     }

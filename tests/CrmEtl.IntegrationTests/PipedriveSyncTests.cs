@@ -1,6 +1,7 @@
 using System.Globalization;
 using CrmEtl.Core.Sync;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Testing;
 
 namespace CrmEtl.IntegrationTests;
 
@@ -105,7 +106,7 @@ public sealed class PipedriveSyncTests
         var deal = world.Company.Deals.First(d => !d.IsDeleted && !d.IsArchived && d.Status == "open");
         var others = world.Company.Stages.Where(s => s.PipelineId == deal.PipelineId && s.Id != deal.StageId).Select(s => s.Id).Take(2).ToList();
 
-        var second = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()); // every move is stamped with it
+        var second = DateTimeOffset.FromUnixTimeSeconds(TestClock.Clock.GetUtcNow().ToUnixTimeSeconds()); // every move is stamped with it
         world.Sandbox.MoveDeal("acme", deal.Id, others[0], second);
         Assert.That((await replica.SyncAsync()).Status, Is.EqualTo(RunStatus.Succeeded));
         world.Sandbox.MoveDeal("acme", deal.Id, others[1], second);

@@ -4,6 +4,7 @@ using CrmEtl.Host.Sync;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Database;
 using CrmEtl.Storage.Instances;
+using CrmEtl.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,11 +23,13 @@ internal sealed class PipedriveWorld : IAsyncDisposable
     public PipedriveSandbox Sandbox { get; }
     public PipedriveCompany Company => Sandbox.Companies[0];
 
+    /// <param name="clock">The sandbox's clock; the test clock by default (CrmEtl's hosts always run on the test clock).</param>
     public static async Task<PipedriveWorld> StartAsync(PipedriveCompanyOptions? company = null, TimeProvider? clock = null) =>
         new(await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
         {
             Companies = [company ?? new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 3, Deals = 600, Activities = 1500, Leads = 120 }],
-            Clock = clock ?? TimeProvider.System,
+            Clock = clock ?? TestClock.Clock,
+            AsOf = TestClock.Now,
         }));
 
     /// <summary>A new database (on the tests' server, or in <paramref name="database"/>) with one instance connected to the sandbox account.</summary>

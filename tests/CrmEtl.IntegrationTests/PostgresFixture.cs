@@ -1,8 +1,12 @@
 using CrmEtl.Storage.Database;
+using CrmEtl.Testing;
 
 namespace CrmEtl.IntegrationTests;
 
-/// <summary>One real PostgreSQL server for the whole assembly (a throwaway local one, or CRMETL_PG); each test gets its own database on it.</summary>
+/// <summary>
+/// One real PostgreSQL server for the whole assembly (a throwaway local one, or CRMETL_PG); each test gets its own database on it.
+/// Also puts every host and crmetl process of the run on the test clock.
+/// </summary>
 [SetUpFixture]
 public sealed class PostgresFixture
 {
@@ -16,6 +20,7 @@ public sealed class PostgresFixture
     [OneTimeSetUp]
     public async Task StartServer()
     {
+        TestContext.Progress.WriteLine(TestClock.Apply());
         Environment.SetEnvironmentVariable("CRMETL__DataProtection__KeysDirectory", KeysDirectory);
         _server = await ScratchDatabase.CreateAsync("crmetl_tests");
     }

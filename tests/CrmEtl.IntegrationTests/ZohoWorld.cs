@@ -1,6 +1,7 @@
 using CrmEtl.Core.Instances;
 using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Storage.Instances;
+using CrmEtl.Testing;
 using Microsoft.Extensions.Hosting;
 
 namespace CrmEtl.IntegrationTests;
@@ -18,7 +19,7 @@ internal sealed class ZohoWorld : IAsyncDisposable
     public static ZohoOrgOptions DefaultOrg => new() { Name = "acme-de", DataCentre = "eu", Seed = 3, Deals = 600, Activities = 1500, Leads = 160 };
 
     public static async Task<ZohoWorld> StartAsync(ZohoOrgOptions? org = null, TimeProvider? clock = null) =>
-        new(await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [org ?? DefaultOrg], Clock = clock ?? TimeProvider.System }));
+        new(await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [org ?? DefaultOrg], Clock = clock ?? TestClock.Clock, AsOf = TestClock.Now }));
 
     /// <summary>A new database with the instance "Acme" connected to the org through <paramref name="dataCentre"/>'s accounts server.</summary>
     public Task<PipedriveWorld.Replica> NewReplicaAsync(Dictionary<string, string?>? settings = null, string dataCentre = "eu", string? refreshToken = null) =>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Testing.OpenApi;
+using CrmEtl.Testing;
 
 namespace CrmEtl.Sandbox.Tests;
 
@@ -18,6 +19,7 @@ public sealed class PipedriveSandboxTests
         _sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
         {
             Companies = [new PipedriveCompanyOptions { Name = "acme", ApiToken = "test-token", Seed = 5, Deals = 400, Activities = 1200, Leads = 80, BurstLimit = 100_000 }],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         _http = new HttpClient { BaseAddress = new Uri(_sandbox.BaseUrl) };
         _http.DefaultRequestHeaders.Add("x-api-token", "test-token");
@@ -179,7 +181,7 @@ public sealed class PipedriveSandboxTests
     /// <summary>A sandbox of its own for a test that changes its limits, and a client authenticated as its company.</summary>
     private static async Task<(PipedriveSandbox Sandbox, HttpClient Http)> TinySandboxAsync(PipedriveCompanyOptions company)
     {
-        var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions { Companies = [company] });
+        var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions { Companies = [company], Clock = TestClock.Clock, AsOf = TestClock.Now });
         var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
         http.DefaultRequestHeaders.Add("x-api-token", company.ApiToken);
         return (sandbox, http);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Testing.OpenApi;
+using CrmEtl.Testing;
 
 namespace CrmEtl.Sandbox.Tests;
 
@@ -20,6 +21,7 @@ public sealed class ZohoSandboxTests
         _sandbox = await ZohoSandbox.StartAsync(new ZohoSandboxOptions
         {
             Orgs = [new ZohoOrgOptions { Name = "acme-de", DataCentre = "eu", Seed = 5, Deals = 2_500, Activities = 900, Leads = 300, TokensPerTenMinutes = 1_000 }],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         _api = new HttpClient { BaseAddress = new Uri(_sandbox.ApiDomain("eu")) };
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Zoho-oauthtoken", (await RefreshAsync(_sandbox.AccountsUrl("eu"), Options.RefreshToken))["access_token"]!.GetValue<string>());
@@ -150,6 +152,7 @@ public sealed class ZohoSandboxTests
         await using var sandbox = await ZohoSandbox.StartAsync(new ZohoSandboxOptions
         {
             Orgs = [new ZohoOrgOptions { Name = "acme-de", DataCentre = "eu", Seed = 8, Deals = 150, Activities = 300, Leads = 80 }],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         // Changes made in one second: dozens of records of each module share their Modified_Time.
         sandbox.Mutate("acme-de", Pipedrive.MutationPlan.Mixed(60), seed: 9);
@@ -236,7 +239,7 @@ public sealed class ZohoSandboxTests
     [Test]
     public async Task A_revoked_refresh_token_gets_invalid_code_and_its_access_tokens_stop_working()
     {
-        await using var sandbox = await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [new ZohoOrgOptions { Deals = 10, Activities = 10, Leads = 5, TokensPerTenMinutes = 2 }] });
+        await using var sandbox = await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [new ZohoOrgOptions { Deals = 10, Activities = 10, Leads = 5, TokensPerTenMinutes = 2 }], Clock = TestClock.Clock, AsOf = TestClock.Now });
         var org = sandbox.Orgs[0];
         using var http = new HttpClient();
         async Task<JsonNode> Mint()

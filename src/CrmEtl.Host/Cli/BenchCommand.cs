@@ -65,7 +65,7 @@ internal static class BenchCommand
             : new NewInstance(name, InstanceKinds.Pipedrive, sandbox.PipedriveUrl, new InstanceCredentials($"sandbox-{Account}-token", null), "UTC", "EUR", DemoConfiguration.Company), ct);
         // The sandbox's deals come in several currencies: with the demo's rates every deal converts, as in production.
         var store = services.GetRequiredService<ConfigurationStore>();
-        await store.SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
+        await store.SaveRatesAsync(DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = services.GetRequiredService<SyncRunCoordinator>();
         var scenarios = new List<Scenario>();
 
@@ -96,7 +96,7 @@ internal static class BenchCommand
 
         // 3. The demo's grouped mapping is saved and built, then changed to one step per stage.
         var builder = services.GetRequiredService<AnalyticsBuilder>();
-        var (grouped, perStage) = await RecomputeBench.MappingsAsync(store, name, ct);
+        var (grouped, perStage) = await RecomputeBench.MappingsAsync(store, name, stack.Today, ct);
         foreach (var (change, config) in new[] { ("   first build with the demo's mapping", grouped), ("3. recompute after a mapping change", perStage) })
         {
             PeakRss.Reset();

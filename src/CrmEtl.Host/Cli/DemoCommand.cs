@@ -50,7 +50,7 @@ internal static class DemoCommand
         await stack.AddZohoInstanceAsync("Acme Germany", stack.Zoho!.Org("acme-de"), "Europe/Berlin", "EUR", "Acme Group", ct);
 
         // Rates first: every build, including the one after each sync, converts with them.
-        await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(DateOnly.FromDateTime(DateTime.UtcNow)), ct);
+        await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
         foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany" })
@@ -101,7 +101,7 @@ internal static class DemoCommand
     {
         var store = stack.Host.Services.GetRequiredService<ConfigurationStore>();
         var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = stack.Today;
         var config = DemoConfiguration.For(catalog, today);
         var problems = ConfigurationValidator.Validate(config, catalog).Concat(ConfigurationValidator.ValidateRates(DemoConfiguration.Rates(today))).ToList();
         if (problems.Count > 0) throw new InvalidOperationException("The demo configuration is invalid: " + string.Join("; ", problems));

@@ -30,6 +30,9 @@ internal sealed class LocalStack : IAsyncDisposable
     public ZohoSandbox? Zoho { get; }
     public IHost Host { get; }
 
+    /// <summary>Today's date (UTC) on the host's clock: rates and targets of the demo and benchmarks start from it.</summary>
+    public DateOnly Today => DateOnly.FromDateTime(Host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+
     public static async Task<LocalStack> StartAsync(PipedriveSandboxOptions sandboxOptions, LogEventLevel logLevel, CancellationToken ct, ZohoSandboxOptions? zohoOptions = null)
     {
         var database = await ScratchDatabase.CreateAsync("crmetl", ct);

@@ -43,7 +43,7 @@ internal static class RecomputeBench
         await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions { Companies = [company] }, logSteps ? LogEventLevel.Debug : LogEventLevel.Warning, ct);
         var instance = await stack.AddInstanceAsync(Instance, stack.Sandbox.Company("bench"), "Europe/Stockholm", "SEK", DemoConfiguration.Company, ct);
         var store = stack.Host.Services.GetRequiredService<ConfigurationStore>();
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = stack.Today;
         await store.SaveRatesAsync(DemoConfiguration.Rates(today), ct);
         var synced = await stack.Host.Services.GetRequiredService<SyncRunCoordinator>().RunAsync(Instance, SyncMode.Full, ct);
         if (synced.Status != RunStatus.Succeeded)
@@ -58,7 +58,7 @@ internal static class RecomputeBench
         Console.WriteLine($"Replica: {counts.Deals:N0} deals, {counts.StageEvents:N0} stage events, {counts.Activities:N0} activities, {counts.Leads:N0} leads " +
                           $"({copies} copies of a {seedDeals:N0}-deal sandbox account, made in {scaling.Elapsed.TotalSeconds:0.0} s)");
 
-        var (demo, scaffolded) = await MappingsAsync(store, Instance, ct);
+        var (demo, scaffolded) = await MappingsAsync(store, Instance, today, ct);
         var builder = stack.Host.Services.GetRequiredService<AnalyticsBuilder>();
         stack.Sandbox.ResetCallCounts();
         (string Change, CompanyConfiguration Config)[] rounds =
@@ -82,10 +82,10 @@ internal static class RecomputeBench
     }
 
     /// <summary>The demo group's grouped mapping, and the scaffold's one step per stage of <paramref name="instance"/>: two mappings to switch between.</summary>
-    public static async Task<(CompanyConfiguration Grouped, CompanyConfiguration PerStage)> MappingsAsync(ConfigurationStore store, string instance, CancellationToken ct)
+    public static async Task<(CompanyConfiguration Grouped, CompanyConfiguration PerStage)> MappingsAsync(ConfigurationStore store, string instance, DateOnly today, CancellationToken ct)
     {
         var catalog = await store.LoadCatalogAsync(DemoConfiguration.Company, ct);
-        var demo = DemoConfiguration.For(catalog, DateOnly.FromDateTime(DateTime.UtcNow));
+        var demo = DemoConfiguration.For(catalog, today);
         return (demo, MappingScaffold.Apply(demo with { Steps = [], Stages = [], Kpis = [], Targets = [] }, catalog.Instance(instance)!, "Sales"));
     }
 

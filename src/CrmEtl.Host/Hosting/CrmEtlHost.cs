@@ -13,6 +13,7 @@ using CrmEtl.Storage.Replica;
 using CrmEtl.Storage.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -48,11 +49,23 @@ public static class CrmEtlHost
         builder.AddCrmEtlSecretProtection();
         builder.AddPipedriveConnector();
         builder.AddZohoConnector();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
+        builder.AddCrmEtlClock();
         builder.Services.AddSingleton<InstanceLifecycle>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// The one clock every part reads, Quartz included. Registered last: AddQuartz registers the system clock as its
+    /// fallback, and of several registrations the container hands out the last.
+    /// </summary>
+    public static void AddCrmEtlClock(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ClockOptions>().Bind(builder.Configuration.GetSection(ClockOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClockOptions>, DataAnnotationsValidator<ClockOptions>>();
+        builder.Services.RemoveAll<TimeProvider>();
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<ClockOptions>>().Value.CreateClock());
     }
 
     public static void AddCrmEtlLogging(this IHostApplicationBuilder builder, LogEventLevel minimumLevel)

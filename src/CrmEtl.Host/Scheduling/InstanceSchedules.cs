@@ -10,7 +10,7 @@ namespace CrmEtl.Host.Scheduling;
 /// evaluated in the instance's time zone; none for a disabled or removed instance. Refresh
 /// requests are one-off triggers of the same job, so they never run beside a scheduled run.
 /// </summary>
-public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, InstanceRepository instances, ILogger<InstanceSchedules> logger)
+public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, InstanceRepository instances, TimeProvider clock, ILogger<InstanceSchedules> logger)
 {
     public const string JobGroup = "instances";
     public const string ScheduleGroup = "schedules";
@@ -22,10 +22,10 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
     public static TriggerKey ScheduleOf(int instanceId) => new($"nightly-{instanceId}", ScheduleGroup);
 
     /// <summary>The cron trigger for an instance's schedule, in its time zone. A fire missed while no worker ran fires once, as soon as one runs.</summary>
-    /// <param name="startAt">The first moment it may fire; now if null.</param>
-    public static ITrigger BuildScheduleTrigger(Instance instance, DateTimeOffset? startAt = null) => TriggerBuilder.Create()
+    /// <param name="clock">The trigger's clock (Quartz computes fires and misfires with it): it may fire from its now on.</param>
+    public static ITrigger BuildScheduleTrigger(Instance instance, TimeProvider clock) => TriggerBuilder.Create(clock)
         .WithIdentity(ScheduleOf(instance.Id))
-        .StartAt(startAt ?? DateTimeOffset.UtcNow)
+        .StartAt(clock.GetUtcNow())
         .ForJob(JobOf(instance.Id))
         .WithDescription($"{instance.Name}: '{instance.Schedule}' in {instance.TimeZone}")
         .WithSchedule(CronScheduleBuilder.Create(instance.Schedule)
@@ -69,7 +69,7 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         if (!await scheduler.Exists(JobOf(instanceId), cancellationToken))
             await scheduler.AddJob(BuildJob(instanceId), AddJobOptions.Replacing, cancellationToken);
-        var trigger = TriggerBuilder.Create()
+        var trigger = TriggerBuilder.Create(clock)
             .WithIdentity($"refresh-{runId}", RefreshGroup)
             .ForJob(JobOf(instanceId))
             .UsingJobData(RunIdKey, runId)
@@ -91,7 +91,7 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
         if (await scheduler.GetTrigger(ScheduleOf(instance.Id), cancellationToken) is ICronTrigger existing
             && existing.CronExpressionString == instance.Schedule && existing.TimeZone.Id == instance.TimeZone)
             return;
-        await scheduler.ScheduleJob(BuildJob(instance.Id), [BuildScheduleTrigger(instance)], ScheduleJobOptions.Replacing, cancellationToken);
+        await scheduler.ScheduleJob(BuildJob(instance.Id), [BuildScheduleTrigger(instance, clock)], ScheduleJobOptions.Replacing, cancellationToken);
         LogScheduled(logger, instance.Name, instance.Schedule, instance.TimeZone);
     }
 

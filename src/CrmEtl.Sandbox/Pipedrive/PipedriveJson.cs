@@ -210,9 +210,9 @@ internal static class PipedriveJson
         w.WriteEndObject();
     }
 
-    public static void User(Utf8JsonWriter w, SbUser u, bool isYou)
+    public static void User(Utf8JsonWriter w, SbUser u, bool isYou, DateTime now)
     {
-        var offset = TimeZoneInfo.TryFindSystemTimeZoneById(u.TimeZone, out var zone) ? zone.GetUtcOffset(DateTime.UtcNow) : TimeSpan.Zero;
+        var offset = TimeZoneInfo.TryFindSystemTimeZoneById(u.TimeZone, out var zone) ? zone.GetUtcOffset(now) : TimeSpan.Zero;
         w.WriteStartObject();
         w.WriteNumber("id", u.Id);
         w.WriteString("name", u.Name);

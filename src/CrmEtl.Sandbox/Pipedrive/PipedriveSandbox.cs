@@ -57,7 +57,7 @@ public sealed class PipedriveSandbox : IAsyncDisposable
 
     public static async Task<PipedriveSandbox> StartAsync(PipedriveSandboxOptions options, CancellationToken cancellationToken = default)
     {
-        var now = PipedriveGenerator.Truncate(options.Clock.GetUtcNow().UtcDateTime);
+        var now = PipedriveGenerator.Truncate((options.AsOf ?? options.Clock.GetUtcNow()).UtcDateTime);
         var companies = options.Companies.Select(c => PipedriveGenerator.Generate(c, now)).ToList();
         var faults = new Faults();
         var endpoints = new PipedriveEndpoints(companies, faults, options.Clock);

@@ -28,4 +28,9 @@ public sealed record PipedriveSandboxOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; }
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>
+    /// Where the generated history ends (nothing is dated later); the clock's now when null. Tests give their
+    /// pinned instant, so that what is generated depends on it alone, not on when in a run the test starts.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
 }

@@ -62,7 +62,7 @@ public sealed class ZohoSandbox : IAsyncDisposable
 
     public static async Task<ZohoSandbox> StartAsync(ZohoSandboxOptions options, CancellationToken cancellationToken = default)
     {
-        var now = PipedriveGenerator.Truncate(options.Clock.GetUtcNow().UtcDateTime);
+        var now = PipedriveGenerator.Truncate((options.AsOf ?? options.Clock.GetUtcNow()).UtcDateTime);
         var orgs = options.Orgs.Select(o => new ZohoOrg(o, PipedriveGenerator.Generate(ToGeneratorOptions(o), now)) { Scopes = o.Scopes }).ToList();
         var faults = new Faults();
         var endpoints = new ZohoEndpoints(orgs, faults, options.Clock);

@@ -43,6 +43,11 @@ public sealed record ZohoSandboxOptions
     /// <summary>Data centres served besides the orgs' own, so that a call to the wrong one can be tried.</summary>
     public IReadOnlyList<string> ExtraDataCentres { get; init; } = ["us"];
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>
+    /// Where the generated history ends (nothing is dated later); the clock's now when null. Tests give their
+    /// pinned instant, so that what is generated depends on it alone, not on when in a run the test starts.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
 }
 
 /// <summary>The OAuth scopes CrmEtl asks for (API-NOTES, Zoho auth).</summary>

@@ -20,7 +20,7 @@ public sealed record BuildResult(string Instance, long Deals, long Passes, long 
 /// calls a CRM, so a changed mapping gives the numbers a fresh full sync with it would. The rules
 /// are those of <see cref="Core.Funnels.FunnelRules"/>, applied to all deals at once.
 /// </summary>
-public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, ConfigurationStore configuration, ILogger<AnalyticsBuilder> logger)
+public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, ConfigurationStore configuration, TimeProvider clock, ILogger<AnalyticsBuilder> logger)
 {
     /// <summary>Facts from the replica alone: rebuilt only when what they are built from changed (see <see cref="BaseInputsSql"/>).</summary>
     private static readonly string[] ReplicaFacts = ["fact_deal", "fact_stage_event", "fact_activity", "fact_lead"];
@@ -42,7 +42,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     /// rebuilt; when only records changed, only theirs are (see crm.replica_change).
     /// </summary>
     private const string FixedInputsSql = """
-        SELECT md5(concat_ws('|', i.time_zone, i.reporting_currency, @gcur, (now() AT TIME ZONE i.time_zone)::date,
+        SELECT md5(concat_ws('|', i.time_zone, i.reporting_currency, @gcur, (@now AT TIME ZONE i.time_zone)::date,
             (SELECT string_agg(concat_ws(',', f.entity, f.mode, f.condition), ';' ORDER BY f.entity, f.mode, f.condition)
              FROM config.record_filter f WHERE f.instance_id = i.id),
             (SELECT string_agg(concat_ws(',', r.currency, r.reporting_currency, r.valid_from, r.rate), ';' ORDER BY r.currency, r.reporting_currency, r.valid_from)
@@ -85,7 +85,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var config = await configuration.LoadAsync(instance.Company, cancellationToken);
         var catalog = (await configuration.LoadCatalogAsync(instance.Company, cancellationToken)).Instance(instance.Name);
 
-        var p = new SqlParameters(new { i = instance.Id, tz = instance.Time_Zone, cur = instance.Reporting_Currency, gcur = instance.Group_Currency, company = instance.Company });
+        var p = new SqlParameters(new { i = instance.Id, now = clock.GetUtcNow(), tz = instance.Time_Zone, cur = instance.Reporting_Currency, gcur = instance.Group_Currency, company = instance.Company });
         var mine = config.Filters.Where(f => string.Equals(f.Instance, instance.Name, StringComparison.OrdinalIgnoreCase)).ToList();
         var dealFilter = FilterSql.Condition(FilterEntities.Deal, mine, catalog, p);
         var activityFilter = FilterSql.Condition(FilterEntities.Activity, mine, catalog, p);
@@ -436,7 +436,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             INSERT INTO analytics.problem (instance_id, kind, detail, records)
             SELECT @i, 'missing_rate',
                    format('No exchange rate from %s to %s on or before %s: %s deal(s) have no converted value. Import rates with ''crmetl config import''.',
-                          f.currency, x.reporting, min(coalesce(f.won_date, f.lost_date, current_date)), count(*)),
+                          f.currency, x.reporting, min(coalesce(f.won_date, f.lost_date, (@now AT TIME ZONE @tz)::date)), count(*)),
                    count(*)
             FROM analytics.fact_deal f
             CROSS JOIN LATERAL (VALUES (@cur, f.rate), (@gcur, f.group_rate)) x(reporting, rate)
@@ -446,7 +446,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         var elapsed = Stopwatch.GetElapsedTime(started);
         await Step("build record", $"""
             INSERT INTO analytics.build (instance_id, built_at, seconds, deals, passes, activities, leads, fixed_inputs, replica_version, config_inputs)
-            VALUES (@i, now(), {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add(deals)}, {p.Add((long)passes)}, {p.Add(activities)}, {p.Add(leads)},
+            VALUES (@i, @now, {p.Add(Math.Round((decimal)elapsed.TotalSeconds, 3))}, {p.Add(deals)}, {p.Add((long)passes)}, {p.Add(activities)}, {p.Add(leads)},
                     {p.Add(fixedInputs)}, {p.Add(version)}, {p.Add(configInputs)})
             ON CONFLICT (instance_id) DO UPDATE SET built_at = excluded.built_at, seconds = excluded.seconds, deals = excluded.deals,
                 passes = excluded.passes, activities = excluded.activities, leads = excluded.leads,
@@ -544,7 +544,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'won' THEN d.won_time END AS at) won
             CROSS JOIN LATERAL (SELECT CASE WHEN d.status = 'lost' THEN d.lost_time END AS at) lost
             -- won deals at the rate of their won date, lost ones of their lost date, open ones at today's
-            CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, now()) AT TIME ZONE @tz)::date AS on_date) rd
+            CROSS JOIN LATERAL (SELECT (coalesce(won.at, lost.at, @now) AT TIME ZONE @tz)::date AS on_date) rd
             {RatesOn("d.currency", "rd.on_date")}
             WHERE d.instance_id = @i AND {Changed("d.id", "changed_deal")} AND NOT d.is_deleted AND ({dealFilter})
             """);
@@ -682,19 +682,19 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition($"""
-            WITH me AS (SELECT i.id, (now() AT TIME ZONE i.time_zone)::date AS today, {ConfigurationStore.CompanyOfInstanceSql} AS company
+            WITH me AS (SELECT i.id, (@now AT TIME ZONE i.time_zone)::date AS today, {ConfigurationStore.CompanyOfInstanceSql} AS company
                         FROM etl.instance i WHERE i.id = @instanceId)
             DELETE FROM analytics.fact_pipeline_snapshot s USING me WHERE s.instance_id = me.id AND s.snapshot_date = me.today;
 
             INSERT INTO analytics.fact_pipeline_snapshot (snapshot_date, instance_id, company, funnel, position, pipeline_id, deals, value_reporting, value_group, taken_at)
-            SELECT (now() AT TIME ZONE i.time_zone)::date, f.instance_id, {ConfigurationStore.CompanyOfInstanceSql}, m.funnel, m.position, f.pipeline_id,
-                   count(*), sum(f.value_reporting), sum(f.value_group), now()
+            SELECT (@now AT TIME ZONE i.time_zone)::date, f.instance_id, {ConfigurationStore.CompanyOfInstanceSql}, m.funnel, m.position, f.pipeline_id,
+                   count(*), sum(f.value_reporting), sum(f.value_group), @now
             FROM analytics.fact_deal f
             JOIN etl.instance i ON i.id = f.instance_id
             JOIN config.stage_mapping m ON m.instance_id = f.instance_id AND m.stage_id = f.stage_id
             WHERE f.instance_id = @instanceId AND f.status = 'open' AND f.pipeline_id IS NOT NULL
             GROUP BY 1, 2, 3, m.funnel, m.position, f.pipeline_id;
-            """, new { instanceId }, tx, cancellationToken: cancellationToken));
+            """, new { instanceId, now = clock.GetUtcNow() }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
     }
 

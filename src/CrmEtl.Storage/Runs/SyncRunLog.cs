@@ -12,7 +12,7 @@ public sealed record ClaimedRun(long RunId, SyncMode Mode, bool Resumed);
 /// etl.sync_run: one row per run with its outcome and per-stream figures. An instance has at most
 /// one queued-or-running run (a unique index), which is what coalesces refresh requests.
 /// </summary>
-public sealed class SyncRunLog(NpgsqlDataSource dataSource)
+public sealed class SyncRunLog(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     private const string Columns = """
         r.id, r.instance_id AS InstanceId, i.name AS Instance, r.mode, r.status, r.requested_by AS RequestedBy, r.worker, r.resumed,
@@ -33,14 +33,14 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource)
         {
             var row = await connection.QuerySingleOrDefaultAsync<(long Id, bool Created)?>(new CommandDefinition("""
                 WITH created AS (
-                    INSERT INTO etl.sync_run (instance_id, mode, status, requested_by) VALUES (@instanceId, @mode, 'queued', @requester)
+                    INSERT INTO etl.sync_run (instance_id, mode, status, requested_by, requested_at, started_at) VALUES (@instanceId, @mode, 'queued', @requester, @now, @now)
                     ON CONFLICT (instance_id) WHERE status IN ('queued', 'running') DO NOTHING
                     RETURNING id)
                 SELECT id, true FROM created
                 UNION ALL
                 SELECT id, false FROM etl.sync_run WHERE instance_id = @instanceId AND status IN ('queued', 'running')
                 LIMIT 1
-                """, new { instanceId, mode = mode.ToDbName(), requester = requester.ToDbName() }, cancellationToken: cancellationToken));
+                """, new { instanceId, mode = mode.ToDbName(), requester = requester.ToDbName(), now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
             if (row is { } found) return found;
             if (attempt == 5) throw new InvalidOperationException($"Could not queue a run of instance {instanceId}: its active run changed under every attempt.");
         }
@@ -58,7 +58,7 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource)
         var taken = await connection.QuerySingleOrDefaultAsync<(long Id, string Mode, bool Resumed)?>(new CommandDefinition("""
             UPDATE etl.sync_run r
             SET status = 'running', worker = @worker,
-                started_at = CASE WHEN r.status = 'queued' AND r.resumed = 0 THEN now() ELSE r.started_at END,
+                started_at = CASE WHEN r.status = 'queued' AND r.resumed = 0 THEN @now ELSE r.started_at END,
                 resumed = r.resumed + CASE WHEN r.status = 'running' THEN 1 ELSE 0 END,
                 -- what a stopped worker reported of its attempt counts as done
                 api_calls = r.api_calls + r.progress_calls, tokens = r.tokens + r.progress_tokens,
@@ -67,13 +67,13 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource)
             FROM etl.sync_run old
             WHERE r.id = old.id AND r.instance_id = @instanceId AND r.status IN ('queued', 'running')
             RETURNING r.id, r.mode, old.status = 'running' OR r.resumed > 0
-            """, new { instanceId, worker }, cancellationToken: cancellationToken));
+            """, new { instanceId, worker, now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
         if (taken is { } t) return new ClaimedRun(t.Id, RunStatusNames.ParseMode(t.Mode), t.Resumed);
         if (!startNew) return null;
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO etl.sync_run (instance_id, mode, status, requested_by, worker) VALUES (@instanceId, @mode, 'running', @requester, @worker)
+            INSERT INTO etl.sync_run (instance_id, mode, status, requested_by, worker, requested_at, started_at) VALUES (@instanceId, @mode, 'running', @requester, @worker, @now, @now)
             RETURNING id
-            """, new { instanceId, mode = mode.ToDbName(), requester = requester.ToDbName(), worker }, cancellationToken: cancellationToken));
+            """, new { instanceId, mode = mode.ToDbName(), requester = requester.ToDbName(), worker, now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
         return new ClaimedRun(id, mode, false);
     }
 
@@ -105,13 +105,13 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource)
         // Figures of earlier attempts (before a shutdown put the run back in the queue) are kept and added to.
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE etl.sync_run
-            SET ended_at = now(), status = @status, api_calls = api_calls + @calls, tokens = tokens + @tokens,
+            SET ended_at = @now, status = @status, api_calls = api_calls + @calls, tokens = tokens + @tokens,
                 rows_read = rows_read + @read, rows_written = rows_written + @written, streams = @streams::jsonb, error = @error,
                 progress_calls = 0, progress_tokens = 0, progress_read = 0, progress_written = 0
             WHERE id = @runId
             """, new
         {
-            runId, status = status.ToDbName(), calls = stats.Calls, tokens = stats.Tokens,
+            runId, now = clock.GetUtcNow(), status = status.ToDbName(), calls = stats.Calls, tokens = stats.Tokens,
             read = stats.Read, written = stats.Written, streams = StreamsJson(stats), error,
         }, cancellationToken: cancellationToken));
     }
@@ -141,16 +141,6 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM etl.sync_run WHERE ended_at < @endedBefore AND status NOT IN ('queued', 'running')",
             new { endedBefore = endedBefore.UtcDateTime }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>When the instance last finished a run successfully, or null.</summary>
-    public async Task<DateTimeOffset?> LastSuccessAsync(int instanceId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var at = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT max(started_at) FROM etl.sync_run WHERE instance_id = @instanceId AND status = 'succeeded'",
-            new { instanceId }, cancellationToken: cancellationToken));
-        return at is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
     }
 
     private static string StreamsJson(RunStats stats) => JsonSerializer.Serialize(stats.Streams.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(

@@ -60,12 +60,12 @@ internal sealed class InProcessWorker : IAsyncDisposable
 
     public async Task<RunView> WaitForRunAsync(long runId, TimeSpan timeout)
     {
-        var until = DateTime.UtcNow + timeout;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var run = await Client.GetFromJsonAsync<RunView>($"/api/runs/{runId}") ?? throw new InvalidOperationException("no run");
             if (run.EndedAt is not null) return run;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"Run {runId} is still {run.Status} after {timeout}.");
+            if (waited.Elapsed > timeout) throw new TimeoutException($"Run {runId} is still {run.Status} after {timeout}.");
             await Task.Delay(200);
         }
     }

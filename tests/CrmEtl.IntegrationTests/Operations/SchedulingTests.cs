@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using CrmEtl.Core.Instances;
 using CrmEtl.Host.Api;
 using CrmEtl.Host.Scheduling;
+using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Instances;
+using CrmEtl.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -18,9 +21,14 @@ public sealed class SchedulingTests
         TimeZone = zone, Schedule = schedule,
     };
 
+    private sealed class StoppedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
     private static List<DateTimeOffset> FiresAfter(Instance instance, DateTimeOffset from, int count)
     {
-        var trigger = InstanceSchedules.BuildScheduleTrigger(instance, startAt: from);
+        var trigger = InstanceSchedules.BuildScheduleTrigger(instance, new StoppedClock(from));
         var fires = new List<DateTimeOffset>();
         var at = from;
         while (fires.Count < count) fires.Add(at = trigger.GetFireTimeAfter(at) ?? throw new InvalidOperationException("no next fire"));
@@ -65,7 +73,8 @@ public sealed class SchedulingTests
         Assert.That(await CronOfAsync(worker, instance.Id), Is.EqualTo(("0 0 2 * * ?", "Europe/Helsinki")));
         var helsinkiTwoAm = TimeZoneInfo.ConvertTime(instance.NextFire!.Value, TimeZoneInfo.FindSystemTimeZoneById("Europe/Helsinki"));
         Assert.That((helsinkiTwoAm.Hour, helsinkiTwoAm.Minute), Is.EqualTo((2, 0)));
-        Assert.That(instance.NextFire, Is.GreaterThan(DateTimeOffset.UtcNow).And.LessThanOrEqualTo(DateTimeOffset.UtcNow.AddDays(1)));
+        var now = TestClock.Clock.GetUtcNow();
+        Assert.That(instance.NextFire, Is.GreaterThan(now).And.LessThanOrEqualTo(now.AddDays(1)));
 
         await worker.Client.PatchAsJsonAsync($"/api/instances/{instance.Id}", new { schedule = "0 30 6 ? * MON-FRI", timeZone = "America/New_York" });
         Assert.That(await CronOfAsync(worker, instance.Id), Is.EqualTo(("0 30 6 ? * MON-FRI", "America/New_York")));
@@ -96,7 +105,7 @@ public sealed class SchedulingTests
         }
         // The workers were down for three nights: the trigger still waits for a fire three days ago.
         await using (var connection = new NpgsqlConnection(connectionString))
-            await connection.ExecuteAsync("UPDATE quartz.qrtz_triggers SET next_fire_time = @at", new { at = DateTimeOffset.UtcNow.AddDays(-3).UtcTicks });
+            await connection.ExecuteAsync("UPDATE quartz.qrtz_triggers SET next_fire_time = @at", new { at = TestClock.Clock.GetUtcNow().AddDays(-3).UtcTicks });
 
         await using var second = await InProcessWorker.StartAsync(connectionString);
         await Eventually(async () => await second.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run WHERE ended_at IS NOT NULL") == 1, TimeSpan.FromSeconds(60));
@@ -105,6 +114,32 @@ public sealed class SchedulingTests
         var runs = (await new NpgsqlConnection(connectionString).QueryAsync<(string Status, string RequestedBy)>("SELECT status, requested_by FROM etl.sync_run")).ToList();
         Assert.That(runs, Is.EqualTo(new[] { ("succeeded", "schedule") }));
         Assert.That(await second.ScalarAsync<long>("SELECT next_fire_time FROM quartz.qrtz_triggers"), Is.EqualTo(nextFireTicks), "then the next 02:00 as before");
+    }
+
+    [Test]
+    public async Task A_worker_on_a_shifted_clock_schedules_dates_runs_and_builds_by_it_not_by_the_machine_or_the_database()
+    {
+        // 400 days back: nothing dated by the machine's or PostgreSQL's own clock can pass for it.
+        var shift = TimeSpan.FromDays(-400);
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("clock"), new()
+        {
+            ["Clock:Offset"] = (TestClock.Offset + shift).ToString("c", CultureInfo.InvariantCulture),
+            ["Pipedrive:MaxAttempts"] = "1",
+        });
+        var now = TestClock.Clock.GetUtcNow() + shift;
+
+        var added = await worker.Client.PostAsJsonAsync("/api/instances", new { name = "Acme", url = "http://127.0.0.1:9", token = "token-1234", timeZone = "Europe/Helsinki" });
+        var instance = (await added.Content.ReadFromJsonAsync<InstanceView>())!;
+        Assert.That(instance.NextFire, Is.GreaterThan(now).And.LessThanOrEqualTo(now.AddDays(1)), "the next 02:00 in Helsinki after the worker's now");
+
+        await worker.Client.PostAsync($"/api/instances/{instance.Id}/refresh", null);
+        var runId = await worker.ScalarAsync<long>("SELECT id FROM etl.sync_run");
+        var run = await worker.WaitForRunAsync(runId, TimeSpan.FromSeconds(60));
+        Assert.That(run.Status, Is.EqualTo("failed"), "nothing answers on port 9");
+        Assert.That(new[] { run.RequestedAt, run.StartedAt, run.EndedAt!.Value }, Is.All.EqualTo(now.UtcDateTime).Within(TimeSpan.FromMinutes(2)));
+
+        await worker.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(instance.Id, CancellationToken.None);
+        Assert.That(await worker.ScalarAsync<DateTime>("SELECT built_at FROM analytics.build"), Is.EqualTo(now.UtcDateTime).Within(TimeSpan.FromMinutes(2)));
     }
 
     private static async Task<(string, string)?> CronOfAsync(InProcessWorker worker, int instanceId)
@@ -116,10 +151,10 @@ public sealed class SchedulingTests
 
     internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            if (DateTime.UtcNow > until) Assert.Fail($"Not true after {timeout ?? TimeSpan.FromSeconds(15)}.");
+            if (waited.Elapsed > (timeout ?? TimeSpan.FromSeconds(15))) Assert.Fail($"Not true after {timeout ?? TimeSpan.FromSeconds(15)}.");
             await Task.Delay(200);
         }
     }

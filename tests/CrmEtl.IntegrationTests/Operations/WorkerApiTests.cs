@@ -5,6 +5,7 @@ using System.Text.Json;
 using CrmEtl.Host.Api;
 using CrmEtl.Host.Instances;
 using CrmEtl.Storage.Instances;
+using CrmEtl.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -115,7 +116,7 @@ public sealed class WorkerApiTests
         Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run"), Is.EqualTo(1));
         var listed = await worker.Client.GetFromJsonAsync<List<InstanceView>>("/api/instances");
         Assert.That(listed!.Single().LastRun?.Id, Is.EqualTo(run.Id));
-        Assert.That(listed!.Single().NextFire, Is.GreaterThan(DateTimeOffset.UtcNow));
+        Assert.That(listed!.Single().NextFire, Is.GreaterThan(TestClock.Clock.GetUtcNow()));
     }
 
     [Test]

@@ -57,10 +57,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Waits until the worker says it runs (schema checked, scheduler started, API listening).</summary>
     public async Task WaitUntilRunningAsync()
     {
-        var until = DateTime.UtcNow.AddSeconds(60);
+        var waited = Stopwatch.StartNew();
         while (!Output.Contains("running; API on", StringComparison.Ordinal))
         {
-            if (_process.HasExited || DateTime.UtcNow > until) Assert.Fail($"The worker did not start:\n{Output}");
+            if (_process.HasExited || waited.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"The worker did not start:\n{Output}");
             await Task.Delay(100);
         }
     }

@@ -6,6 +6,7 @@ using CrmEtl.Host.Scheduling;
 using CrmEtl.IntegrationTests.Analytics;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Database;
+using CrmEtl.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,11 +58,12 @@ public sealed class WorkerProcessTests
         await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
         {
             Companies = [.. zones.Select((_, i) => new PipedriveCompanyOptions { Name = $"c{i}", ApiToken = $"token-{i}", Seed = 40 + i, Deals = 150, Activities = 300, Leads = 20 })],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         var connectionString = await PostgresFixture.Server.CreateSiblingAsync("cluster");
         using var admin = await AdminHostAsync(connectionString);
         // One moment, 25 s from now, written as a cron in each instance's own zone.
-        var due = DateTimeOffset.UtcNow.AddSeconds(25);
+        var due = TestClock.Clock.GetUtcNow().AddSeconds(25);
         for (var i = 0; i < zones.Length; i++)
         {
             var local = TimeZoneInfo.ConvertTime(due, TimeZoneInfo.FindSystemTimeZoneById(zones[i]));
@@ -90,6 +92,7 @@ public sealed class WorkerProcessTests
         await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
         {
             Companies = [new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 5, Deals = 2000, Activities = 5000, Leads = 300 }],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         // Slow enough to stop a worker in the middle of the run: every request takes 15 ms, and rows are committed 200 at a time.
         sandbox.Faults.Latency = TimeSpan.FromMilliseconds(15);

@@ -4,6 +4,7 @@ using CrmEtl.Sandbox;
 using CrmEtl.IntegrationTests.Operations;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Database;
+using CrmEtl.Testing;
 using Dapper;
 using Npgsql;
 
@@ -111,11 +112,11 @@ internal sealed class FaultMatrixTests
         await AssertZohoHealedAsync(world, replica, () => clock.Shift += TimeSpan.FromMinutes(11));
     }
 
-    /// <summary>The system clock moved forward by <see cref="Shift"/>: Zoho's 10-minute token window passes at once.</summary>
+    /// <summary>The test clock moved forward by <see cref="Shift"/>: Zoho's 10-minute token window passes at once.</summary>
     private sealed class ShiftedClock : TimeProvider
     {
         public TimeSpan Shift { get; set; }
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Shift;
+        public override DateTimeOffset GetUtcNow() => TestClock.Clock.GetUtcNow() + Shift;
     }
 
     /// <summary>

@@ -1,0 +1,11 @@
+using CrmEtl.Testing;
+
+namespace CrmEtl.Connectors.Tests;
+
+/// <summary>Says which instant the connectors of this run take for now, so that a failure can be replayed.</summary>
+[SetUpFixture]
+public sealed class TestClockFixture
+{
+    [OneTimeSetUp]
+    public void Announce() => TestContext.Progress.WriteLine(TestClock.Apply());
+}
