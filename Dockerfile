@@ -12,6 +12,7 @@ COPY --from=build /app ./
 # Configure with CRMETL__Database__ConnectionString, CRMETL__Api__Key and friends; see docs/OPERATIONS.md.
 # Inside a container the API must listen beyond loopback to be reachable from the host or a proxy.
 ENV CRMETL__Api__Urls=http://0.0.0.0:8080 \
+    CRMETL__Logs__Format=json \
     CRMETL__DataProtection__KeysDirectory=/keys
 RUN mkdir -p /keys && chown app /keys
 VOLUME /keys

@@ -34,14 +34,11 @@ internal sealed partial class Attempts(int maxAttempts, TimeSpan retryDelay, ILo
         if (++_failures >= maxAttempts)
             throw new CrmException($"{message}. Gave up after {_failures} attempts; the run stopped with its progress saved.", null, cause);
         var wait = Backoff(_failures);
-        LogRetrying(logger, message, _failures, wait.TotalSeconds);
+        ConnectorLog.Retrying(logger, message, _failures, wait.TotalSeconds);
         await Task.Delay(wait, ct);
     }
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1: the retry delay doubled per attempt, ±20 %.</summary>
     public TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(retryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + Random.Shared.NextDouble() * 0.4));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; retrying (attempt {Attempt}) in {DelaySeconds:0.0} s")]
-    private static partial void LogRetrying(ILogger logger, string problem, int attempt, double delaySeconds);
 }

@@ -20,7 +20,7 @@ internal sealed partial class CursorStream(SyncContext context, IReadOnlyDiction
     {
         var lastPass = checkpoints.GetValueOrDefault(stream)?.CompletedAt;
         if (requested == SyncMode.Full || (lastPass is not null && startedAt - lastPass <= fullResyncAfter)) return requested;
-        LogFullResync(context.Logger, stream, lastPass);
+        ConnectorLog.FullResync(context.Logger, stream, lastPass);
         return SyncMode.Full;
     }
 
@@ -69,7 +69,4 @@ internal sealed partial class CursorStream(SyncContext context, IReadOnlyDiction
     /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive); null for a full read.</summary>
     public DateTimeOffset? Since(string stream, SyncMode mode, TimeSpan overlap) =>
         mode == SyncMode.Full || checkpoints.GetValueOrDefault(stream)?.Cursor is not { } cursor ? null : cursor - overlap;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Full resync: the last complete {Stream} pass was at {LastPass} (never, if empty)")]
-    private static partial void LogFullResync(ILogger logger, string stream, DateTimeOffset? lastPass);
 }

@@ -141,7 +141,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         var wait = reset is { } seconds
             ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60))
             : attempts.Backoff(Math.Min(attempt, 6));
-        LogThrottled(logger, wait.TotalSeconds);
+        ConnectorLog.PipedriveBurstLimit(logger, wait.TotalSeconds);
         await Task.Delay(wait, ct);
     }
 
@@ -178,7 +178,4 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     /// <summary>The path without its query, for messages.</summary>
     private static string Path(string pathAndQuery) => pathAndQuery.Split('?')[0];
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pipedrive burst limit reached; waiting {DelaySeconds:0.0} s")]
-    private static partial void LogThrottled(ILogger logger, double delaySeconds);
 }

@@ -105,7 +105,7 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
             throw new CrmBudgetExhaustedException($"Zoho's API credits for the last 24 hours are used up, or it kept refusing with TOO_MANY_REQUESTS ({error}). " +
                 "The run stopped with its progress saved; the next run continues when credits are available again.");
         var wait = attempts.Backoff(Math.Min(attempt, 6));
-        LogThrottled(logger, error.Message, wait.TotalSeconds);
+        ConnectorLog.ZohoTooManyRequests(logger, error.Message, wait.TotalSeconds);
         await Task.Delay(wait, ct);
     }
 
@@ -131,9 +131,6 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
 
     /// <summary>The path without its query, for messages.</summary>
     private static string PathOf(string pathAndQuery) => pathAndQuery.Split('?')[0];
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Zoho: too many requests ({Reason}); waiting {DelaySeconds:0.0} s")]
-    private static partial void LogThrottled(ILogger logger, string reason, double delaySeconds);
 }
 
 /// <summary>Zoho refused a request with a 4xx and an error code (e.g. INVALID_MODULE for a module the org does not have).</summary>

@@ -41,11 +41,11 @@ public sealed partial class ZohoConnector
                 }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_DATA" && rows.Count == 0 && fields != Wanted.HistoryMinimal)
                 {
-                    LogHistoryFields(context.Logger, e.Message);
+                    ConnectorLog.ZohoHistoryFieldsRefused(context.Logger, e.Message);
                 }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION" or "INVALID_URL_PATTERN" or "NOT_SUPPORTED" || e.StatusCode is 403 or 404)
                 {
-                    LogHistoryFallback(context.Logger, e.Message);
+                    ConnectorLog.ZohoHistoryFallback(context.Logger, e.Message);
                     await PerDealHistoryAsync(ct);
                     return;
                 }
@@ -152,11 +152,5 @@ public sealed partial class ZohoConnector
                 await _streamer.CommitAsync(Streams.StageHistory, batch, ct);
             }
         }
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho's DealHistory module refused the fields asked for ({Reason}); reading it with Stage, Modified_Time and the deal only")]
-        private static partial void LogHistoryFields(ILogger logger, string reason);
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho's DealHistory module is not available ({Reason}); reading Stage_History per changed deal instead")]
-        private static partial void LogHistoryFallback(ILogger logger, string reason);
     }
 }

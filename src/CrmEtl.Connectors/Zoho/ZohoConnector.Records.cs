@@ -59,7 +59,7 @@ public sealed partial class ZohoConnector
                 if (!reanchor) yield break;
                 if (last is null || last == anchor)
                     throw new CrmException($"More than {read} Zoho {module} records share the Modified_Time {last:O}; CrmEtl cannot page past them with If-Modified-Since.");
-                LogReanchored(context.Logger, module, read, last.Value);
+                ConnectorLog.ZohoWindowReanchored(context.Logger, module, read, last.Value);
                 anchor = last; // inclusive: the records of that second are read again and upserted once more
             }
         }
@@ -91,8 +91,5 @@ public sealed partial class ZohoConnector
             else pager.NeedsToken = true;
             return records;
         }
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho {Module}: {Read} records read in this If-Modified-Since window; re-anchoring it on {LastModified:O}")]
-        private static partial void LogReanchored(ILogger logger, string module, int read, DateTimeOffset lastModified);
     }
 }

@@ -122,7 +122,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 try { meta = await client.GetAsync(Streams.Fields, "/crm/v8/settings/fields?module=" + module, null, ct); }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION")
                 {
-                    LogModuleSkipped(context.Logger, module, e.Message);
+                    ConnectorLog.ZohoModuleSkipped(context.Logger, module, e.Message);
                     continue;
                 }
                 var fields = (meta?["fields"]?.AsArray() ?? []).OfType<JsonObject>().ToList();
@@ -381,9 +381,6 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 if (body?["info"]?["more_records"]?.GetValue<bool>() != true) yield break;
             }
         }
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Zoho module {Module} is skipped: {Reason}")]
-        private static partial void LogModuleSkipped(ILogger logger, string module, string reason);
     }
 
     /// <summary>Stream names, as they appear in sync state, run statistics and logs.</summary>

@@ -20,6 +20,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
 
 namespace CrmEtl.Host.Hosting;
 
@@ -68,23 +69,31 @@ public static class CrmEtlHost
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<ClockOptions>>().Value.CreateClock());
     }
 
+    /// <summary>
+    /// Serilog, from configuration: the command's <paramref name="minimumLevel"/> and a few quiet namespaces first,
+    /// then the "Serilog" section (its MinimumLevel and Override win). Logs go to stderr so that command output on
+    /// stdout stays clean for scripts: as text, or as compact JSON (CLEF) one event per line when Logs:Format is json.
+    /// </summary>
     public static void AddCrmEtlLogging(this IHostApplicationBuilder builder, LogEventLevel minimumLevel)
     {
-        // Logs go to stderr so that command output on stdout stays clean for scripts.
-        var logger = new LoggerConfiguration()
-            .ReadFrom.Configuration(builder.Configuration)
-            .MinimumLevel.Is(minimumLevel)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
-            // It warns that keys are stored unencrypted: they are, in a directory only this user can read (docs/OPERATIONS.md).
-            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}")
-            .CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
+        builder.Services.AddOptions<LogsOptions>().Bind(builder.Configuration.GetSection(LogsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        var configuration = builder.Configuration;
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.MinimumLevel.Is(minimumLevel)
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                // It warns that keys are stored unencrypted: they are, in a directory only this user can read (docs/OPERATIONS.md).
+                .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
+                .ReadFrom.Configuration(configuration)
+                .Enrich.FromLogContext();
+            if (services.GetRequiredService<IOptions<LogsOptions>>().Value.Format == LogsOptions.Json)
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose);
+            else
+                logger.WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+        }, preserveStaticLogger: true);
     }
 
     public static void AddCrmEtlStorage(this IHostApplicationBuilder builder, string? connectionString)

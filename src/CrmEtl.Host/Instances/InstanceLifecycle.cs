@@ -33,7 +33,7 @@ public sealed partial class InstanceLifecycle(
         if (problems.Count > 0) throw new InstanceInputException(problems);
         var added = await instances.AddAsync(input.ToNewInstance(), cancellationToken);
         await schedules.ApplyAsync(added.Id, cancellationToken);
-        LogChanged(logger, added.Name, "added");
+        InstanceLog.Changed(logger, added.Name, "added");
         return added;
     }
 
@@ -67,7 +67,7 @@ public sealed partial class InstanceLifecycle(
         var edited = await instances.UpdateAsync(instance.Id, input.ToEdit(instance.Credentials), cancellationToken)
             ?? throw new InstanceNotFoundException($"'{instance.Name}' was removed meanwhile.");
         await schedules.ApplyAsync(edited.Id, cancellationToken);
-        LogChanged(logger, edited.Name, "edited");
+        InstanceLog.Changed(logger, edited.Name, "edited");
         return edited;
     }
 
@@ -76,7 +76,7 @@ public sealed partial class InstanceLifecycle(
     {
         await instances.SetEnabledAsync(instance.Id, enabled: false, InstanceStatus.Disabled, null, cancellationToken);
         await schedules.ApplyAsync(instance.Id, cancellationToken);
-        LogChanged(logger, instance.Name, "disabled");
+        InstanceLog.Changed(logger, instance.Name, "disabled");
     }
 
     /// <summary>Schedules the instance again; its status is what a connection test finds now.</summary>
@@ -85,7 +85,7 @@ public sealed partial class InstanceLifecycle(
         await instances.SetEnabledAsync(instance.Id, enabled: true, InstanceStatus.Connected, null, cancellationToken);
         var test = await TestAsync(instance, cancellationToken);
         await schedules.ApplyAsync(instance.Id, cancellationToken);
-        LogChanged(logger, instance.Name, "enabled");
+        InstanceLog.Changed(logger, instance.Name, "enabled");
         return test;
     }
 
@@ -95,7 +95,7 @@ public sealed partial class InstanceLifecycle(
         await using (await HoldAsync(instance, "reset", cancellationToken))
             await instances.ResetAsync(instance.Id, cancellationToken);
         await analytics.RefreshCompanyTotalsAsync(instance.Company ?? instance.Name, cancellationToken);
-        LogChanged(logger, instance.Name, "reset");
+        InstanceLog.Changed(logger, instance.Name, "reset");
     }
 
     public async Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
@@ -104,13 +104,10 @@ public sealed partial class InstanceLifecycle(
             await instances.RemoveAsync(instance.Id, cancellationToken);
         await schedules.ApplyAsync(instance.Id, cancellationToken);
         await analytics.RefreshCompanyTotalsAsync(instance.Company ?? instance.Name, cancellationToken);
-        LogChanged(logger, instance.Name, "removed");
+        InstanceLog.Changed(logger, instance.Name, "removed");
     }
 
     private async Task<IAsyncDisposable> HoldAsync(Instance instance, string verb, CancellationToken cancellationToken) =>
         await locks.TryAcquireAsync(instance.Id, cancellationToken)
         ?? throw new InstanceBusyException($"'{instance.Name}' is being synced right now and cannot be {verb} during the run. Disable it, wait for the run to end, then try again.");
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {Instance} {Change}")]
-    private static partial void LogChanged(ILogger logger, string instance, string change);
 }

@@ -92,7 +92,7 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
             && existing.CronExpressionString == instance.Schedule && existing.TimeZone.Id == instance.TimeZone)
             return;
         await scheduler.ScheduleJob(BuildJob(instance.Id), [BuildScheduleTrigger(instance, clock)], ScheduleJobOptions.Replacing, cancellationToken);
-        LogScheduled(logger, instance.Name, instance.Schedule, instance.TimeZone);
+        SchedulingLog.Scheduled(logger, instance.Name, instance.Schedule, instance.TimeZone);
     }
 
     private static IJobDetail BuildJob(int instanceId) => JobBuilder.Create<InstanceSyncJob>()
@@ -101,7 +101,4 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
         .StoreDurably()
         .RequestRecovery()
         .Build();
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {Instance}: '{Schedule}' in {TimeZone}")]
-    private static partial void LogScheduled(ILogger logger, string instance, string schedule, string timeZone);
 }

@@ -26,21 +26,15 @@ public sealed partial class ScheduleReconciler(
                 if (clock.GetUtcNow() - lastPrune > TimeSpan.FromDays(1))
                 {
                     var pruned = await runs.PruneAsync(clock.GetUtcNow().AddDays(-options.Value.RunHistoryDays), stoppingToken);
-                    if (pruned > 0) LogPruned(logger, pruned, options.Value.RunHistoryDays);
+                    if (pruned > 0) SchedulingLog.RunsPruned(logger, pruned, options.Value.RunHistoryDays);
                     lastPrune = clock.GetUtcNow();
                 }
             }
             catch (Exception e) when (e is NpgsqlException or Quartz.SchedulerException)
             {
                 // A database hiccup: the next round tries again.
-                LogFailed(logger, e.Message);
+                SchedulingLog.ReconcileFailed(logger, e.Message);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} runs older than {Days} days from the run history")]
-    private static partial void LogPruned(ILogger logger, int count, int days);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bring the schedules up to date: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }

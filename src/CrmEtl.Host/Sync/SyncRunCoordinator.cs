@@ -81,8 +81,8 @@ public sealed partial class SyncRunCoordinator(
         var runId = claimed.RunId;
         var mode = claimed.Mode;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id, ["RunId"] = runId });
-        if (claimed.Resumed) LogResumed(logger, instance.Name, mode);
-        else LogStarted(logger, instance.Name, mode);
+        if (claimed.Resumed) SyncLog.RunResumed(logger, instance.Name, mode);
+        else SyncLog.RunStarted(logger, instance.Name, mode);
 
         using var progressStop = new CancellationTokenSource();
         var progress = ReportProgressAsync(runId, stats, progressStop.Token);
@@ -116,7 +116,7 @@ public sealed partial class SyncRunCoordinator(
             await progressStop.CancelAsync();
             await progress;
             await runs.RequeueAsync(runId, stats, CancellationToken.None);
-            LogRequeued(logger, instance.Name, stats.Read, stats.Written);
+            SyncLog.RunRequeued(logger, instance.Name, stats.Read, stats.Written);
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -127,7 +127,7 @@ public sealed partial class SyncRunCoordinator(
         {
             // Anything else is a defect or a dead database: the run still ends with a status and a message.
             (status, error) = (RunStatus.Failed, e is NpgsqlException db ? DatabaseFailure(db) : e.Message);
-            LogUnexpected(logger, e);
+            SyncLog.RunFailedUnexpectedly(logger, e);
             // The connection broke (the server stopped or restarted): the pool's idle connections are as dead.
             if (e is NpgsqlException and not PostgresException) dataSource.Clear();
         }
@@ -144,7 +144,8 @@ public sealed partial class SyncRunCoordinator(
             error = (error is null ? "" : error + " ") + $"The run's outcome could not be recorded: {e.Message}";
             status = status == RunStatus.Succeeded ? RunStatus.Failed : status;
         }
-        LogFinished(logger, instance.Name, status.ToDbName(), stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
+        if (status == RunStatus.Succeeded) SyncLog.RunSucceeded(logger, instance.Name, stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
+        else SyncLog.RunNotSucceeded(logger, instance.Name, status.ToDbName(), error, stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
         return new SyncOutcome(runId, status, usedMode, stats, error, elapsed, built);
     }
 
@@ -163,7 +164,7 @@ public sealed partial class SyncRunCoordinator(
                 catch (NpgsqlException e)
                 {
                     // Progress is for show; the run itself notices a dead database.
-                    LogProgressFailed(logger, e.Message);
+                    SyncLog.ProgressNotRecorded(logger, e.Message);
                 }
             }
         }
@@ -189,7 +190,7 @@ public sealed partial class SyncRunCoordinator(
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            LogUnexpected(logger, e);
+            SyncLog.RunFailedUnexpectedly(logger, e);
             return (RunStatus.Failed, $"The replica is up to date, but the analytics could not be rebuilt; the previous numbers stay visible: {e.Message}", null);
         }
     }
@@ -217,22 +218,4 @@ public sealed partial class SyncRunCoordinator(
     private static string DatabaseFailure(NpgsqlException e) => e is PostgresException { SqlState: [ '5', '3', .. ] } pg
         ? $"The database server ran out of resources during the run ({pg.SqlState}: {pg.MessageText}). Free disk space (or memory) on the PostgreSQL server; what the run committed is kept, and the next run continues from there."
         : $"The database failed during the run: {e.Message}";
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} started ({Mode})")]
-    private static partial void LogStarted(ILogger logger, string instance, SyncMode mode);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} ended {Status}: {Read} rows read, {Written} written, {Calls} calls, {Tokens} tokens in {Seconds:0.0} s")]
-    private static partial void LogFinished(ILogger logger, string instance, string status, long read, long written, int calls, int tokens, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} resumed ({Mode}): the worker running it stopped")]
-    private static partial void LogResumed(ILogger logger, string instance, SyncMode mode);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of {Instance} stopped for shutdown after {Read} rows read, {Written} written; queued for the next worker")]
-    private static partial void LogRequeued(ILogger logger, string instance, long read, long written);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the run's progress: {Reason}")]
-    private static partial void LogProgressFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The run failed")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception);
 }

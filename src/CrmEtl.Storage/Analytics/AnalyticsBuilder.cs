@@ -96,7 +96,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
         {
             var at = Stopwatch.GetTimestamp();
             var rows = await connection.ExecuteAsync(new CommandDefinition(sql, p.Values, tx, commandTimeout: 0, cancellationToken: cancellationToken));
-            LogStep(logger, instance.Name, name, rows, Stopwatch.GetElapsedTime(at).TotalMilliseconds);
+            StorageLog.AnalyticsStep(logger, instance.Name, name, rows, Stopwatch.GetElapsedTime(at).TotalMilliseconds);
             return rows;
         }
 
@@ -458,7 +458,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
 
         var result = new BuildResult(instance.Name, deals, passes, activities, leads, problems, Stopwatch.GetElapsedTime(started),
             replicaFacts == ReplicaFactsBuild.Changed ? changed : null);
-        LogBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
+        StorageLog.AnalyticsBuilt(logger, instance.Name, deals, passes, activities, leads, problems.Count, result.Elapsed.TotalSeconds);
         return result;
     }
 
@@ -701,10 +701,4 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
     private sealed record PreviousBuild(string? Fixed_Inputs, long? Replica_Version, string? Config_Inputs, long Deals, long Passes, long Activities, long Leads);
 
     private sealed record InstanceInfo(int Id, string Name, string Time_Zone, string Reporting_Currency, string Company, string Group_Currency);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Analytics of {Instance}: {Step} ({Rows} rows) in {Milliseconds:0} ms")]
-    private static partial void LogStep(ILogger logger, string instance, string step, int rows, double milliseconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics of {Instance} built: {Deals} deals, {Passes} funnel passes, {Activities} activities, {Leads} leads, {Problems} problems in {Seconds:0.0} s")]
-    private static partial void LogBuilt(ILogger logger, string instance, long deals, long passes, long activities, long leads, int problems, double seconds);
 }

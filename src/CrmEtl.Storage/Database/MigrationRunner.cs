@@ -58,7 +58,7 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
                     "INSERT INTO public.crmetl_schema_version (version, name) VALUES (@Version, @Name)",
                     new { migration.Version, migration.Name }, tx, cancellationToken: cancellationToken));
                 await tx.CommitAsync(cancellationToken);
-                LogApplied(logger, migration.Name);
+                StorageLog.MigrationApplied(logger, migration.Name);
                 applied.Add(migration.Name);
             }
         }
@@ -77,7 +77,4 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
         var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
         return new Migration(version, name, reader.ReadToEnd());
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Migration}")]
-    private static partial void LogApplied(ILogger logger, string migration);
 }

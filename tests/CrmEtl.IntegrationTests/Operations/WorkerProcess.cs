@@ -9,6 +9,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _errors = new();
 
     private WorkerProcess(Process process) => _process = process;
 
@@ -20,6 +21,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>What it wrote to stderr so far: its logs.</summary>
+    public string Errors
+    {
+        get { lock (_output) return _errors.ToString(); }
     }
 
     public static WorkerProcess Start(string connectionString, Dictionary<string, string?>? settings = null) =>
@@ -42,16 +49,20 @@ internal sealed class WorkerProcess : IAsyncDisposable
             start.Environment["CRMETL__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var worker = new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
         worker._process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
+        worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data, error: true);
         worker._process.BeginOutputReadLine();
         worker._process.BeginErrorReadLine();
         return worker;
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool error = false)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (error) _errors.AppendLine(line);
+        }
     }
 
     /// <summary>Waits until the worker says it runs (schema checked, scheduler started, API listening).</summary>
