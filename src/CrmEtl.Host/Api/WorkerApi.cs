@@ -31,12 +31,9 @@ public static class WorkerApi
     public static void AddWorkerApi(this WebApplicationBuilder builder, string? urls)
     {
         builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName))
-            .PostConfigure(o => o.Urls = urls ?? o.Urls).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ApiOptions>, DataAnnotationsValidator<ApiOptions>>();
-        var options = new ApiOptions();
-        builder.Configuration.GetSection(ApiOptions.SectionName).Bind(options);
-        builder.WebHost.UseSetting(Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey, urls ?? options.Urls);
-        builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+            .PostConfigure(o => o.Urls = urls ?? o.Urls).ValidateDataAnnotations().ValidateOnStart();
+        // Kestrel's limit and addresses (see MapWorkerApi) come from the validated options, not from a second reading.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -50,6 +47,8 @@ public static class WorkerApi
 
     public static void MapWorkerApi(this WebApplication app)
     {
+        foreach (var url in app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            app.Urls.Add(url);
         app.UseMiddleware<ApiErrors>();
         app.UseMiddleware<ApiKeyCheck>();
         app.MapOpenApi();

@@ -63,8 +63,7 @@ public static class CrmEtlHost
     /// </summary>
     public static void AddCrmEtlClock(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ClockOptions>().Bind(builder.Configuration.GetSection(ClockOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ClockOptions>, DataAnnotationsValidator<ClockOptions>>();
+        builder.Services.AddOptions<ClockOptions>().Bind(builder.Configuration.GetSection(ClockOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.RemoveAll<TimeProvider>();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<ClockOptions>>().Value.CreateClock());
     }
@@ -128,8 +127,7 @@ public static class CrmEtlHost
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PipedriveOptions>().Bind(builder.Configuration.GetSection(PipedriveOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<PipedriveOptions>, DataAnnotationsValidator<PipedriveOptions>>();
+        builder.Services.AddOptions<PipedriveOptions>().Bind(builder.Configuration.GetSection(PipedriveOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(PipedriveConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddSingleton<ICrmConnector, PipedriveConnector>();
@@ -137,8 +135,7 @@ public static class CrmEtlHost
 
     public static void AddZohoConnector(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ZohoOptions>().Bind(builder.Configuration.GetSection(ZohoOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ZohoOptions>, DataAnnotationsValidator<ZohoOptions>>();
+        builder.Services.AddOptions<ZohoOptions>().Bind(builder.Configuration.GetSection(ZohoOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(ZohoConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddSingleton<CrmEtl.Core.Instances.IOAuthTokenCache, OAuthTokenStore>();

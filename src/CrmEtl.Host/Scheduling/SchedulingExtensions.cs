@@ -20,10 +20,7 @@ public static class SchedulingExtensions
     /// </summary>
     public static void AddCrmEtlScheduling(this IHostApplicationBuilder builder, bool runJobs)
     {
-        builder.Services.AddOptions<SchedulerOptions>().Bind(builder.Configuration.GetSection(SchedulerOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SchedulerOptions>, DataAnnotationsValidator<SchedulerOptions>>();
-        var options = new SchedulerOptions();
-        builder.Configuration.GetSection(SchedulerOptions.SectionName).Bind(options);
+        builder.Services.AddOptions<SchedulerOptions>().Bind(builder.Configuration.GetSection(SchedulerOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s =>
@@ -33,29 +30,45 @@ public static class SchedulingExtensions
                 // On shutdown a running sync is asked to stop at a safe point and is handed to the next worker.
                 s.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
-            q.UseDefaultThreadPool(Math.Clamp(options.MaxConcurrentRuns, 1, 64));
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(ds => ds.DataSourceFactory = services => services.GetRequiredService<NpgsqlDataSource>());
                 store.ConfigureStore(s =>
                 {
                     s.TablePrefix = "quartz.qrtz_";
-                    s.MisfireThreshold = options.MisfireThreshold;
                     s.RecoverFiringsCancelledByShutdown = true;
                 });
                 store.UseSystemTextJsonSerializer(_ => { });
-                store.UseClustering(c =>
-                {
-                    c.CheckinInterval = options.CheckinInterval;
-                    c.CheckinMisfireThreshold = options.CheckinInterval;
-                });
+                store.UseClustering();
             });
         });
+        // Quartz's thread pool, misfire threshold and check-ins come from the validated Scheduler options.
+        builder.Services.AddSingleton<IConfigureOptions<ThreadPoolOptions>, QuartzSettings>();
+        builder.Services.AddSingleton<IConfigureOptions<AdoJobStoreOptions>, QuartzSettings>();
+        builder.Services.AddSingleton<IConfigureOptions<ClusteringOptions>, QuartzSettings>();
         builder.Services.AddSingleton<InstanceSchedules>();
         builder.Services.AddSingleton<RefreshRequests>();
         if (!runJobs) return;
         builder.Services.AddTransient<InstanceSyncJob>();
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.Services.AddHostedService<ScheduleReconciler>();
+    }
+
+    /// <summary>Hands the validated <see cref="SchedulerOptions"/> to Quartz's own options, for every scheduler name.</summary>
+    private sealed class QuartzSettings(IOptions<SchedulerOptions> scheduler) :
+        IConfigureNamedOptions<ThreadPoolOptions>, IConfigureNamedOptions<AdoJobStoreOptions>, IConfigureNamedOptions<ClusteringOptions>
+    {
+        public void Configure(string? name, ThreadPoolOptions options) => options.MaxConcurrency = scheduler.Value.MaxConcurrentRuns;
+        public void Configure(ThreadPoolOptions options) => Configure(null, options);
+        public void Configure(string? name, AdoJobStoreOptions options) => options.MisfireThreshold = scheduler.Value.MisfireThreshold;
+        public void Configure(AdoJobStoreOptions options) => Configure(null, options);
+
+        public void Configure(string? name, ClusteringOptions options)
+        {
+            options.CheckinInterval = scheduler.Value.CheckinInterval;
+            options.CheckinMisfireThreshold = scheduler.Value.CheckinInterval;
+        }
+
+        public void Configure(ClusteringOptions options) => Configure(null, options);
     }
 }

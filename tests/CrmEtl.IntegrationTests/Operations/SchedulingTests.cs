@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using CrmEtl.Core.Instances;
 using CrmEtl.Host.Api;
 using CrmEtl.Host.Scheduling;
+using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Instances;
 using CrmEtl.Testing;
@@ -140,6 +141,32 @@ public sealed class SchedulingTests
 
         await worker.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(instance.Id, CancellationToken.None);
         Assert.That(await worker.ScalarAsync<DateTime>("SELECT built_at FROM analytics.build"), Is.EqualTo(now.UtcDateTime).Within(TimeSpan.FromMinutes(2)));
+    }
+
+    [TestCase(1, false)]
+    [TestCase(2, true)]
+    public async Task Scheduler_max_concurrent_runs_is_how_many_syncs_a_worker_runs_at_once(int maxConcurrentRuns, bool overlap)
+    {
+        await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
+        {
+            Companies = [.. new[] { "a", "b" }.Select((name, i) => new PipedriveCompanyOptions { Name = name, ApiToken = $"token-{name}-1234", Seed = 60 + i, Deals = 60, Activities = 60, Leads = 5 })],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
+        });
+        sandbox.Faults.Latency = TimeSpan.FromMilliseconds(30); // a run takes a second or so
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("maxruns"),
+            new() { ["Scheduler:MaxConcurrentRuns"] = maxConcurrentRuns.ToString(CultureInfo.InvariantCulture) });
+        var ids = new List<int>();
+        foreach (var name in new[] { "a", "b" })
+        {
+            var added = await worker.Client.PostAsJsonAsync("/api/instances", new { name, url = sandbox.BaseUrl, token = $"token-{name}-1234" });
+            ids.Add((await added.Content.ReadFromJsonAsync<InstanceView>())!.Id);
+        }
+
+        await Task.WhenAll(ids.Select(id => worker.Client.PostAsync($"/api/instances/{id}/refresh", null)));
+        await Eventually(async () => await worker.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run WHERE ended_at IS NOT NULL") == 2, TimeSpan.FromSeconds(60));
+
+        Assert.That(await worker.ScalarAsync<string>("SELECT string_agg(DISTINCT status, ',') FROM etl.sync_run"), Is.EqualTo("succeeded"));
+        Assert.That(await worker.ScalarAsync<bool>("SELECT tstzrange(min(started_at), min(ended_at)) && tstzrange(max(started_at), max(ended_at)) FROM etl.sync_run"), Is.EqualTo(overlap));
     }
 
     private static async Task<(string, string)?> CronOfAsync(InProcessWorker worker, int instanceId)
