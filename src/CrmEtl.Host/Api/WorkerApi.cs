@@ -35,6 +35,7 @@ public static class WorkerApi
         // Kestrel's limit and addresses (see MapWorkerApi) come from the validated options, not from a second reading.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddProblemDetails();
+        builder.Services.AddWorkerHealth(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "CrmEtl worker", Version = "v1", Description = $"Send the API key in the {KeyHeader} header on every /api request." };
@@ -52,8 +53,7 @@ public static class WorkerApi
         app.UseMiddleware<ApiErrors>();
         app.UseMiddleware<ApiKeyCheck>();
         app.MapOpenApi();
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
-        app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        app.MapWorkerHealth();
 
         var api = app.MapGroup("/api");
         api.MapGet("/instances", ListInstancesAsync).WithSummary("Every instance with its status, last run and next scheduled fire.");
@@ -68,24 +68,6 @@ public static class WorkerApi
         api.MapPost("/instances/{id:int}/refresh", RefreshAsync).WithSummary("Sync now. A run already queued or running is returned instead of a new one.");
         api.MapGet("/runs/{id:long}", GetRunAsync).WithSummary("One run with its progress or outcome.");
         api.MapGet("/runs", ListRunsAsync).WithSummary("Run history, newest first.");
-    }
-
-    private static async Task<IResult> ReadyAsync(NpgsqlDataSource database, ISchedulerFactory schedulers, CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = await database.OpenConnectionAsync(ct);
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(ct);
-        }
-        catch (NpgsqlException e)
-        {
-            return Results.Json(new { status = "unavailable", reason = $"The database is not reachable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        var scheduler = await schedulers.GetScheduler(ct);
-        return await scheduler.GetStatus(ct) == SchedulerStatus.Running
-            ? Results.Ok(new { status = "ready" })
-            : Results.Json(new { status = "unavailable", reason = "The scheduler is not running." }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> ListInstancesAsync(InstanceViews views, CancellationToken ct) => Results.Ok(await views.ListAsync(ct));

@@ -10,7 +10,7 @@ namespace CrmEtl.Storage.Instances;
 /// etl.instance: the connected CRM accounts. Stored tokens are encrypted with the
 /// <see cref="ISecretProtector"/> before they reach the database and decrypted when read.
 /// </summary>
-public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProtector protector)
+public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProtector protector, TimeProvider clock)
 {
     private const string Columns = "id, name, kind, base_url, credentials::text AS credentials, time_zone, reporting_currency, company, enabled, status, last_error, schedule";
 
@@ -44,13 +44,13 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
         try
         {
             var row = await connection.QuerySingleAsync<InstanceRecord>(new CommandDefinition($"""
-                INSERT INTO etl.instance (name, kind, base_url, credentials, time_zone, reporting_currency, company, schedule)
-                VALUES (@Name, @Kind, @BaseUrl, @Credentials::jsonb, @TimeZone, @ReportingCurrency, @Company, @Schedule)
+                INSERT INTO etl.instance (name, kind, base_url, credentials, time_zone, reporting_currency, company, schedule, created_at, updated_at)
+                VALUES (@Name, @Kind, @BaseUrl, @Credentials::jsonb, @TimeZone, @ReportingCurrency, @Company, @Schedule, @Now, @Now)
                 RETURNING {Columns}
                 """, new
             {
                 instance.Name, instance.Kind, instance.BaseUrl, Credentials = SerializeCredentials(instance.Credentials),
-                instance.TimeZone, instance.ReportingCurrency, instance.Company, instance.Schedule,
+                instance.TimeZone, instance.ReportingCurrency, instance.Company, instance.Schedule, Now = clock.GetUtcNow(),
             }, cancellationToken: cancellationToken));
             return ToInstance(row);
         }
@@ -72,13 +72,13 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
                     credentials = coalesce(@Credentials::jsonb, credentials), time_zone = coalesce(@TimeZone, time_zone),
                     reporting_currency = coalesce(@ReportingCurrency, reporting_currency),
                     company = CASE WHEN @Company IS NULL THEN company ELSE nullif(@Company, '') END,
-                    schedule = coalesce(@Schedule, schedule), updated_at = now()
+                    schedule = coalesce(@Schedule, schedule), updated_at = @Now
                 WHERE id = @id
                 RETURNING {Columns}
                 """, new
             {
                 id, edit.Name, edit.BaseUrl, Credentials = edit.Credentials is null ? null : SerializeCredentials(edit.Credentials),
-                edit.TimeZone, edit.ReportingCurrency, edit.Company, edit.Schedule,
+                edit.TimeZone, edit.ReportingCurrency, edit.Company, edit.Schedule, Now = clock.GetUtcNow(),
             }, cancellationToken: cancellationToken));
             return row is null ? null : ToInstance(row);
         }
@@ -93,8 +93,8 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE etl.instance SET enabled = @enabled, status = @status, last_error = @lastError, updated_at = now() WHERE id = @id",
-            new { id, enabled, status, lastError }, cancellationToken: cancellationToken));
+            "UPDATE etl.instance SET enabled = @enabled, status = @status, last_error = @lastError, updated_at = @now WHERE id = @id",
+            new { id, enabled, status, lastError, now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Drops the instance's replica, sync state, per-instance configuration and analytics in one transaction; keeps the instance and its run history.</summary>
@@ -118,8 +118,8 @@ public sealed class InstanceRepository(NpgsqlDataSource dataSource, ISecretProte
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE etl.instance SET status = @status, last_error = @lastError, updated_at = now() WHERE id = @id AND enabled",
-            new { id, status, lastError }, cancellationToken: cancellationToken));
+            "UPDATE etl.instance SET status = @status, last_error = @lastError, updated_at = @now WHERE id = @id AND enabled",
+            new { id, status, lastError, now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Encrypts tokens that earlier versions stored in plain text; returns how many.</summary>

@@ -63,6 +63,45 @@ public sealed class WorkerApiTests
     }
 
     [Test]
+    public async Task Readiness_is_degraded_naming_the_enabled_instances_without_a_recent_successful_run()
+    {
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("health"), new() { ["Health:LastRunOlderThan"] = "1.00:00:00" });
+        using var anonymous = new HttpClient { BaseAddress = worker.Client.BaseAddress };
+        foreach (var name in new[] { "Acme", "Beta", "Gamma" })
+            await worker.Client.PostAsJsonAsync("/api/instances", new { name, url = "http://127.0.0.1:9", token = "token-1234" });
+
+        var fresh = await ReadyAsync(anonymous);
+        Assert.That(fresh.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(fresh.Body.GetProperty("status").GetString(), Is.EqualTo("Healthy"), fresh.Body.ToString());
+        Assert.That(fresh.Body.GetProperty("checks").EnumerateObject().Select(c => $"{c.Name}:{c.Value.GetProperty("status").GetString()}"),
+            Is.EquivalentTo(new[] { "database:Healthy", "scheduler:Healthy", "last_runs:Healthy" }));
+
+        // Three days on: Acme last succeeded two days ago, Beta never ran, Gamma is disabled.
+        var now = TestClock.Clock.GetUtcNow();
+        await worker.ScalarAsync<int>("UPDATE etl.instance SET created_at = @at RETURNING 1", new { at = now.AddDays(-3) });
+        await worker.ScalarAsync<int>("""
+            INSERT INTO etl.sync_run (instance_id, mode, status, requested_by, requested_at, started_at, ended_at)
+            SELECT id, 'incremental', 'succeeded', 'schedule', @at, @at, @at FROM etl.instance WHERE name = 'Acme' RETURNING 1
+            """, new { at = now.AddDays(-2) });
+        await worker.Client.PostAsync($"/api/instances/{await worker.ScalarAsync<int>("SELECT id FROM etl.instance WHERE name = 'Gamma'")}/disable", null);
+
+        var stale = await ReadyAsync(anonymous);
+        Assert.That(stale.Status, Is.EqualTo(HttpStatusCode.OK), "a degraded worker still serves");
+        Assert.That(stale.Body.GetProperty("status").GetString(), Is.EqualTo("Degraded"));
+        var lastRuns = stale.Body.GetProperty("checks").GetProperty("last_runs");
+        Assert.That(lastRuns.GetProperty("status").GetString(), Is.EqualTo("Degraded"));
+        Assert.That(lastRuns.GetProperty("description").GetString(), Does.StartWith("2 instance(s) without a successful run for more than 24 h: Acme (last ")
+            .And.EndWith("Beta (never).").And.Not.Contain("Gamma"));
+        Assert.That((await anonymous.GetAsync("/healthz")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the process is alive all the same");
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> ReadyAsync(HttpClient client)
+    {
+        var response = await client.GetAsync("/readyz");
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+    }
+
+    [Test]
     public async Task A_zoho_instance_is_added_over_the_api_with_its_oauth_client_and_refreshed()
     {
         await using var zoho = await ZohoWorld.StartAsync();
