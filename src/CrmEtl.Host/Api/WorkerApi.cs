@@ -15,8 +15,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Quartz;
+using Scalar.AspNetCore;
 
 namespace CrmEtl.Host.Api;
 
@@ -27,6 +29,8 @@ namespace CrmEtl.Host.Api;
 public static class WorkerApi
 {
     public const string KeyHeader = "X-Api-Key";
+    public const string MetricsPath = "/metrics";
+    public const string DocsPath = "/api/docs";
 
     public static void AddWorkerApi(this WebApplicationBuilder builder, string? urls)
     {
@@ -36,6 +40,10 @@ public static class WorkerApi
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddWorkerHealth(builder.Configuration);
+        // The worker also serves its metrics to Prometheus and traces its requests.
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(m => m.AddPrometheusExporter().AddAspNetCoreInstrumentation())
+            .WithTracing(t => t.AddAspNetCoreInstrumentation());
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "CrmEtl worker", Version = "v1", Description = $"Send the API key in the {KeyHeader} header on every /api request." };
@@ -54,6 +62,8 @@ public static class WorkerApi
         app.UseMiddleware<ApiKeyCheck>();
         app.MapOpenApi();
         app.MapWorkerHealth();
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapScalarApiReference(DocsPath, o => o.WithTitle("CrmEtl worker API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 
         var api = app.MapGroup("/api");
         api.MapGet("/instances", ListInstancesAsync).WithSummary("Every instance with its status, last run and next scheduled fire.");
@@ -141,22 +151,34 @@ public static class WorkerApi
     /// Requires the configured key in X-Api-Key on every /api request, compared in constant time, before
     /// anything of the request is read: a caller without the key learns nothing, not even that its body was bad.
     /// </summary>
+    /// <summary>
+    /// /api (but its rendered reference) and /metrics need the key: in X-Api-Key, or as a bearer token, which is
+    /// what Prometheus sends (authorization: credentials). Compared in constant time.
+    /// </summary>
     private sealed class ApiKeyCheck(RequestDelegate next, IOptions<ApiOptions> options)
     {
         private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key ?? ""));
 
         public async Task InvokeAsync(HttpContext context)
         {
-            var sent = context.Request.Headers[KeyHeader].ToString();
-            // Hashing first makes the comparison take the same time whatever the length of what was sent.
-            if (context.Request.Path.StartsWithSegments("/api")
-                && (sent.Length == 0 || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected)))
+            var path = context.Request.Path;
+            var guarded = (path.StartsWithSegments("/api") && !path.StartsWithSegments(DocsPath)) || path.StartsWithSegments(MetricsPath);
+            if (guarded && !Sent(context.Request))
             {
                 await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                    detail: $"Send the worker's API key (Api:Key) in the {KeyHeader} header.").ExecuteAsync(context);
+                    detail: $"Send the worker's API key (Api:Key) in the {KeyHeader} header (or as 'Authorization: Bearer <key>').").ExecuteAsync(context);
                 return;
             }
             await next(context);
+        }
+
+        private bool Sent(HttpRequest request)
+        {
+            var sent = request.Headers[KeyHeader].ToString();
+            var authorization = request.Headers.Authorization.ToString();
+            if (sent.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) sent = authorization["Bearer ".Length..].Trim();
+            // Hashing first makes the comparison take the same time whatever the length of what was sent.
+            return sent.Length > 0 && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected);
         }
     }
 

@@ -5,6 +5,7 @@ using CrmEtl.Core.Sync;
 using CrmEtl.Host.Instances;
 using CrmEtl.Host.Scheduling;
 using CrmEtl.Host.Sync;
+using CrmEtl.Host.Telemetry;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
 using CrmEtl.Storage.Database;
@@ -52,6 +53,7 @@ public static class CrmEtlHost
         builder.AddZohoConnector();
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
+        builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
         builder.Services.AddSingleton<InstanceLifecycle>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

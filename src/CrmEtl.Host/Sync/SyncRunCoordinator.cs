@@ -1,6 +1,7 @@
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Telemetry;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Instances;
 using CrmEtl.Storage.Runs;
@@ -29,7 +30,7 @@ public sealed class InstanceBusyException(string message) : InvalidOperationExce
 /// </summary>
 public sealed partial class SyncRunCoordinator(
     InstanceRepository instances, InstanceLocks locks, SyncRunLog runs, IReplicaStore replica, IEnumerable<ICrmConnector> connectors,
-    AnalyticsBuilder analytics, NpgsqlDataSource dataSource, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
+    AnalyticsBuilder analytics, NpgsqlDataSource dataSource, SyncTelemetry telemetry, TimeProvider clock, ILogger<SyncRunCoordinator> logger)
 {
     /// <summary>This process, as run history names it.</summary>
     public static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -81,6 +82,7 @@ public sealed partial class SyncRunCoordinator(
         var runId = claimed.RunId;
         var mode = claimed.Mode;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id, ["RunId"] = runId });
+        using var activity = SyncTelemetry.StartRun(instance, runId, mode);
         if (claimed.Resumed) SyncLog.RunResumed(logger, instance.Name, mode);
         else SyncLog.RunStarted(logger, instance.Name, mode);
 
@@ -144,6 +146,7 @@ public sealed partial class SyncRunCoordinator(
             error = (error is null ? "" : error + " ") + $"The run's outcome could not be recorded: {e.Message}";
             status = status == RunStatus.Succeeded ? RunStatus.Failed : status;
         }
+        telemetry.RunEnded(activity, instance, status, error, elapsed, stats);
         if (status == RunStatus.Succeeded) SyncLog.RunSucceeded(logger, instance.Name, stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
         else SyncLog.RunNotSucceeded(logger, instance.Name, status.ToDbName(), error, stats.Read, stats.Written, stats.Calls, stats.Tokens, elapsed.TotalSeconds);
         return new SyncOutcome(runId, status, usedMode, stats, error, elapsed, built);

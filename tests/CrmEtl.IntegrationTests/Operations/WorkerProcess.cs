@@ -29,11 +29,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
         get { lock (_output) return _errors.ToString(); }
     }
 
-    public static WorkerProcess Start(string connectionString, Dictionary<string, string?>? settings = null) =>
-        Run(connectionString, settings, "worker", "--urls", "http://127.0.0.1:0");
+    /// <param name="environment">More environment variables, as they are (e.g. OpenTelemetry's OTEL_*).</param>
+    public static WorkerProcess Start(string connectionString, Dictionary<string, string?>? settings = null, Dictionary<string, string>? environment = null) =>
+        Run(connectionString, settings, environment, ["worker", "--urls", "http://127.0.0.1:0"]);
 
     /// <summary>Any crmetl command as a real process, e.g. <c>sync "Acme"</c>; its output is collected like a worker's.</summary>
-    public static WorkerProcess Run(string connectionString, Dictionary<string, string?>? settings, params string[] command)
+    public static WorkerProcess Run(string connectionString, Dictionary<string, string?>? settings, params string[] command) =>
+        Run(connectionString, settings, null, command);
+
+    private static WorkerProcess Run(string connectionString, Dictionary<string, string?>? settings, Dictionary<string, string>? environment, string[] command)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,6 +49,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "crmetl.dll"));
         foreach (var argument in command) start.ArgumentList.Add(argument);
         start.Environment["CRMETL_PG"] = connectionString;
+        foreach (var (key, value) in environment ?? []) start.Environment[key] = value;
         foreach (var (key, value) in InProcessWorker.TestSettings(settings))
             start.Environment["CRMETL__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var worker = new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
@@ -75,6 +80,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary>Where a started worker's API listens, as it said (call after <see cref="WaitUntilRunningAsync"/>).</summary>
+    public Uri ApiAddress => new(System.Text.RegularExpressions.Regex.Match(Output, @"API on (http://[^ ,;]+)").Groups[1].Value);
 
     /// <summary>SIGKILL: the process ends at once, mid-whatever.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
