@@ -6,6 +6,7 @@ using CrmEtl.Host.Hosting;
 using CrmEtl.Host.Instances;
 using CrmEtl.Host.Scheduling;
 using CrmEtl.Host.Sync;
+using CrmEtl.Host.Telemetry;
 using CrmEtl.Storage.Runs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +16,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using Quartz;
 using Scalar.AspNetCore;
 
@@ -40,10 +39,7 @@ public static class WorkerApi
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddWorkerHealth(builder.Configuration);
-        // The worker also serves its metrics to Prometheus and traces its requests.
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(m => m.AddPrometheusExporter().AddAspNetCoreInstrumentation())
-            .WithTracing(t => t.AddAspNetCoreInstrumentation());
+        builder.Services.AddWorkerTelemetry();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "CrmEtl worker", Version = "v1", Description = $"Send the API key in the {KeyHeader} header on every /api request." };

@@ -13,18 +13,26 @@ public static class TelemetryExtensions
     /// <summary>The OpenTelemetry standard variable that turns the OTLP exporter on (with OTEL_EXPORTER_OTLP_PROTOCOL and friends).</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    private static bool OtlpConfigured => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+
     /// <summary>
-    /// Metrics and traces of every command and worker: CrmEtl's own, Npgsql's, HttpClient's and the runtime's;
-    /// sent to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set. The worker adds /metrics for Prometheus.
+    /// Metrics of every command and worker: CrmEtl's own, Npgsql's, HttpClient's and the runtime's. When
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set, they and the traces (a span per run, with its CRM calls and database
+    /// commands) go to that collector; without one, no span is even made.
     /// </summary>
-    public static OpenTelemetryBuilder AddCrmEtlTelemetry(this IHostApplicationBuilder builder)
+    public static void AddCrmEtlTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SyncTelemetry>();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("crmetl"))
-            .WithMetrics(m => m.AddMeter(SyncTelemetry.Name).AddNpgsqlInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation())
-            .WithTracing(t => t.AddSource(SyncTelemetry.Name).AddNpgsql().AddHttpClientInstrumentation());
-        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable))) telemetry.UseOtlpExporter();
-        return telemetry;
+            .WithMetrics(m => m.AddMeter(SyncTelemetry.Name).AddNpgsqlInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation());
+        if (OtlpConfigured) telemetry.WithTracing(t => t.AddSource(SyncTelemetry.Name).AddNpgsql().AddHttpClientInstrumentation()).UseOtlpExporter();
+    }
+
+    /// <summary>The worker's additions: its HTTP requests measured (and traced, with a collector), and /metrics for Prometheus.</summary>
+    public static void AddWorkerTelemetry(this IServiceCollection services)
+    {
+        var telemetry = services.AddOpenTelemetry().WithMetrics(m => m.AddPrometheusExporter().AddAspNetCoreInstrumentation());
+        if (OtlpConfigured) telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation());
     }
 }
