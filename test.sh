@@ -5,6 +5,7 @@
 # Extra arguments go to 'dotnet test' (e.g. --filter ZohoMetricsTests).
 set -euo pipefail
 cd "$(dirname "$0")"
+bash .ci/postgres-binaries.sh
 export CRMETL_TEST_NOW="${CRMETL_TEST_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
 echo "Test clock: $CRMETL_TEST_NOW (replay: CRMETL_TEST_NOW=$CRMETL_TEST_NOW ./test.sh)"
 dotnet test CrmEtl.sln -c Release --logger "trx" --logger "console;verbosity=minimal" "$@"

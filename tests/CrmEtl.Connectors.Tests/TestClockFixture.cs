@@ -7,5 +7,5 @@ namespace CrmEtl.Connectors.Tests;
 public sealed class TestClockFixture
 {
     [OneTimeSetUp]
-    public void Announce() => TestContext.Progress.WriteLine(TestClock.Apply());
+    public void Announce() => Console.Error.WriteLine(TestClock.Apply());
 }

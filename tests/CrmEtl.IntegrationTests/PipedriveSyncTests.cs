@@ -6,6 +6,7 @@ using CrmEtl.Testing;
 namespace CrmEtl.IntegrationTests;
 
 /// <summary>Pipedrive sandbox over real HTTP into a real PostgreSQL: what lands must be what the account holds.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own sandbox and database
 public sealed class PipedriveSyncTests
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;

@@ -39,7 +39,7 @@ internal sealed class PipedriveWorld : IAsyncDisposable
     /// <summary>A new, migrated database with <paramref name="instance"/> in it, and a host on it (disposed with <paramref name="hosts"/>).</summary>
     internal static async Task<Replica> NewReplicaAsync(List<IHost> hosts, NewInstance instance, Dictionary<string, string?>? settings, string? database = null)
     {
-        var connectionString = database ?? await PostgresFixture.Server.CreateSiblingAsync("t");
+        var connectionString = database ?? await PostgresFixture.Databases.CreateAsync("t");
         var host = CrmEtlHost.Build(connectionString, settings, LogEventLevel.Warning);
         hosts.Add(host);
         await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);

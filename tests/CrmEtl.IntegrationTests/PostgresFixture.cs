@@ -1,18 +1,18 @@
-using CrmEtl.Storage.Database;
 using CrmEtl.Testing;
 
 namespace CrmEtl.IntegrationTests;
 
 /// <summary>
-/// One real PostgreSQL server for the whole assembly (a throwaway local one, or CRMETL_PG); each test gets its own database on it.
-/// Also puts every host and crmetl process of the run on the test clock.
+/// The run's PostgreSQL (CRMETL_PG, else a Testcontainers container when a Docker engine answers, else the local
+/// binaries; see <see cref="TestPostgres"/>), with a migrated template from which each test gets a database of its
+/// own. Also puts every host and crmetl process of the run on the test clock. Both are said first, on stderr.
 /// </summary>
 [SetUpFixture]
 public sealed class PostgresFixture
 {
-    private static ScratchDatabase? _server;
+    private static TestDatabases? _databases;
 
-    public static ScratchDatabase Server => _server ?? throw new InvalidOperationException("The PostgreSQL fixture did not start.");
+    public static TestDatabases Databases => _databases ?? throw new InvalidOperationException("The PostgreSQL fixture did not start.");
 
     /// <summary>The Data Protection keys every host and worker process of this test run shares.</summary>
     public static string KeysDirectory { get; } = Path.Combine(Path.GetTempPath(), $"crmetl-test-keys-{Environment.ProcessId}");
@@ -20,15 +20,16 @@ public sealed class PostgresFixture
     [OneTimeSetUp]
     public async Task StartServer()
     {
-        TestContext.Progress.WriteLine(TestClock.Apply());
+        await Console.Error.WriteLineAsync(TestClock.Apply());
         Environment.SetEnvironmentVariable("CRMETL__DataProtection__KeysDirectory", KeysDirectory);
-        _server = await ScratchDatabase.CreateAsync("crmetl_tests");
+        _databases = await TestDatabases.StartAsync();
+        await Console.Error.WriteLineAsync($"PostgreSQL for the integration tests: {_databases.Source}.");
     }
 
     [OneTimeTearDown]
     public async Task StopServer()
     {
-        if (_server is not null) await _server.DisposeAsync();
+        if (_databases is not null) await _databases.DisposeAsync();
         if (Directory.Exists(KeysDirectory)) Directory.Delete(KeysDirectory, recursive: true);
     }
 }

@@ -12,6 +12,7 @@ namespace CrmEtl.IntegrationTests;
 /// The same sales history kept in Pipedrive (won/lost as statuses, a changelog) and in Zoho CRM
 /// (Closed Won/Closed Lost stages, DealHistory, tasks and calls as modules) gives the same numbers.
 /// </summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own sandbox and database
 public sealed class ZohoMetricsTests
 {
     [Test]

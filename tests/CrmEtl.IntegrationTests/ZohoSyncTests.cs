@@ -12,6 +12,7 @@ using CrmEtl.Sandbox.Zoho;
 namespace CrmEtl.IntegrationTests;
 
 /// <summary>Zoho sandbox over real HTTP (OAuth, data centres, credits) into a real PostgreSQL.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own sandbox and database
 public sealed class ZohoSyncTests
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;

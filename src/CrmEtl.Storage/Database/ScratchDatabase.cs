@@ -3,8 +3,8 @@ using Npgsql;
 namespace CrmEtl.Storage.Database;
 
 /// <summary>
-/// Where the demo, benchmarks and tests get a database: CRMETL_PG when it is set, otherwise a
-/// throwaway local server; in both cases a new, empty database of its own on that server.
+/// Where the demo and benchmarks get a database: CRMETL_PG when it is set, otherwise a throwaway
+/// local server; in both cases a new, empty database of its own on that server. (Tests: CrmEtl.Testing.)
 /// </summary>
 public sealed class ScratchDatabase : IAsyncDisposable
 {
@@ -31,14 +31,6 @@ public sealed class ScratchDatabase : IAsyncDisposable
         await CreateDatabaseAsync(serverConnectionString, name, cancellationToken);
         var connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
         return new ScratchDatabase(server, serverConnectionString, name, connectionString);
-    }
-
-    /// <summary>Another empty database on the same server (tests: one per test).</summary>
-    public async Task<string> CreateSiblingAsync(string prefix, CancellationToken cancellationToken = default)
-    {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)].ToLowerInvariant();
-        await CreateDatabaseAsync(_serverConnectionString, name, cancellationToken);
-        return new NpgsqlConnectionStringBuilder(_serverConnectionString) { Database = name }.ConnectionString;
     }
 
     private static async Task CreateDatabaseAsync(string serverConnectionString, string name, CancellationToken ct)

@@ -17,6 +17,7 @@ namespace CrmEtl.IntegrationTests.Analytics;
 /// account and random mappings (grouping, skipped stages, every marker), the passes and outcomes it
 /// writes must be exactly those <see cref="FunnelRules"/> gives deal by deal.
 /// </summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own sandbox and database
 public sealed class FunnelRulesOnPostgresTests
 {
     [Test]

@@ -43,7 +43,7 @@ internal sealed class KnownDataset : IAsyncDisposable
 
     public static async Task<KnownDataset> CreateAsync()
     {
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("known");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("known");
         var host = CrmEtlHost.Build(connectionString, minimumLevel: LogEventLevel.Warning);
         await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
         await using (var connection = new NpgsqlConnection(connectionString))

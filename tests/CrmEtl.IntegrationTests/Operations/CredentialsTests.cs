@@ -10,12 +10,13 @@ using Serilog.Events;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>Stored tokens are encrypted with the deployment's keys; without those keys a worker says what is missing.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox and database
 public sealed class CredentialsTests
 {
     [Test]
     public async Task A_token_stored_in_plain_text_by_an_earlier_version_is_encrypted_on_the_first_start()
     {
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("plain");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("plain");
         using (var host = CrmEtlHost.Build(connectionString, minimumLevel: LogEventLevel.Warning))
             await WorkerHost.PrepareAsync(host.Services, CancellationToken.None);
         await using (var connection = new NpgsqlConnection(connectionString))

@@ -6,6 +6,7 @@ using CrmEtl.Sandbox.Pipedrive;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>Logs an operator can collect and alert on: compact JSON on request, and every event with its id (docs/OPERATIONS.md).</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox and database
 public sealed partial class LogsTests
 {
     [Test]

@@ -14,7 +14,7 @@ public sealed class OperationsCommandTests
     public async Task An_operator_adds_tests_refreshes_and_disables_an_instance_from_the_command_line_while_a_worker_runs()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("ops");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("ops");
         await using var worker = await InProcessWorker.StartAsync(connectionString);
 
         var bad = await CrmEtlCommand.RunAsync(connectionString, "instances", "add", "--name", "Acme", "--url", "ftp://x", "--token", "t", "--token-env", "V", "--schedule", "0 2 * * *");

@@ -14,6 +14,7 @@ using Npgsql;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>Schedules in Quartz's PostgreSQL job store: time zones, edits without a restart, missed fires.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox and database
 public sealed class SchedulingTests
 {
     private static Instance InstanceIn(string zone, string schedule = InstanceSchedule.Default) => new()
@@ -67,7 +68,7 @@ public sealed class SchedulingTests
     [Test]
     public async Task Schedules_follow_adds_edits_disables_and_removals_without_a_restart_whoever_makes_them()
     {
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("sched"));
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("sched"));
         var added = await worker.Client.PostAsJsonAsync("/api/instances", new { name = "Acme", url = "http://127.0.0.1:9", token = "token-1234", timeZone = "Europe/Helsinki" });
         var instance = (await added.Content.ReadFromJsonAsync<InstanceView>())!;
 
@@ -97,7 +98,7 @@ public sealed class SchedulingTests
     public async Task A_nightly_fire_missed_while_no_worker_ran_runs_once_at_start_up_not_once_per_missed_night()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("misfire");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("misfire");
         long nextFireTicks;
         await using (var first = await InProcessWorker.StartAsync(connectionString))
         {
@@ -122,7 +123,7 @@ public sealed class SchedulingTests
     {
         // 400 days back: nothing dated by the machine's or PostgreSQL's own clock can pass for it.
         var shift = TimeSpan.FromDays(-400);
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("clock"), new()
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("clock"), new()
         {
             ["Clock:Offset"] = (TestClock.Offset + shift).ToString("c", CultureInfo.InvariantCulture),
             ["Pipedrive:MaxAttempts"] = "1",
@@ -153,7 +154,7 @@ public sealed class SchedulingTests
             Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
         sandbox.Faults.Latency = TimeSpan.FromMilliseconds(30); // a run takes a second or so
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("maxruns"),
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("maxruns"),
             new() { ["Scheduler:MaxConcurrentRuns"] = maxConcurrentRuns.ToString(CultureInfo.InvariantCulture) });
         var ids = new List<int>();
         foreach (var name in new[] { "a", "b" })

@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>What a real worker tells Prometheus (/metrics, behind the API key) and an OTLP collector, and its rendered API reference.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox and database
 public sealed partial class TelemetryTests
 {
     [Test]
@@ -23,7 +24,7 @@ public sealed partial class TelemetryTests
     {
         await using var world = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 7, Deals = 120, Activities = 200, Leads = 10 });
         await using var collector = await OtlpCollector.StartAsync();
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("telemetry");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("telemetry");
         await using var worker = WorkerProcess.Start(connectionString, environment: new()
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Address, ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -63,7 +64,7 @@ public sealed partial class TelemetryTests
     [Test]
     public async Task The_api_reference_is_rendered_at_api_docs_from_the_workers_own_openapi_document_without_the_key()
     {
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("docs"));
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("docs"));
         using var anonymous = new HttpClient { BaseAddress = worker.Client.BaseAddress };
         var page = await anonymous.GetAsync(WorkerApi.DocsPath);
         var html = await page.Content.ReadAsStringAsync();

@@ -13,6 +13,7 @@ using Npgsql;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>The worker's HTTP API against a real database, a real scheduler and the Pipedrive sandbox.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox and database
 public sealed class WorkerApiTests
 {
     private sealed record Accepted(long RunId, bool Coalesced);
@@ -20,7 +21,7 @@ public sealed class WorkerApiTests
     private static async Task<(PipedriveWorld World, InProcessWorker Worker, InstanceView Instance)> StartAsync(string? token = null)
     {
         var world = await PipedriveWorld.StartAsync();
-        var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("api"));
+        var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("api"));
         var response = await worker.Client.PostAsJsonAsync("/api/instances", new
         {
             name = "Acme", url = world.Sandbox.BaseUrl, token = token ?? world.Company.ApiToken, timeZone = "Europe/Helsinki", currency = "EUR",
@@ -65,7 +66,7 @@ public sealed class WorkerApiTests
     [Test]
     public async Task Readiness_is_degraded_naming_the_enabled_instances_without_a_recent_successful_run()
     {
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("health"), new() { ["Health:LastRunOlderThan"] = "1.00:00:00" });
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("health"), new() { ["Health:LastRunOlderThan"] = "1.00:00:00" });
         using var anonymous = new HttpClient { BaseAddress = worker.Client.BaseAddress };
         foreach (var name in new[] { "Acme", "Beta", "Gamma" })
             await worker.Client.PostAsJsonAsync("/api/instances", new { name, url = "http://127.0.0.1:9", token = "token-1234" });
@@ -105,7 +106,7 @@ public sealed class WorkerApiTests
     public async Task A_zoho_instance_is_added_over_the_api_with_its_oauth_client_and_refreshed()
     {
         await using var zoho = await ZohoWorld.StartAsync();
-        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Server.CreateSiblingAsync("api"));
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("api"));
         var org = zoho.Org.Options;
         object Body(string? refreshToken) => new
         {

@@ -26,7 +26,7 @@ public sealed class WorkerProcessTests
     {
         const int port = 8080; // ApiOptions' default: http://127.0.0.1:8080
         if (ListeningAddresses(port).Count > 0) Assert.Ignore($"Port {port} is taken on this machine; the default address cannot be tried.");
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("loopback");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("loopback");
         await using var worker = WorkerProcess.Run(connectionString, null, "worker");
         await worker.WaitUntilRunningAsync();
 
@@ -60,7 +60,7 @@ public sealed class WorkerProcessTests
             Companies = [.. zones.Select((_, i) => new PipedriveCompanyOptions { Name = $"c{i}", ApiToken = $"token-{i}", Seed = 40 + i, Deals = 150, Activities = 300, Leads = 20 })],
             Clock = TestClock.Clock, AsOf = TestClock.Now,
         });
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("cluster");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("cluster");
         using var admin = await AdminHostAsync(connectionString);
         // One moment, 25 s from now, written as a cron in each instance's own zone.
         var due = TestClock.Clock.GetUtcNow().AddSeconds(25);
@@ -97,7 +97,7 @@ public sealed class WorkerProcessTests
         // Slow enough to stop a worker in the middle of the run: every request takes 15 ms, and rows are committed 200 at a time.
         sandbox.Faults.Latency = TimeSpan.FromMilliseconds(15);
         var slow = new Dictionary<string, string?> { ["Pipedrive:PageSize"] = "100", ["Pipedrive:BatchRows"] = "200" };
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("recover");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("recover");
         using var admin = await AdminHostAsync(connectionString);
         var instance = await admin.Services.GetRequiredService<InstanceLifecycle>().AddAsync(
             new InstanceInput("Acme", Url: sandbox.BaseUrl, Token: "good-token", TimeZone: "Europe/Helsinki"), CancellationToken.None);
@@ -140,7 +140,7 @@ public sealed class WorkerProcessTests
         }
 
         // The same account synced once, cleanly, into an empty database.
-        var clean = await PostgresFixture.Server.CreateSiblingAsync("clean");
+        var clean = await PostgresFixture.Databases.CreateAsync("clean");
         using var cleanHost = await AdminHostAsync(clean);
         await cleanHost.Services.GetRequiredService<InstanceLifecycle>().AddAsync(
             new InstanceInput("Acme", Url: sandbox.BaseUrl, Token: "good-token", TimeZone: "Europe/Helsinki"), CancellationToken.None);

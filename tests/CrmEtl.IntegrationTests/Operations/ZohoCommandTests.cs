@@ -11,7 +11,7 @@ public sealed class ZohoCommandTests
     {
         await using var world = await ZohoWorld.StartAsync();
         var org = world.Org.Options;
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("zoho");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("zoho");
         Assert.That((await CrmEtlCommand.RunAsync(connectionString, "migrate")).Exit, Is.EqualTo(ExitCodes.Ok));
         var accounts = world.Sandbox.AccountsUrl("eu");
 

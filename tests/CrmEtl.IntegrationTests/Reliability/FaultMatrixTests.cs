@@ -174,7 +174,7 @@ internal sealed class FaultMatrixTests
     [Test]
     public async Task PostgreSQL_stopped_mid_load_fails_the_run_clearly_and_after_its_restart_the_next_sync_equals_a_clean_full_sync()
     {
-        await using var server = await LocalPostgres.StartAsync();
+        await using var server = await TestPostgres.StartOwnServerAsync();
         await using var world = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions
         {
             Name = "acme", ApiToken = "good-token", Seed = 14, Deals = 400, Activities = 800, Leads = 30,

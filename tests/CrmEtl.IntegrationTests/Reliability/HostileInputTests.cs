@@ -17,7 +17,7 @@ internal sealed class HostileInputTests
     public async Task Sql_in_an_instance_name_a_filter_value_and_a_kpi_name_is_inert_and_sql_in_a_formula_is_refused()
     {
         await using var world = await PipedriveWorld.StartAsync();
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("hostile");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("hostile");
         Assert.That((await CrmEtlCommand.RunAsync(connectionString, "migrate")).Exit, Is.EqualTo(ExitCodes.Ok));
         var add = await CrmEtlCommand.RunAsync(connectionString, "instances", "add", "--name", Name, "--url", world.Sandbox.BaseUrl,
             "--token", world.Company.ApiToken, "--company", Company);

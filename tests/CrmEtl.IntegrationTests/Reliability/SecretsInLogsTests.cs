@@ -26,7 +26,7 @@ internal sealed class SecretsInLogsTests
         });
         await using var zoho = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Deals = 200, Activities = 400, Leads = 40 });
         var org = zoho.Org.Options;
-        var connectionString = await PostgresFixture.Server.CreateSiblingAsync("secrets");
+        var connectionString = await PostgresFixture.Databases.CreateAsync("secrets");
         Assert.That((await CrmEtlCommand.RunAsync(connectionString, "migrate")).Exit, Is.EqualTo(ExitCodes.Ok));
         var output = new List<string>();
         async Task CommandAsync(params string[] args)
