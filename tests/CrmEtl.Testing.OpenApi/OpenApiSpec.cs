@@ -2,29 +2,33 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
+using Microsoft.OpenApi.YamlReader;
 
 namespace CrmEtl.Testing.OpenApi;
 
 /// <summary>
-/// A vendor's OpenAPI document (Pipedrive's YAML, Zoho's JSON), used by tests to check that the sandbox CRM
-/// servers answer with the JSON shapes the real APIs document. The rules are deliberately lenient where the
-/// vendors' specs are known to be wrong; see <see cref="SchemaValidator"/>.
+/// A vendor's OpenAPI document (Pipedrive's YAML, Zoho's JSON with references into sibling files), read with
+/// Microsoft.OpenApi, used by tests to check that the sandbox CRM servers answer with the JSON shapes the real
+/// APIs document. The rules are deliberately lenient where the vendors' specs are known to be wrong; see
+/// <see cref="SchemaValidator"/>.
 /// </summary>
 public sealed class OpenApiSpec
 {
-    // The Pipedrive YAML files weigh megabytes: parse each file once per test run, even when tests run in parallel.
+    // The Pipedrive YAML files weigh megabytes: read each file once per test run, even when tests run in parallel.
     private static readonly ConcurrentDictionary<string, Lazy<OpenApiSpec>> Loaded = new(StringComparer.Ordinal);
     private static readonly Lazy<string> SharedSpecs = new(FindSharedSpecsDirectory);
 
-    private readonly JsonElement _root;
+    private readonly OpenApiDocument _document;
 
     // Response schemas by method (upper case), path template and status code, compiled on first use.
     private readonly ConcurrentDictionary<(string Method, string PathTemplate, int StatusCode), Schema> _responseSchemas = new();
 
-    private OpenApiSpec(string filePath, JsonElement root)
+    private OpenApiSpec(string filePath, OpenApiDocument document)
     {
         FilePath = filePath;
-        _root = root;
+        _document = document;
     }
 
     /// <summary>Absolute path of the spec file.</summary>
@@ -43,7 +47,7 @@ public sealed class OpenApiSpec
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
-        return Loaded.GetOrAdd(fullPath, static p => new Lazy<OpenApiSpec>(() => new OpenApiSpec(p, Parse(p)))).Value;
+        return Loaded.GetOrAdd(fullPath, static p => new Lazy<OpenApiSpec>(() => new OpenApiSpec(p, Read(p)))).Value;
     }
 
     /// <summary>
@@ -69,7 +73,7 @@ public sealed class OpenApiSpec
             return [$"{operationName} in {FileName} documents neither a {statusCode} nor a default response"];
         }
 
-        if (JsonMediaType(response)?.Property("schema") is not { } schemaNode)
+        if (JsonMediaType(response)?.Schema is not { } schemaNode)
         {
             return string.IsNullOrWhiteSpace(json)
                 ? []
@@ -77,7 +81,7 @@ public sealed class OpenApiSpec
         }
 
         var schema = _responseSchemas.GetOrAdd(
-            (verb, pathTemplate, statusCode), static (_, node) => Schema.Compile(node), schemaNode);
+            (verb, pathTemplate, statusCode), static (_, state) => Schema.Compile(state.Node, state.Spec), (Node: schemaNode, Spec: this));
         JsonDocument body;
         try
         {
@@ -97,17 +101,16 @@ public sealed class OpenApiSpec
     /// <summary>The operation's <c>x-token-cost</c> extension (Pipedrive's rate-limit weight), or null.</summary>
     public int? TokenCost(string method, string pathTemplate)
     {
-        if (FindOperation(method, pathTemplate)?.Property("x-token-cost") is not { Element: var cost })
+        if (FindOperation(method, pathTemplate)?.Extensions is not { } extensions
+            || !extensions.TryGetValue("x-token-cost", out var extension) || extension is not JsonNodeExtension { Node: JsonValue cost })
         {
             return null;
         }
 
-        return cost.ValueKind switch
-        {
-            JsonValueKind.Number when cost.TryGetInt32(out var number) => number,
-            JsonValueKind.String when int.TryParse(cost.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) => number,
-            _ => null,
-        };
+        // The YAML reader gives plain numbers as decimals; a quoted one stays a string.
+        return cost.TryGetValue<decimal>(out var number) && number == decimal.Truncate(number) ? (int)number
+            : cost.TryGetValue<string>(out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : null;
     }
 
     /// <summary>
@@ -123,143 +126,88 @@ public sealed class OpenApiSpec
             return null;
         }
 
-        if (mediaType.Element.TryGet("example", out var example))
-        {
-            return JsonNode.Parse(example.GetRawText());
-        }
-
-        if (mediaType.Element.TryGetObject("examples", out var examples))
-        {
-            foreach (var named in examples.EnumerateObject())
-            {
-                if (mediaType.With(named.Value).Dereference() is { } resolved && resolved.Element.TryGet("value", out var value))
-                {
-                    return JsonNode.Parse(value.GetRawText());
-                }
-            }
-        }
-
-        return null;
+        var example = mediaType.Example ?? mediaType.Examples?.Values.Select(e => e.Value).FirstOrDefault(v => v is not null);
+        return example is null ? null : WithNulls(example);
     }
 
-    /// <summary>
-    /// Resolves a <c>$ref</c> written in this file: <c>#/json/pointer</c> within it, or <c>other.json#/pointer</c>
-    /// in a file relative to this one's folder. Null if the target does not exist.
-    /// </summary>
-    internal SpecNode? Resolve(string reference)
+    /// <summary>A copy of an example in which Microsoft.OpenApi's stand-in for an explicit null is null again.</summary>
+    private static JsonNode? WithNulls(JsonNode? node) => node switch
     {
-        var hash = reference.IndexOf('#', StringComparison.Ordinal);
-        var file = hash < 0 ? reference : reference[..hash];
-        var pointer = hash < 0 ? string.Empty : reference[(hash + 1)..];
-        if (file.Contains("://", StringComparison.Ordinal) || (pointer.Length > 0 && pointer[0] != '/'))
-        {
-            return null; // remote or anchor-style references: the vendors' specs use neither
-        }
+        null => null,
+        _ when JsonNullSentinel.IsJsonNullSentinel(node) => null,
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, WithNulls(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(WithNulls)]),
+        _ => node.DeepClone(),
+    };
 
-        var spec = file.Length == 0
-            ? this
-            : Load(Path.Combine(Path.GetDirectoryName(FilePath)!, Uri.UnescapeDataString(file)));
-        var element = spec._root;
-        foreach (var token in pointer.Split('/').Skip(1))
-        {
-            var name = Uri.UnescapeDataString(token)
-                .Replace("~1", "/", StringComparison.Ordinal)
-                .Replace("~0", "~", StringComparison.Ordinal);
-            if (element.TryGet(name, out var child))
-            {
-                element = child;
-            }
-            else if (element.ValueKind == JsonValueKind.Array
-                && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                && index < element.GetArrayLength())
-            {
-                element = element[index];
-            }
-            else
-            {
-                return null;
-            }
-        }
-
-        return new SpecNode(spec, element);
-    }
-
-    private SpecNode? FindOperation(string method, string pathTemplate)
+    private OpenApiOperation? FindOperation(string method, string pathTemplate)
     {
         ArgumentException.ThrowIfNullOrEmpty(method);
         ArgumentException.ThrowIfNullOrEmpty(pathTemplate);
-        if (!_root.TryGetObject("paths", out var paths)
-            || new SpecNode(this, paths).Property(pathTemplate)?.Dereference() is not { } pathItem
-            || pathItem.Element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var property in pathItem.Element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, method, StringComparison.OrdinalIgnoreCase))
-            {
-                return pathItem.With(property.Value);
-            }
-        }
-
-        return null;
+        return (_document.Paths is { } paths && paths.TryGetValue(pathTemplate, out var pathItem) ? pathItem : null)?.Operations?
+            .FirstOrDefault(o => string.Equals(o.Key.Method, method, StringComparison.OrdinalIgnoreCase)).Value;
     }
 
-    private static SpecNode? FindResponse(SpecNode operation, int statusCode)
+    private static IOpenApiResponse? FindResponse(OpenApiOperation operation, int statusCode)
     {
-        if (operation.Property("responses") is not { } responses)
-        {
-            return null;
-        }
-
         // An exact code wins over a range such as 2XX, which wins over default.
         var code = statusCode.ToString(CultureInfo.InvariantCulture);
         foreach (var key in (string[])[code, $"{code[0]}XX", "default"])
         {
-            if (responses.Property(key) is { } response)
+            if (operation.Responses is { } responses && responses.TryGetValue(key, out var response))
             {
-                return response.Dereference();
+                return response;
             }
         }
 
         return null;
     }
 
-    private static SpecNode? JsonMediaType(SpecNode response)
+    private static OpenApiMediaType? JsonMediaType(IOpenApiResponse response)
     {
-        if (!response.Element.TryGetObject("content", out var content))
+        if (response.Content is not { } content)
         {
             return null;
         }
 
-        if (content.TryGetProperty("application/json", out var json))
+        if (content.TryGetValue("application/json", out var json))
         {
-            return response.With(json);
+            return json;
         }
 
         // e.g. "application/json; charset=utf-8" or "application/problem+json"
-        foreach (var mediaType in content.EnumerateObject())
-        {
-            if (mediaType.Name.Contains("json", StringComparison.OrdinalIgnoreCase))
-            {
-                return response.With(mediaType.Value);
-            }
-        }
-
-        return null;
+        return content.FirstOrDefault(m => m.Key.Contains("json", StringComparison.OrdinalIgnoreCase)).Value;
     }
 
-    private static JsonElement Parse(string path)
+    /// <summary>
+    /// The schema a <c>$ref</c> into a sibling file names (Zoho's <c>./users.json#/components/schemas/Minified_User</c>),
+    /// with the spec it is in, or null. Microsoft.OpenApi's own loading of external references does not finish on
+    /// Zoho's files, which refer to each other in cycles, so each file is read once here and looked up by name.
+    /// </summary>
+    internal (IOpenApiSchema Schema, OpenApiSpec Spec)? ExternalSchema(BaseOpenApiReference reference)
     {
-        using var reader = File.OpenText(path);
+        if (reference.ExternalResource is not { Length: > 0 } file || file.Contains("://", StringComparison.Ordinal) || reference.Id is not { } name)
+        {
+            return null;
+        }
+
+        var spec = Load(Path.Combine(Path.GetDirectoryName(FilePath)!, Uri.UnescapeDataString(file)));
+        return spec._document.Components?.Schemas is { } schemas && schemas.TryGetValue(name, out var schema) ? (schema, spec) : null;
+    }
+
+    /// <summary>Reads a spec with Microsoft.OpenApi (YAML or JSON); references into other files are left to <see cref="ExternalSchema"/>.</summary>
+    private static OpenApiDocument Read(string path)
+    {
+        var settings = new OpenApiReaderSettings { LoadExternalRefs = false, BaseUrl = new Uri(path) };
+        settings.AddYamlReader();
         var extension = Path.GetExtension(path);
-        var root = extension.Equals(".yml", StringComparison.OrdinalIgnoreCase) || extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase)
-            ? YamlToJson.Convert(reader)
-            : JsonSerializer.Deserialize<JsonElement>(reader.ReadToEnd());
-        return root.ValueKind == JsonValueKind.Object
-            ? root
-            : throw new InvalidDataException($"{path} is not an OpenAPI document: its root is not an object.");
+        var format = extension.Equals(".yml", StringComparison.OrdinalIgnoreCase) || extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase)
+            ? OpenApiConstants.Yaml
+            : OpenApiConstants.Json;
+        using var stream = File.OpenRead(path);
+        var result = OpenApiDocument.LoadAsync(stream, format, settings).GetAwaiter().GetResult();
+        return result.Document
+            ?? throw new InvalidDataException($"{path} is not an OpenAPI document: {string.Join("; ", result.Diagnostic?.Errors.Select(e => e.Message) ?? [])}");
     }
 
     private static string FindSharedSpecsDirectory()
