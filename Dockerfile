@@ -1,10 +1,11 @@
-# Multi-stage build of the CrmEtl worker / crmetl command line.
+# Multi-stage build of the CrmEtl worker / crmetl command line for production: published with -p:DevTools=false, it
+# has no sandbox CRMs, no demo and no benchmarks (those verbs stay in development builds: ./demo.sh, 'crmetl bench').
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props .editorconfig CrmEtl.sln appsettings.json ./
 COPY db/ db/
 COPY src/ src/
-RUN dotnet publish src/CrmEtl.Host/CrmEtl.Host.csproj -c Release -o /app --no-self-contained
+RUN dotnet publish src/CrmEtl.Host/CrmEtl.Host.csproj -c Release -p:DevTools=false -o /app --no-self-contained
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

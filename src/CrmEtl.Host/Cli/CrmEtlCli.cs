@@ -14,15 +14,20 @@ using Spectre.Console;
 
 namespace CrmEtl.Host.Cli;
 
-/// <summary>The crmetl verbs: demo, sandbox, migrate, instances, sync, refresh, runs, worker, mapping, config, compute, bi-user, export, bench.</summary>
+/// <summary>
+/// The crmetl verbs: migrate, instances, sync, refresh, runs, worker, mapping, config, compute, bi-user, export; and for
+/// development (not in the production image) demo, sandbox and bench.
+/// </summary>
 public static class CrmEtlCli
 {
     public static RootCommand Build()
     {
         var root = new RootCommand("CrmEtl: syncs Pipedrive and Zoho CRM accounts into PostgreSQL analytics tables.");
+#if DEV_TOOLS
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(SandboxCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+#endif
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(InstanceCommands.Build());
         root.Subcommands.Add(SyncCommand());

@@ -86,11 +86,13 @@ internal static class DemoCommand
         var api = worker.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine();
-        Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (OpenAPI: {api}/openapi/v1.json):");
+        Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (reference: {api}/api/docs):");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
         Console.WriteLine($"  curl -X POST '{stack.Sandbox.BaseUrl}/_sandbox/acme-fi/mutate?mixed=20'      # change some records in the sandbox");
         Console.WriteLine($"  curl -X POST -H 'X-Api-Key: {key}' {api}/api/instances/1/refresh          # sync Acme Finland now; answers with a run id");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/runs/3                                # that run's progress and outcome");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {key}' {api}/metrics | grep '^crmetl_'              # the worker's runs, rows, calls and tokens (Prometheus)");
+        Console.WriteLine($"  curl {api}/readyz                                                          # health: database, scheduler, last runs");
         Console.WriteLine("The database, the sandbox and the worker stay up until you press Ctrl+C.");
         try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
         await worker.StopAsync(CancellationToken.None);
