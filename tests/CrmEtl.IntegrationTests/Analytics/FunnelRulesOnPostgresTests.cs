@@ -122,9 +122,14 @@ public sealed class FunnelRulesOnPostgresTests
             // odd rounds also change the mapping: the changed deals' replica facts, every deal's funnel facts
             if (round % 2 == 1) await store.SaveAsync(Mapping(), CancellationToken.None);
             mutate(round);
+            var previousBuild = await replica.ScalarAsync<DateTime>("SELECT built_at FROM analytics.build");
             var synced = await replica.SyncAsync();
             Assert.That(synced.Status, Is.EqualTo(RunStatus.Succeeded), synced.Error);
-            Assert.That(synced.Analytics?.ChangedDeals, Is.InRange(1, 200), $"round {round}: the build after the sync redoes the changed deals only");
+            // The instance's day is UTC. Its first build of a day rebuilds everything (open deals convert at the day's rate).
+            if (await replica.ScalarAsync<DateTime>("SELECT built_at FROM analytics.build") is var thisBuild && thisBuild.Date != previousBuild.Date)
+                Assert.That(synced.Analytics?.ChangedDeals, Is.Null, $"round {round}: the first build of {thisBuild:yyyy-MM-dd} rebuilds everything");
+            else
+                Assert.That(synced.Analytics?.ChangedDeals, Is.InRange(1, 200), $"round {round}: the build after the sync redoes the changed deals only");
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.replica_change"), Is.Zero, "the build takes every logged change");
             var built = await AnalyticsFingerprintAsync(replica.ConnectionString);
 

@@ -164,7 +164,7 @@ public sealed class SchedulingTests
         }
 
         await Task.WhenAll(ids.Select(id => worker.Client.PostAsync($"/api/instances/{id}/refresh", null)));
-        await Eventually(async () => await worker.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run WHERE ended_at IS NOT NULL") == 2, TimeSpan.FromSeconds(60));
+        await Eventually(async () => await worker.ScalarAsync<long>("SELECT count(*) FROM etl.sync_run WHERE ended_at IS NOT NULL") == 2, TimeSpan.FromSeconds(180));
 
         Assert.That(await worker.ScalarAsync<string>("SELECT string_agg(DISTINCT status, ',') FROM etl.sync_run"), Is.EqualTo("succeeded"));
         Assert.That(await worker.ScalarAsync<bool>("SELECT tstzrange(min(started_at), min(ended_at)) && tstzrange(max(started_at), max(ended_at)) FROM etl.sync_run"), Is.EqualTo(overlap));
