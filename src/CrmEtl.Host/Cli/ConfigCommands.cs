@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CrmEtl.Core.Configuration;
+using CrmEtl.Host.Companies;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ internal static class ConfigCommands
             if (target.Stages.Count == 0)
                 throw new InvalidOperationException($"Instance '{name}' has no stages yet: run 'crmetl sync --instance \"{name}\"' first.");
             var config = MappingScaffold.Apply(await store.LoadAsync(company, ct2), target, parse.GetValue(funnel));
-            return await SaveAndRebuildAsync(host, config, catalog, rates: null, ct2);
+            return await SaveAndRebuildAsync(host, config, rates: null, ct2);
         }, ct));
         return new Command("mapping", "Map an instance's CRM stages to company funnels.") { scaffold };
     }
@@ -42,10 +43,10 @@ internal static class ConfigCommands
         var export = new Command("export", "Write the company's configuration as CSV files to edit in a spreadsheet.") { company, dir };
         export.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
         {
-            var store = host.Services.GetRequiredService<ConfigurationStore>();
-            var name = await KnownCompanyAsync(store, parse.GetValue(company)!, ct2);
+            var configurations = host.Services.GetRequiredService<CompanyConfigurations>();
+            var name = await configurations.KnownCompanyAsync(parse.GetValue(company)!, ct2);
             var directory = parse.GetValue(dir)!;
-            ConfigurationCsv.Export(await store.LoadAsync(name, ct2), await store.LoadCatalogAsync(name, ct2), await store.LoadRatesAsync(ct2), directory);
+            ConfigurationCsv.Export(await configurations.LoadAsync(name, ct2), await configurations.CatalogAsync(name, ct2), await configurations.RatesAsync(ct2), directory);
             Console.WriteLine($"Wrote {string.Join(", ", ConfigurationCsv.CompanyFiles.Append(ConfigurationCsv.Rates))} to {Path.GetFullPath(directory)}.");
             Console.WriteLine($"Edit them, then: crmetl config import --company \"{name}\" --dir \"{directory}\"");
             return ExitCodes.Ok;
@@ -54,14 +55,13 @@ internal static class ConfigCommands
         var import = new Command("import", "Read edited CSV files (those present replace their part), validate everything, save and rebuild the numbers.") { company, dir };
         import.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
         {
-            var store = host.Services.GetRequiredService<ConfigurationStore>();
-            var name = await KnownCompanyAsync(store, parse.GetValue(company)!, ct2);
+            var configurations = host.Services.GetRequiredService<CompanyConfigurations>();
+            var name = await configurations.KnownCompanyAsync(parse.GetValue(company)!, ct2);
             var directory = parse.GetValue(dir)!;
             if (!Directory.Exists(directory)) throw new ArgumentException($"There is no folder '{directory}'. Export one first with 'crmetl config export'.");
-            var catalog = await store.LoadCatalogAsync(name, ct2);
-            var (config, rates, problems) = ConfigurationCsv.Import(await store.LoadAsync(name, ct2), directory);
+            var (config, rates, problems) = ConfigurationCsv.Import(await configurations.LoadAsync(name, ct2), directory);
             if (problems.Count > 0) return Reject(problems);
-            return await SaveAndRebuildAsync(host, config, catalog, rates, ct2);
+            return await SaveAndRebuildAsync(host, config, rates, ct2);
         }, ct));
 
         return new Command("config", "Export and import a company's configuration as CSV files.") { export, import };
@@ -73,8 +73,9 @@ internal static class ConfigCommands
         var computeCommand = new Command("compute", "Rebuild the analytics from the replica and the configuration (no CRM calls).") { compute };
         computeCommand.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
         {
-            var store = host.Services.GetRequiredService<ConfigurationStore>();
-            var companies = parse.GetValue(compute) is { } one ? [await KnownCompanyAsync(store, one, ct2)] : await store.CompaniesAsync(ct2);
+            var companies = parse.GetValue(compute) is { } one
+                ? [await host.Services.GetRequiredService<CompanyConfigurations>().KnownCompanyAsync(one, ct2)]
+                : await host.Services.GetRequiredService<ConfigurationStore>().CompaniesAsync(ct2);
             foreach (var c in companies) PrintBuilds(await host.Services.GetRequiredService<AnalyticsBuilder>().BuildCompanyAsync(c, ct2));
             return ExitCodes.Ok;
         }, ct));
@@ -82,17 +83,14 @@ internal static class ConfigCommands
     }
 
     /// <summary>Validates the whole configuration; saves it and the rates only when nothing is wrong, then rebuilds the company's numbers.</summary>
-    private static async Task<int> SaveAndRebuildAsync(IHost host, CompanyConfiguration config, CrmCatalog catalog, IReadOnlyList<ExchangeRateRow>? rates, CancellationToken ct)
+    private static async Task<int> SaveAndRebuildAsync(IHost host, CompanyConfiguration config, IReadOnlyList<ExchangeRateRow>? rates, CancellationToken ct)
     {
-        var problems = ConfigurationValidator.Validate(config, catalog).Concat(rates is null ? [] : ConfigurationValidator.ValidateRates(rates)).ToList();
-        if (problems.Count > 0) return Reject(problems);
-        var store = host.Services.GetRequiredService<ConfigurationStore>();
-        await store.SaveAsync(config, ct);
-        if (rates is not null) await store.SaveRatesAsync(rates, ct);
+        var saved = await host.Services.GetRequiredService<CompanyConfigurations>().SaveAndRebuildAsync(config, rates, ct);
+        if (!saved.Saved) return Reject(saved.Problems);
         Console.WriteLine($"Saved the configuration of '{config.Company}': {config.Steps.Select(s => s.Funnel).Distinct(StringComparer.OrdinalIgnoreCase).Count()} funnel(s), " +
             $"{config.Steps.Count} steps, {config.Stages.Count} stage mappings, {config.Kpis.Count} KPIs, {config.People.Count} people, {config.Filters.Count} filters, {config.Targets.Count} targets" +
             (rates is null ? "." : $", {rates.Count} exchange rates."));
-        PrintBuilds(await host.Services.GetRequiredService<AnalyticsBuilder>().BuildCompanyAsync(config.Company, ct));
+        PrintBuilds(saved.Builds);
         return ExitCodes.Ok;
     }
 
@@ -110,12 +108,5 @@ internal static class ConfigCommands
             Console.WriteLine($"{b.Instance}: analytics rebuilt: {b.Deals} deals, {b.Passes} funnel passes, {b.Activities} activities, {b.Leads} leads in {b.Elapsed.TotalSeconds:0.0} s");
             foreach (var problem in b.Problems) Console.Error.WriteLine($"  warning: {problem}");
         }
-    }
-
-    private static async Task<string> KnownCompanyAsync(ConfigurationStore store, string company, CancellationToken ct)
-    {
-        var all = await store.CompaniesAsync(ct);
-        return all.FirstOrDefault(c => string.Equals(c, company, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"There is no company '{company}'. Companies: {(all.Count == 0 ? "none yet (add an instance first)" : string.Join(", ", all))}.");
     }
 }

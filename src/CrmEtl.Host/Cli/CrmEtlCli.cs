@@ -15,7 +15,7 @@ using Spectre.Console;
 namespace CrmEtl.Host.Cli;
 
 /// <summary>
-/// The crmetl verbs: migrate, instances, sync, refresh, runs, worker, mapping, config, compute, bi-user, export; and for
+/// The crmetl verbs: migrate, instances, sync, refresh, runs, worker, mapping, config, compute, bi-user, export, users; and for
 /// development (not in the production image) demo, sandbox and bench.
 /// </summary>
 public static class CrmEtlCli
@@ -39,6 +39,7 @@ public static class CrmEtlCli
         root.Subcommands.Add(ConfigCommands.Compute());
         root.Subcommands.Add(AnalyticsCommands.BiUser());
         root.Subcommands.Add(AnalyticsCommands.Export());
+        root.Subcommands.Add(UserCommands.Build());
         return root;
     }
 

@@ -6,6 +6,7 @@ using CrmEtl.Host.Instances;
 using CrmEtl.Host.Scheduling;
 using CrmEtl.Host.Sync;
 using CrmEtl.Host.Telemetry;
+using CrmEtl.Host.Web;
 using CrmEtl.Storage.Analytics;
 using CrmEtl.Storage.Configuration;
 using CrmEtl.Storage.Database;
@@ -56,6 +57,8 @@ public static class CrmEtlHost
         builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
         builder.Services.AddSingleton<InstanceLifecycle>();
+        builder.Services.AddSingleton<Companies.CompanyConfigurations>();
+        builder.AddConsoleServices();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
 
@@ -125,6 +128,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<ConfigurationStore>();
         builder.Services.AddSingleton<AnalyticsBuilder>();
         builder.Services.AddSingleton<AnalyticsAccess>();
+        builder.Services.AddSingleton<DashboardQueries>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

@@ -1,4 +1,5 @@
 using CrmEtl.Host.Api;
+using CrmEtl.Host.Web;
 using CrmEtl.Storage.Database;
 using CrmEtl.Storage.Instances;
 using Microsoft.AspNetCore.Builder;
@@ -10,7 +11,7 @@ namespace CrmEtl.Host.Hosting;
 
 /// <summary>
 /// The long-running worker: the generic host with Quartz firing runs (clustered with every other
-/// worker on the database) and the HTTP API, in one process.
+/// worker on the database) the HTTP API and the web console, in one process.
 /// </summary>
 public static class WorkerHost
 {
@@ -18,12 +19,19 @@ public static class WorkerHost
     public static WebApplication Build(string? connectionString = null, IEnumerable<KeyValuePair<string, string?>>? settings = null, string? urls = null,
         LogEventLevel minimumLevel = LogEventLevel.Information)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            // The console's static files are listed in crmetl.staticwebassets.*.json, found by this name (also when a test hosts the worker).
+            ApplicationName = typeof(WorkerHost).Assembly.GetName().Name,
+            Args = [],
+        });
         builder.AddCrmEtl(connectionString, settings, minimumLevel, runJobs: true);
         builder.AddWorkerApi(urls);
-        builder.Services.AddSingleton<InstanceViews>();
+        builder.AddWorkerConsole();
         var app = builder.Build();
         app.MapWorkerApi();
+        app.MapWorkerConsole();
         return app;
     }
 

@@ -124,14 +124,21 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource, TimeProvider clock)
     }
 
     /// <summary>The newest runs first, of one instance or of all.</summary>
-    public async Task<IReadOnlyList<SyncRunRecord>> ListAsync(int? instanceId, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SyncRunRecord>> ListAsync(int? instanceId, int limit, CancellationToken cancellationToken) =>
+        SearchAsync(new RunSearch(instanceId is { } id ? [id] : null, Limit: limit), cancellationToken);
+
+    /// <summary>The newest runs first that match every filter given.</summary>
+    public async Task<IReadOnlyList<SyncRunRecord>> SearchAsync(RunSearch search, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<SyncRunRecord>(new CommandDefinition($"""
             SELECT {Columns} FROM etl.sync_run r JOIN etl.instance i ON i.id = r.instance_id
-            WHERE @instanceId IS NULL OR r.instance_id = @instanceId
+            WHERE (@instanceIds::integer[] IS NULL OR r.instance_id = ANY (@instanceIds))
+              AND (@status::text IS NULL OR r.status = @status)
+              AND (@from::timestamptz IS NULL OR r.started_at >= @from) AND (@to::timestamptz IS NULL OR r.started_at < @to)
             ORDER BY r.id DESC LIMIT @limit
-            """, new { instanceId, limit }, cancellationToken: cancellationToken))).ToList();
+            """, new { instanceIds = search.InstanceIds?.ToArray(), search.Status, from = search.From?.UtcDateTime, to = search.To?.UtcDateTime, limit = search.Limit },
+            cancellationToken: cancellationToken))).ToList();
     }
 
     /// <summary>Deletes finished runs that ended before the cut-off; returns how many.</summary>
@@ -147,6 +154,9 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource, TimeProvider clock)
         s => s.Key,
         s => new { read = s.Value.Read, written = s.Value.Written, calls = s.Value.Calls, tokens = s.Value.Tokens }));
 }
+
+/// <summary>Which runs to list: of these instances (null: all), with this status, started in [From, To).</summary>
+public sealed record RunSearch(IReadOnlyList<int>? InstanceIds = null, string? Status = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Limit = 50);
 
 /// <summary>One run as people see it. While it runs, the counts include the progress reported so far.</summary>
 public sealed record SyncRunRecord(

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CrmEtl.Host.Cli;
+using CrmEtl.Testing;
 
 namespace CrmEtl.IntegrationTests.Operations;
 
@@ -9,7 +10,7 @@ public sealed class ProductionBuildTests
     [Test]
     public async Task The_worker_published_for_the_image_has_no_sandboxes_demo_or_benchmarks_and_still_migrates_a_database()
     {
-        var repository = RepositoryRoot();
+        var repository = Repository.Root;
         Assert.That(await File.ReadAllTextAsync(Path.Combine(repository, "Dockerfile")), Does.Contain("dotnet publish src/CrmEtl.Host/CrmEtl.Host.csproj -c Release -p:DevTools=false"),
             "the image is published as this test publishes it");
         var scratch = Directory.CreateTempSubdirectory("crmetl-production-").FullName;
@@ -49,12 +50,5 @@ public sealed class ProductionBuildTests
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await output + await error);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "CrmEtl.sln"))) return folder.FullName;
-        throw new DirectoryNotFoundException($"No CrmEtl.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -75,8 +75,8 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// Keeps everything up as a worker would run in production: the instances' nightly schedules and
-    /// the HTTP API (with a key made up for this demo), until Ctrl+C.
+    /// Keeps everything up as a worker would run in production: the instances' nightly schedules, the web console
+    /// (with a user made up for this demo) and the HTTP API (with a key made up for this demo), until Ctrl+C.
     /// </summary>
     private static async Task RunWorkerAsync(LocalStack stack, CancellationToken ct)
     {
@@ -85,7 +85,10 @@ internal static class DemoCommand
         await worker.StartAsync(ct);
         var api = worker.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var accounts = worker.Services.GetRequiredService<Web.ConsoleAccounts>();
+        var (admin, password) = await accounts.AddAsync("admin@acme.example", DemoConfiguration.Company, Storage.Users.ConsoleRoles.Admin, null, ct);
         Console.WriteLine();
+        Console.WriteLine($"The web console: {api}/  sign in as {admin.Email} with the password {password} (made up for this demo; admin of {admin.Company}).");
         Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (reference: {api}/api/docs):");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
         Console.WriteLine($"  curl -X POST '{stack.Sandbox.BaseUrl}/_sandbox/acme-fi/mutate?mixed=20'      # change some records in the sandbox");

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text.Json;
+using CrmEtl.Core.Instances;
+
+namespace CrmEtl.Host.Web;
+
+/// <summary>One stream's figures in a run (etl.sync_run.streams).</summary>
+public sealed record StreamFigures(string Stream, long Read, long Written, int Calls, int Tokens);
+
+/// <summary>How the console writes times, durations, statuses and run figures.</summary>
+public static class ConsoleFormat
+{
+    private static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+
+    /// <summary>A UTC instant as a wall-clock time in the instance's time zone, e.g. "2026-12-01 02:00 Europe/Helsinki".</summary>
+    public static string InZone(DateTimeOffset instant, string timeZone)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found) ? found : TimeZoneInfo.Utc;
+        return $"{TimeZoneInfo.ConvertTime(instant, zone).ToString("yyyy-MM-dd HH:mm", Culture)} {zone.Id}";
+    }
+
+    public static string InZone(DateTime utc, string timeZone) => InZone(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), timeZone);
+
+    public static string Duration(TimeSpan span) => span.TotalSeconds < 60
+        ? $"{span.TotalSeconds.ToString("0.0", Culture)} s"
+        : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min {span.Seconds} s" : $"{(int)span.TotalHours} h {span.Minutes} min";
+
+    public static string Number(long value) => value.ToString("#,0", Culture);
+
+    public static string KindName(string kind) => kind switch
+    {
+        InstanceKinds.Pipedrive => "Pipedrive",
+        InstanceKinds.Zoho => "Zoho CRM",
+        _ => kind,
+    };
+
+    public static string StatusText(string status) => status switch
+    {
+        InstanceStatus.Connected => "Connected",
+        InstanceStatus.AuthFailed => "Sign-in refused",
+        InstanceStatus.Error => "Error",
+        InstanceStatus.Disabled => "Disabled",
+        _ => status,
+    };
+
+    public static string RunStatusText(string status) => status switch
+    {
+        "queued" => "Queued",
+        "running" => "Running",
+        "succeeded" => "Succeeded",
+        "failed" => "Failed",
+        "auth_failed" => "Sign-in refused",
+        "budget_exhausted" => "API budget used up",
+        "cancelled" => "Cancelled",
+        _ => status,
+    };
+
+    /// <summary>The per-stream figures of a run, in the order the run log keeps them.</summary>
+    public static IReadOnlyList<StreamFigures> Streams(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return [];
+        using var document = JsonDocument.Parse(json);
+        if (document.RootElement.ValueKind != JsonValueKind.Object) return [];
+        return document.RootElement.EnumerateObject().Select(s => new StreamFigures(s.Name,
+            Long(s.Value, "read"), Long(s.Value, "written"), (int)Long(s.Value, "calls"), (int)Long(s.Value, "tokens"))).ToList();
+    }
+
+    private static long Long(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.TryGetInt64(out var n) ? n : 0;
+}

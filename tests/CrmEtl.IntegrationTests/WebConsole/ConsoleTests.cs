@@ -1,0 +1,176 @@
+using System.Net;
+using CrmEtl.Host.Web;
+using CrmEtl.IntegrationTests.Operations;
+using CrmEtl.Storage.Users;
+using CrmEtl.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CrmEtl.IntegrationTests.WebConsole;
+
+/// <summary>The web console in a real headless Chromium against a real worker process, database and CRM sandbox.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own worker, sandbox, database and browser
+public sealed class ConsoleTests
+{
+    private static readonly string DocsFolder = Path.Combine(Repository.Root, "docs");
+
+    [OneTimeSetUp]
+    public void Patience() => SetDefaultExpectTimeout(30_000);
+
+    [Test]
+    public async Task An_admin_presses_refresh_now_and_sees_the_run_progress_live_to_its_end_and_a_second_press_shows_the_same_run()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        var password = await world.AddUserAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
+        await using var browser = await ConsoleBrowser.OpenAsync(world.Address);
+        await browser.SignInAsync("Anna@Acme.example ", password);
+
+        var acme = browser.Page.Locator("[data-instance='Acme']");
+        await Expect(browser.Page.GetByTestId("signed-in")).ToHaveTextAsync("anna@acme.example · Acme Group (admin)");
+        await Expect(acme.GetByTestId("status")).ToHaveTextAsync("Connected");
+        await Expect(acme.GetByTestId("last-run")).ToContainTextAsync("none yet");
+        await Expect(acme.GetByTestId("next-run")).ToContainTextAsync("02:00 Europe/Helsinki");
+
+        // Slow answers, so that the run is seen under way.
+        world.Crm.Sandbox.Faults.Latency = TimeSpan.FromMilliseconds(150);
+        await acme.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
+        var run = acme.GetByTestId("run");
+        await Expect(run).ToHaveAttributeAsync("data-run-status", "running");
+        var runId = await run.GetAttributeAsync("data-run-id");
+        await Expect(run.Locator("tr[data-stream]").First).ToBeVisibleAsync();
+        await acme.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
+        await Expect(run).ToContainTextAsync("already queued or running");
+        Assert.That(await run.GetAttributeAsync("data-run-id"), Is.EqualTo(runId), "a second press shows the same run");
+        await browser.ScreenshotAsync("running");
+
+        await Expect(run).ToHaveAttributeAsync("data-run-status", "succeeded", new() { Timeout = 120_000 });
+        await Expect(run).ToContainTextAsync($"Run {runId}: Succeeded in");
+        await Expect(run.Locator("tr[data-stream='deals']")).ToBeVisibleAsync();
+        await Expect(acme.GetByTestId("last-run")).ToContainTextAsync("Succeeded, ");
+        // The figures shown are the run's, as the run log recorded them.
+        var recorded = await world.Host.Services.GetRequiredService<CrmEtl.Storage.Runs.SyncRunLog>().FindAsync(long.Parse(runId!, System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
+        var deals = ConsoleFormat.Streams(recorded!.Streams).Single(s => s.Stream == "deals");
+        Assert.That(deals.Read, Is.GreaterThan(0));
+        await Expect(run.Locator("tr[data-stream='deals'] td").Nth(1)).ToHaveTextAsync(ConsoleFormat.Number(deals.Read));
+        await browser.ScreenshotAsync("data-sources", Path.Combine(DocsFolder, "console-data-sources.png"));
+
+        // The run in the history, its streams a click away; filtered by another status, it is not there.
+        await browser.Page.GetByRole(AriaRole.Link, new() { Name = "Runs" }).ClickAsync();
+        var row = browser.Page.Locator($"tr[data-run-id='{runId}']");
+        await Expect(row).ToContainTextAsync("Succeeded");
+        await row.ClickAsync();
+        await Expect(browser.Page.Locator("tr[data-stream='deals']")).ToBeVisibleAsync();
+        await browser.Page.GetByTestId("filter-status").ClickAsync();
+        await browser.Page.Locator(".mud-popover-open").GetByText("Failed", new() { Exact = true }).ClickAsync();
+        await Expect(browser.Page.GetByText("No run matches.")).ToBeVisibleAsync();
+        Assert.That(browser.ScriptErrors, Is.Empty, "no script was refused, no request failed and the circuit did not break");
+    }
+
+    [Test]
+    public async Task Each_company_sees_only_its_own_instances_and_a_viewer_cannot_change_them()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        var globexPassword = await world.AddUserAsync("gus@globex.example", "Globex", ConsoleRoles.Admin);
+        var viewerPassword = await world.AddUserAsync("vera@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Viewer);
+
+        await using (var globex = await ConsoleBrowser.OpenAsync(world.Address))
+        {
+            await globex.SignInAsync("gus@globex.example", globexPassword);
+            await Expect(globex.Page.Locator("[data-instance='Globex']")).ToBeVisibleAsync();
+            await Expect(globex.Page.Locator("[data-instance]")).ToHaveCountAsync(1);
+            await Expect(globex.Page.Locator("body")).Not.ToContainTextAsync("Acme");
+            await globex.ScreenshotAsync("globex");
+        }
+
+        await using var viewer = await ConsoleBrowser.OpenAsync(world.Address);
+        await viewer.SignInAsync("vera@acme.example", viewerPassword);
+        var acme = viewer.Page.Locator("[data-instance='Acme']");
+        await Expect(acme.GetByTestId("status")).ToHaveTextAsync("Connected");
+        await Expect(viewer.Page.Locator("[data-instance]")).ToHaveCountAsync(1);
+        await Expect(acme.GetByRole(AriaRole.Button, new() { Name = "Refresh now" })).ToHaveCountAsync(0);
+        await viewer.ScreenshotAsync("viewer");
+
+        // Not only hidden: the service behind the page refuses a viewer, and another company's instance is not there for them.
+        var instances = world.Host.Services.GetRequiredService<ConsoleInstances>();
+        var vera = new ConsoleSession(0, "vera@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Viewer, Guid.Empty);
+        var gus = vera with { Email = "gus@globex.example", Company = "Globex", Role = ConsoleRoles.Admin };
+        var acmeId = (await instances.ListAsync(vera, CancellationToken.None)).Single().Id;
+        Assert.ThrowsAsync<ConsoleForbiddenException>(() => instances.RefreshAsync(vera, acmeId, CancellationToken.None));
+        Assert.ThrowsAsync<CrmEtl.Host.Instances.InstanceNotFoundException>(() => instances.RefreshAsync(gus, acmeId, CancellationToken.None));
+        Assert.That(await world.Host.Services.GetRequiredService<CrmEtl.Storage.Runs.SyncRunLog>().ListAsync(null, 10, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
+    public async Task Sign_in_is_required_refuses_wrong_passwords_locks_the_account_after_five_and_the_pages_carry_security_headers()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        var password = await world.AddUserAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = world.Address };
+        var anonymous = await http.GetAsync("/");
+        Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(anonymous.Headers.Location?.ToString(), Does.Contain("/signin"));
+        var signInPage = await http.GetAsync("/signin");
+        Assert.That(signInPage.Headers.GetValues("X-Frame-Options").Single(), Is.EqualTo("DENY"));
+        Assert.That(signInPage.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("script-src 'self'").And.Contain("frame-ancestors 'none'"));
+        Assert.That((await http.GetAsync("/api/instances")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the API keeps its key");
+        // A form posted without the page's anti-forgery token is refused.
+        using var forged = new FormUrlEncodedContent(new Dictionary<string, string> { ["_handler"] = "signin", ["Input.Email"] = "anna@acme.example", ["Input.Password"] = password });
+        Assert.That((await http.PostAsync("/signin", forged)).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+
+        await using var browser = await ConsoleBrowser.OpenAsync(world.Address);
+        await browser.Page.GotoAsync("/runs");
+        await browser.Page.WaitForURLAsync("**/signin?ReturnUrl=%2Fruns");
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await browser.Page.GetByLabel("E-mail").FillAsync("anna@acme.example");
+            await browser.Page.GetByLabel("Password").FillAsync("not the password " + attempt);
+            await browser.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Expect(browser.Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(attempt < 5 ? "The e-mail or the password is wrong." : "Too many wrong passwords: this account is locked for 15 minutes.");
+        }
+        await browser.Page.GetByLabel("E-mail").FillAsync("anna@acme.example");
+        await browser.Page.GetByLabel("Password").FillAsync(password);
+        await browser.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(browser.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("this account is locked until");
+        await browser.ScreenshotAsync("locked");
+
+        // A new password from the command line lifts the lock; the console then opens the page asked for first.
+        var reset = WorkerProcess.Run(world.Database, null, "users", "password", "anna@acme.example");
+        Assert.That(await reset.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Not.Null);
+        Assert.That(reset.ExitCode, Is.EqualTo(0), reset.Output);
+        var newPassword = System.Text.RegularExpressions.Regex.Match(reset.Output, @"Password: (\S+)").Groups[1].Value;
+        await browser.Page.GetByLabel("E-mail").FillAsync("anna@acme.example");
+        await browser.Page.GetByLabel("Password").FillAsync(newPassword);
+        await browser.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await browser.Page.WaitForURLAsync("**/runs");
+    }
+
+    [Test]
+    public async Task Users_are_added_from_the_command_line_with_a_made_up_password_and_bad_input_is_refused_naming_what_is_wrong()
+    {
+        var database = await PostgresFixture.Databases.CreateAsync("users");
+        var added = await RunAsync(database, "users", "add", "--email", "Anna@Acme.example", "--company", "Acme Group");
+        Assert.That(added.Exit, Is.EqualTo(0), added.Output);
+        Assert.That(added.Output, Does.Contain("Added anna@acme.example (admin of Acme Group).").And.Match(@"Password: [A-Za-z0-9]{16} "));
+
+        var again = await RunAsync(database, "users", "add", "--email", "anna@acme.example", "--company", "Acme Group");
+        Assert.That(again.Exit, Is.EqualTo(CrmEtl.Host.Cli.ExitCodes.BadInput));
+        Assert.That(again.Output, Does.Contain("There is already a console user 'anna@acme.example'."));
+        var bad = await RunAsync(database, "users", "add", "--email", "not-an-address", "--company", " ", "--role", "owner");
+        Assert.That(bad.Exit, Is.EqualTo(CrmEtl.Host.Cli.ExitCodes.BadInput));
+        Assert.That(bad.Output, Does.Contain("'not-an-address' is not an e-mail address").And.Contain("Name the user's company").And.Contain("The role 'owner' is not one of admin, viewer"));
+
+        var listed = await RunAsync(database, "users");
+        Assert.That(listed.Output, Does.Contain("anna@acme.example  Acme Group  admin  never signed in"));
+        var removed = await RunAsync(database, "users", "remove", "anna@acme.example");
+        Assert.That(removed.Output, Does.Contain("Removed anna@acme.example."));
+        Assert.That((await RunAsync(database, "users")).Output, Does.Contain("No console users yet."));
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string database, params string[] command)
+    {
+        await using var process = WorkerProcess.Run(database, null, command);
+        Assert.That(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Not.Null, $"crmetl {string.Join(' ', command)} did not end");
+        return (process.ExitCode, process.Output);
+    }
+}

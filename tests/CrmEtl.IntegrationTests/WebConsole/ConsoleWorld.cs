@@ -1,0 +1,60 @@
+using CrmEtl.Core.Instances;
+using CrmEtl.Host.Hosting;
+using CrmEtl.Host.Web;
+using CrmEtl.IntegrationTests.Operations;
+using CrmEtl.Storage.Database;
+using CrmEtl.Storage.Instances;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog.Events;
+
+namespace CrmEtl.IntegrationTests.WebConsole;
+
+/// <summary>
+/// A console to sign in to: a real 'crmetl worker' process on a fresh database, the Pipedrive sandbox, the instance
+/// "Acme" of the company Acme Group and "Globex" of the company Globex (the same sandbox account), and their users.
+/// </summary>
+internal sealed class ConsoleWorld : IAsyncDisposable
+{
+    public const string AcmeGroup = "Acme Group";
+
+    private ConsoleWorld(PipedriveWorld crm, string database, IHost host, WorkerProcess worker)
+    {
+        Database = database;
+        Crm = crm;
+        Host = host;
+        Worker = worker;
+    }
+
+    public PipedriveWorld Crm { get; }
+    public string Database { get; }
+    public IHost Host { get; }
+    public WorkerProcess Worker { get; }
+    public Uri Address => Worker.ApiAddress;
+
+    public static async Task<ConsoleWorld> StartAsync()
+    {
+        var crm = await PipedriveWorld.StartAsync();
+        var database = await PostgresFixture.Databases.CreateAsync("console");
+        var host = CrmEtlHost.Build(database, minimumLevel: LogEventLevel.Warning);
+        await host.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
+        var instances = host.Services.GetRequiredService<InstanceRepository>();
+        var credentials = new InstanceCredentials(crm.Company.ApiToken, null);
+        await instances.AddAsync(new NewInstance("Acme", InstanceKinds.Pipedrive, crm.Sandbox.BaseUrl, credentials, "Europe/Helsinki", "EUR", AcmeGroup), CancellationToken.None);
+        await instances.AddAsync(new NewInstance("Globex", InstanceKinds.Pipedrive, crm.Sandbox.BaseUrl, credentials, "America/New_York", "USD", "Globex"), CancellationToken.None);
+        var worker = WorkerProcess.Start(database);
+        await worker.WaitUntilRunningAsync();
+        return new ConsoleWorld(crm, database, host, worker);
+    }
+
+    /// <summary>Adds a console user as 'crmetl users add' does; returns the password made up for them.</summary>
+    public async Task<string> AddUserAsync(string email, string company, string role) =>
+        (await Host.Services.GetRequiredService<ConsoleAccounts>().AddAsync(email, company, role, null, CancellationToken.None)).Password;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Worker.DisposeAsync();
+        Host.Dispose();
+        await Crm.DisposeAsync();
+    }
+}
