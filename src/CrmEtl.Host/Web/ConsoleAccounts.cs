@@ -63,6 +63,31 @@ public sealed class ConsoleAccounts(ConsoleUserStore users, IOptions<ConsoleOpti
         return new SignInResult(user, null);
     }
 
+    /// <summary>The users of the signed-in user's company.</summary>
+    public async Task<IReadOnlyList<ConsoleUser>> ListAsync(ConsoleSession session, CancellationToken cancellationToken) =>
+        await users.ListAsync(session.Company, cancellationToken);
+
+    /// <summary>An admin adds a user to their own company; the password made up for them is shown once.</summary>
+    public async Task<(ConsoleUser User, string Password)> AddAsync(ConsoleSession session, string email, string role, CancellationToken cancellationToken)
+    {
+        Admin(session);
+        return await AddAsync(email, session.Company, role, null, cancellationToken);
+    }
+
+    public async Task RemoveAsync(ConsoleSession session, int userId, CancellationToken cancellationToken)
+    {
+        Admin(session);
+        var user = await users.FindAsync(userId, cancellationToken);
+        if (user is null || user.Company != session.Company) throw new InstanceNotFoundException("There is no such user.");
+        if (user.Id == session.UserId) throw new InstanceInputException(["You cannot remove yourself; another admin of the company can."]);
+        await users.RemoveAsync(user.Id, cancellationToken);
+    }
+
+    private static void Admin(ConsoleSession session)
+    {
+        if (!session.IsAdmin) throw new ConsoleForbiddenException($"{session.Email} is a viewer: only an admin of {session.Company} manages its users.");
+    }
+
     public static List<string> Validate(string? email, string? company, string? role, string? password)
     {
         var problems = new List<string>();

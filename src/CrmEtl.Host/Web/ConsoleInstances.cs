@@ -20,6 +20,21 @@ public sealed class ConsoleInstances(InstanceLifecycle lifecycle, InstanceViews 
 
     public async Task<InstanceView> ViewAsync(ConsoleSession session, int id, CancellationToken ct) => await views.OfAsync(await FindAsync(session, id, ct), ct);
 
+    /// <summary>Connects a CRM account for the user's company (as 'crmetl instances add' does), then tests the connection.</summary>
+    public async Task<(Instance Instance, ConnectionTest Test)> AddAsync(ConsoleSession session, InstanceInput input, CancellationToken ct)
+    {
+        if (!session.IsAdmin) throw new ConsoleForbiddenException($"{session.Email} is a viewer: only an admin of {session.Company} can connect a CRM.");
+        var added = await lifecycle.AddAsync(input with { Company = session.Company }, ct);
+        return (added, await lifecycle.TestAsync(added, ct));
+    }
+
+    /// <summary>New credentials or settings for an instance (as 'crmetl instances edit' does), then a connection test.</summary>
+    public async Task<ConnectionTest> EditAsync(ConsoleSession session, int id, InstanceInput input, CancellationToken ct)
+    {
+        var edited = await lifecycle.EditAsync(await ChangeableAsync(session, id, ct), input with { Company = null }, ct);
+        return await lifecycle.TestAsync(edited, ct);
+    }
+
     public async Task<RefreshAccepted> RefreshAsync(ConsoleSession session, int id, CancellationToken ct) =>
         await refresh.RequestAsync(await ChangeableAsync(session, id, ct), SyncMode.Incremental, ct);
 

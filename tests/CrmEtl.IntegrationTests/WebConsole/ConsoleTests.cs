@@ -22,9 +22,7 @@ public sealed class ConsoleTests
     public async Task An_admin_presses_refresh_now_and_sees_the_run_progress_live_to_its_end_and_a_second_press_shows_the_same_run()
     {
         await using var world = await ConsoleWorld.StartAsync();
-        var password = await world.AddUserAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
-        await using var browser = await ConsoleBrowser.OpenAsync(world.Address);
-        await browser.SignInAsync("Anna@Acme.example ", password);
+        await using var browser = await world.SignedInAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin, typedEmail: "Anna@Acme.example ");
 
         var acme = browser.Page.Locator("[data-instance='Acme']");
         await Expect(browser.Page.GetByTestId("signed-in")).ToHaveTextAsync("anna@acme.example · Acme Group (admin)");
@@ -68,18 +66,69 @@ public sealed class ConsoleTests
     }
 
     [Test]
+    public async Task An_admin_connects_a_sandbox_pipedrive_account_through_the_wizard_and_sees_its_first_sync_finish()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        await using var browser = await world.SignedInAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
+        var page = browser.Page;
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Connect a CRM" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pipedrive" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("wizard-problem").First).ToContainTextAsync("Name is required");
+
+        await page.GetByLabel("Name").FillAsync("Acme Two");
+        await page.GetByLabel("Company domain").FillAsync(world.Crm.Sandbox.BaseUrl);
+        await page.GetByLabel("API token").FillAsync("not-the-token");
+        await page.GetByLabel("Time zone").FillAsync("Europe/Helsinki");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("API token");
+        await browser.ScreenshotAsync("refused-token");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the credentials" }).ClickAsync();
+        await page.GetByLabel("API token").FillAsync(world.Crm.Company.ApiToken);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("Connected: 3 pipeline(s).");
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("New business: Request → Qualified → Meeting → Quote given → Negotiation → Contract sent");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the first sync" }).ClickAsync();
+        await Expect(page.GetByTestId("run")).ToHaveAttributeAsync("data-run-status", "succeeded", new() { Timeout = 120_000 });
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Map the stages" })).ToBeVisibleAsync();
+        await browser.ScreenshotAsync("first-sync");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Data sources" }).First.ClickAsync();
+        var added = page.Locator("[data-instance='Acme Two']");
+        await Expect(added.GetByTestId("status")).ToHaveTextAsync("Connected");
+        await Expect(added.GetByTestId("next-run")).ToContainTextAsync("02:00 Europe/Helsinki");
+        await using var connection = new Npgsql.NpgsqlConnection(world.Database);
+        Assert.That(await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT company FROM etl.instance WHERE name = 'Acme Two'"), Is.EqualTo(ConsoleWorld.AcmeGroup));
+        Assert.That(browser.ScriptErrors, Is.Empty);
+    }
+
+    [Test]
     public async Task Each_company_sees_only_its_own_instances_and_a_viewer_cannot_change_them()
     {
         await using var world = await ConsoleWorld.StartAsync();
-        var globexPassword = await world.AddUserAsync("gus@globex.example", "Globex", ConsoleRoles.Admin);
-        var viewerPassword = await world.AddUserAsync("vera@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Viewer);
-
-        await using (var globex = await ConsoleBrowser.OpenAsync(world.Address))
+        // An admin adds a viewer on the Users page; the password made up for them is shown once.
+        string viewerPassword;
+        await using (var anna = await world.SignedInAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin))
         {
-            await globex.SignInAsync("gus@globex.example", globexPassword);
+            await anna.Page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+            await anna.Page.GetByLabel("E-mail").FillAsync("Vera@Acme.example");
+            await anna.Page.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+            var shown = anna.Page.GetByTestId("new-password");
+            await Expect(shown).ToContainTextAsync("Added vera@acme.example (viewer).");
+            viewerPassword = System.Text.RegularExpressions.Regex.Match(await shown.InnerTextAsync(), @"shown once: (\S+)").Groups[1].Value;
+            await Expect(anna.Page.Locator("tr[data-user]")).ToHaveCountAsync(2);
+            await anna.ScreenshotAsync("users");
+        }
+
+        await using (var globex = await world.SignedInAsync("gus@globex.example", "Globex", ConsoleRoles.Admin))
+        {
             await Expect(globex.Page.Locator("[data-instance='Globex']")).ToBeVisibleAsync();
             await Expect(globex.Page.Locator("[data-instance]")).ToHaveCountAsync(1);
             await Expect(globex.Page.Locator("body")).Not.ToContainTextAsync("Acme");
+            await globex.Page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+            await Expect(globex.Page.Locator("tr[data-user]")).ToHaveCountAsync(1);
             await globex.ScreenshotAsync("globex");
         }
 
@@ -89,7 +138,11 @@ public sealed class ConsoleTests
         await Expect(acme.GetByTestId("status")).ToHaveTextAsync("Connected");
         await Expect(viewer.Page.Locator("[data-instance]")).ToHaveCountAsync(1);
         await Expect(acme.GetByRole(AriaRole.Button, new() { Name = "Refresh now" })).ToHaveCountAsync(0);
+        await Expect(viewer.Page.GetByRole(AriaRole.Link, new() { Name = "Connect a CRM" })).ToHaveCountAsync(0);
         await viewer.ScreenshotAsync("viewer");
+        await viewer.Page.GetByRole(AriaRole.Link, new() { Name = "Mapping" }).ClickAsync();
+        await Expect(viewer.Page.GetByText("You are a viewer: you can look at the mapping, not change it.")).ToBeVisibleAsync();
+        await Expect(viewer.Page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true })).ToBeDisabledAsync();
 
         // Not only hidden: the service behind the page refuses a viewer, and another company's instance is not there for them.
         var instances = world.Host.Services.GetRequiredService<ConsoleInstances>();

@@ -51,6 +51,15 @@ internal sealed class ConsoleWorld : IAsyncDisposable
     public async Task<string> AddUserAsync(string email, string company, string role) =>
         (await Host.Services.GetRequiredService<ConsoleAccounts>().AddAsync(email, company, role, null, CancellationToken.None)).Password;
 
+    /// <summary>A new user of the company, signed in in a browser of their own (dispose it).</summary>
+    public async Task<ConsoleBrowser> SignedInAsync(string email, string company, string role, string? typedEmail = null)
+    {
+        var password = await AddUserAsync(email, company, role);
+        var browser = await ConsoleBrowser.OpenAsync(Address);
+        await browser.SignInAsync(typedEmail ?? email, password);
+        return browser;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Worker.DisposeAsync();

@@ -25,9 +25,7 @@ public sealed class MappingConsoleTests
         await using var world = await ConsoleWorld.StartAsync();
         var outcome = await world.Host.Services.GetRequiredService<SyncRunCoordinator>().RunAsync("Acme", SyncMode.Full, CancellationToken.None);
         Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
-        var password = await world.AddUserAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
-        await using var browser = await ConsoleBrowser.OpenAsync(world.Address);
-        await browser.SignInAsync("anna@acme.example", password);
+        await using var browser = await world.SignedInAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
         var page = browser.Page;
 
         // A new funnel from the CRM's stages: the three pipelines line up by position, and share Negotiation by name.

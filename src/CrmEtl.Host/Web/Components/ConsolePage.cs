@@ -39,7 +39,7 @@ public abstract class ConsolePage : ComponentBase, IDisposable
             return true;
         }
         catch (Exception e) when (e is InstanceInputException or InstanceNotFoundException or ConsoleForbiddenException or InstanceBusyException
-            or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException)
+            or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException or CrmEtl.Storage.Users.DuplicateConsoleUserException)
         {
             Snackbar.Add(e.Message, Severity.Error);
             return false;
