@@ -55,6 +55,14 @@ public static class ConsoleFormat
         _ => status,
     };
 
+    /// <summary>The command line's messages name options (--time-zone); the console names its fields.</summary>
+    public static string FieldNames(string message) => message
+        .Replace("--name", "Name", StringComparison.Ordinal).Replace("--url", "The address", StringComparison.Ordinal)
+        .Replace("--token-env", "a token variable", StringComparison.Ordinal).Replace("--token", "API token", StringComparison.Ordinal)
+        .Replace("--time-zone", "Time zone", StringComparison.Ordinal).Replace("--currency", "Reporting currency", StringComparison.Ordinal)
+        .Replace("--client-id", "Client ID", StringComparison.Ordinal).Replace("--client-secret", "Client secret", StringComparison.Ordinal)
+        .Replace("--refresh-token", "Refresh token", StringComparison.Ordinal).Replace("--schedule", "Schedule", StringComparison.Ordinal);
+
     /// <summary>The per-stream figures of a run, in the order the run log keeps them.</summary>
     public static IReadOnlyList<StreamFigures> Streams(string? json)
     {

@@ -63,6 +63,26 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     /// <summary>Waits until the page's circuit is up, so that clicks reach the server.</summary>
     public async Task WaitInteractiveAsync() => await Page.Locator("[data-interactive=true]").WaitForAsync();
 
+    /// <summary>
+    /// Does something a person would simply do again when the page redrew under the mouse (a menu that closed as its
+    /// line was re-rendered): up to three times, each with a short timeout.
+    /// </summary>
+    public static async Task RetryAsync(Func<float, Task> action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action(5_000);
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && e is PlaywrightException or TimeoutException)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
     /// <summary>Saves the page as a PNG attached to the test, and as <paramref name="copyTo"/> when given (the README's pictures).</summary>
     public async Task ScreenshotAsync(string name, string? copyTo = null)
     {

@@ -31,7 +31,7 @@ public sealed class ConsoleTests
         await Expect(acme.GetByTestId("next-run")).ToContainTextAsync("02:00 Europe/Helsinki");
 
         // Slow answers, so that the run is seen under way.
-        world.Crm.Sandbox.Faults.Latency = TimeSpan.FromMilliseconds(150);
+        world.Crm.Sandbox.Faults.Latency = TimeSpan.FromMilliseconds(40);
         await acme.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
         var run = acme.GetByTestId("run");
         await Expect(run).ToHaveAttributeAsync("data-run-status", "running");
@@ -99,6 +99,20 @@ public sealed class ConsoleTests
         var added = page.Locator("[data-instance='Acme Two']");
         await Expect(added.GetByTestId("status")).ToHaveTextAsync("Connected");
         await Expect(added.GetByTestId("next-run")).ToContainTextAsync("02:00 Europe/Helsinki");
+
+        // Edited from the menu: a bad time zone is refused naming the field, a good one moves the next run.
+        foreach (var (zone, expected) in new[] { ("Europe/Atlantis", "Time zone 'Europe/Atlantis' is not a known IANA time zone"), ("Asia/Tokyo", "Saved; the connection was tested.") })
+        {
+            await ConsoleBrowser.RetryAsync(async timeout =>
+            {
+                await added.GetByRole(AriaRole.Button, new() { Name = "More for Acme Two" }).ClickAsync(new() { Timeout = timeout });
+                await page.GetByText("Edit or re-authorise…").ClickAsync(new() { Timeout = timeout });
+            });
+            await page.GetByRole(AriaRole.Dialog).GetByLabel("Time zone").FillAsync(zone);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save and test" }).ClickAsync();
+            await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync(expected);
+        }
+        await Expect(added.GetByTestId("next-run")).ToContainTextAsync("02:00 Asia/Tokyo");
         await using var connection = new Npgsql.NpgsqlConnection(world.Database);
         Assert.That(await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT company FROM etl.instance WHERE name = 'Acme Two'"), Is.EqualTo(ConsoleWorld.AcmeGroup));
         Assert.That(browser.ScriptErrors, Is.Empty);

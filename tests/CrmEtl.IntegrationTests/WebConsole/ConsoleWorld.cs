@@ -62,6 +62,8 @@ internal sealed class ConsoleWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The worker's warnings and errors (a broken circuit, a refused event) go with the test's output.
+        if (Worker.Errors.Length > 0) await TestContext.Out.WriteLineAsync("The worker's log:\n" + Worker.Errors);
         await Worker.DisposeAsync();
         Host.Dispose();
         await Crm.DisposeAsync();

@@ -85,18 +85,11 @@ public sealed class MappingConsoleTests
     /// </summary>
     private static async Task DragAsync(IPage page, string chip, ILocator step)
     {
-        for (var attempt = 1; ; attempt++)
+        await ConsoleBrowser.RetryAsync(async timeout =>
         {
-            await page.Locator($"[data-chip='{chip}']").DragToAsync(step.Locator(".mud-drop-zone"));
-            try
-            {
-                await Expect(step.Locator($"[data-chip='{chip}']")).ToBeVisibleAsync(new() { Timeout = 5_000 });
-                return;
-            }
-            catch (PlaywrightException) when (attempt < 3)
-            {
-            }
-        }
+            await page.Locator($"[data-chip='{chip}']").DragToAsync(step.Locator(".mud-drop-zone"), new() { Timeout = timeout });
+            await Expect(step.Locator($"[data-chip='{chip}']")).ToBeVisibleAsync(new() { Timeout = timeout });
+        });
     }
 
     private static async Task ChooseMarkerAsync(IPage page, ILocator step, string marker)
