@@ -54,7 +54,7 @@ public sealed class ZohoMetricsTests
         };
         Assert.That(ConfigurationValidator.Validate(config, catalog), Is.Empty);
         await store.SaveAsync(config, CancellationToken.None);
-        await store.SaveRatesAsync(
+        await store.SaveRatesAsync("Acme",
             [.. new[] { ("USD", 0.92m), ("SEK", 0.087m), ("GBP", 1.16m), ("JPY", 0.0062m) }.Select(r => new ExchangeRateRow(r.Item1, "EUR", new DateOnly(2000, 1, 1), r.Item2))],
             CancellationToken.None);
         await replica.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildAsync(catalog.Instances[0].Id, CancellationToken.None);

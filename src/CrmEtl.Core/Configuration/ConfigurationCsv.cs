@@ -10,6 +10,9 @@ namespace CrmEtl.Core.Configuration;
 /// validator's messages point there too. Helper columns (pipeline and stage names, user names) are
 /// written for reading and ignored on import; rows left without a funnel step or person are skipped.
 /// </summary>
+/// <summary>One file's content: its header and rows, as export writes it.</summary>
+public sealed record CsvTable(IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows);
+
 public static class ConfigurationCsv
 {
     public const string Company = "company.csv";
@@ -27,12 +30,25 @@ public static class ConfigurationCsv
 
     // ---- writing -------------------------------------------------------------------------------
 
-    /// <summary>Writes every file of the company's configuration (and the rates) into <paramref name="directory"/>.</summary>
+    /// <summary>Writes every file of the company's configuration (and its rates) into <paramref name="directory"/>.</summary>
     public static void Export(CompanyConfiguration config, CrmCatalog catalog, IReadOnlyList<ExchangeRateRow> rates, string directory)
     {
         Directory.CreateDirectory(directory);
-        Write(directory, Company, ["company", "reporting_currency"], [[config.Company, config.ReportingCurrency]]);
-        Write(directory, Funnels, ["funnel", "position", "step", "marker"],
+        foreach (var (file, table) in Tables(config, catalog, rates))
+        {
+            using var stream = File.Create(Path.Combine(directory, file));
+            Write(table, stream);
+        }
+    }
+
+    /// <summary>Every file of the company's configuration (and its rates) by name, as export writes them.</summary>
+    public static IReadOnlyDictionary<string, CsvTable> Tables(CompanyConfiguration config, CrmCatalog catalog, IReadOnlyList<ExchangeRateRow> rates)
+    {
+        var tables = new Dictionary<string, CsvTable>();
+        void Write(string file, string[] header, IEnumerable<string[]> rows) => tables[file] = new CsvTable(header, rows.ToList());
+
+        Write(Company, ["company", "reporting_currency"], [[config.Company, config.ReportingCurrency]]);
+        Write(Funnels, ["funnel", "position", "step", "marker"],
             config.Steps.OrderBy(s => s.Funnel, StringComparer.OrdinalIgnoreCase).ThenBy(s => s.Position)
                 .Select(s => new[] { s.Funnel, N(s.Position), s.Step, MarkerName(s.Marker) }));
 
@@ -46,9 +62,9 @@ public static class ConfigurationCsv
                 if (mapped.Count == 0) stageRows.Add([instance.Name, pipeline, stage.Name, N(stage.Id), "", ""]);
                 stageRows.AddRange(mapped.Select(m => new[] { instance.Name, pipeline, stage.Name, N(stage.Id), m.Funnel, m.Step }));
             }
-        Write(directory, Stages, ["instance", "pipeline", "stage", "stage_id", "funnel", "step"], stageRows);
+        Write(Stages, ["instance", "pipeline", "stage", "stage_id", "funnel", "step"], stageRows);
 
-        Write(directory, Kpis, ["kpi", "kind", "funnel", "step", "measure", "activity_types", "lead_source", "expression"],
+        Write(Kpis, ["kpi", "kind", "funnel", "step", "measure", "activity_types", "lead_source", "expression"],
             config.Kpis.Select(k => new[] { k.Name, k.Kind, k.Funnel ?? "", k.Step ?? "", k.Measure, string.Join(';', k.ActivityTypes ?? []), k.LeadSource ?? "", k.Expression ?? "" }));
 
         var dimensionRows = new List<string[]>();
@@ -62,7 +78,7 @@ public static class ConfigurationCsv
                 dimensionRows.Add([instance.Name, name, N(id), d?.Country ?? "", d?.GeoArea ?? "", d?.Product ?? ""]);
             }
         }
-        Write(directory, Dimensions, ["instance", "pipeline", "pipeline_id", "country", "geo_area", "product"], dimensionRows);
+        Write(Dimensions, ["instance", "pipeline", "pipeline_id", "country", "geo_area", "product"], dimensionRows);
 
         var peopleRows = new List<string[]>();
         foreach (var instance in catalog.Instances)
@@ -71,20 +87,22 @@ public static class ConfigurationCsv
                 var p = config.People.FirstOrDefault(p => Same(p.Instance, instance.Name) && p.UserId == id);
                 peopleRows.Add([instance.Name, N(id), name, p?.Person ?? "", p?.Team ?? ""]);
             }
-        Write(directory, People, ["instance", "user_id", "user_name", "person", "team"], peopleRows);
+        Write(People, ["instance", "user_id", "user_name", "person", "team"], peopleRows);
 
-        Write(directory, Filters, ["instance", "entity", "mode", "condition"], config.Filters.Select(f => new[] { f.Instance, f.Entity, f.Mode, f.Condition }));
-        Write(directory, Targets, ["kpi", "period", "period_start", "assignee_kind", "assignee", "value"],
+        Write(Filters, ["instance", "entity", "mode", "condition"], config.Filters.Select(f => new[] { f.Instance, f.Entity, f.Mode, f.Condition }));
+        Write(Targets, ["kpi", "period", "period_start", "assignee_kind", "assignee", "value"],
             config.Targets.Select(t => new[] { t.Kpi, t.Period, D(t.PeriodStart), t.AssigneeKind, t.Assignee, N(t.Value) }));
-        Write(directory, Rates, ["currency", "reporting_currency", "valid_from", "rate"],
+        Write(Rates, ["currency", "reporting_currency", "valid_from", "rate"],
             rates.Select(r => new[] { r.Currency, r.ReportingCurrency, D(r.ValidFrom), N(r.Rate) }));
+        return tables;
     }
 
-    private static void Write(string directory, string file, string[] header, IEnumerable<string[]> rows)
+    /// <summary>Writes a file's rows as CSV (the stream is left open).</summary>
+    public static void Write(CsvTable table, Stream stream)
     {
-        using var csv = CsvWriter.Create(File.Create(Path.Combine(directory, file)), new CsvWriterOptions { FormatProvider = Inv }, false);
-        csv.WriteHeader(header);
-        foreach (var row in rows) csv.WriteRecord(row);
+        using var csv = CsvWriter.Create(stream, new CsvWriterOptions { FormatProvider = Inv }, true);
+        csv.WriteHeader([.. table.Header]);
+        foreach (var row in table.Rows) csv.WriteRecord(row);
     }
 
     // ---- reading -------------------------------------------------------------------------------
@@ -95,26 +113,31 @@ public static class ConfigurationCsv
     /// reading (bad numbers, dates, unknown names); the caller validates the result as a whole.
     /// </summary>
     public static (CompanyConfiguration Config, IReadOnlyList<ExchangeRateRow>? Rates, IReadOnlyList<string> Problems) Import(
-        CompanyConfiguration current, string directory)
+        CompanyConfiguration current, string directory) =>
+        Import(current, file => Path.Combine(directory, file) is var path && File.Exists(path) ? File.OpenRead(path) : null);
+
+    /// <summary>As <see cref="Import(CompanyConfiguration, string)"/>, with the files from <paramref name="open"/> (null: no such file).</summary>
+    public static (CompanyConfiguration Config, IReadOnlyList<ExchangeRateRow>? Rates, IReadOnlyList<string> Problems) Import(
+        CompanyConfiguration current, Func<string, Stream?> open)
     {
         var problems = new List<string>();
         var config = current;
-        if (Read(directory, Company, problems, ["company", "reporting_currency"]) is { } company)
+        if (Read(open, Company, problems, ["company", "reporting_currency"]) is { } company)
             foreach (var row in company)
             {
                 if (!Same(row.Text("company"), current.Company))
                     problems.Add($"{row.Origin}: this is the configuration of company '{row.Text("company")}', not '{current.Company}'; import it with --company \"{row.Text("company")}\".");
                 config = config with { ReportingCurrency = row.Text("reporting_currency").ToUpperInvariant() };
             }
-        if (Read(directory, Funnels, problems, ["funnel", "position", "step", "marker"]) is { } funnels)
+        if (Read(open, Funnels, problems, ["funnel", "position", "step", "marker"]) is { } funnels)
             config = config with { Steps = funnels.Select(r => new FunnelStepRow(r.Text("funnel"), r.Int("position"), r.Text("step"), r.Marker("marker"), r.Origin)).ToList() };
-        if (Read(directory, Stages, problems, ["instance", "stage_id", "funnel", "step"]) is { } stages)
+        if (Read(open, Stages, problems, ["instance", "stage_id", "funnel", "step"]) is { } stages)
             config = config with
             {
                 Stages = stages.Where(r => r.Text("funnel").Length > 0 || r.Text("step").Length > 0)
                     .Select(r => new StageMappingRow(r.Text("instance"), r.Long("stage_id"), r.Text("funnel"), r.Text("step"), r.Origin)).ToList(),
             };
-        if (Read(directory, Kpis, problems, ["kpi", "kind"]) is { } kpis)
+        if (Read(open, Kpis, problems, ["kpi", "kind"]) is { } kpis)
             config = config with
             {
                 Kpis = kpis.Select(r => new KpiRow(r.Text("kpi"), r.Text("kind").ToLowerInvariant(), r.Optional("funnel"), r.Optional("step"),
@@ -122,27 +145,27 @@ public static class ConfigurationCsv
                     r.Text("activity_types").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     r.Optional("lead_source"), r.Optional("expression"), r.Origin)).ToList(),
             };
-        if (Read(directory, Dimensions, problems, ["instance", "pipeline_id", "country", "geo_area", "product"]) is { } dimensions)
+        if (Read(open, Dimensions, problems, ["instance", "pipeline_id", "country", "geo_area", "product"]) is { } dimensions)
             config = config with
             {
                 Dimensions = dimensions.Where(r => r.Optional("country") is not null || r.Optional("geo_area") is not null || r.Optional("product") is not null)
                     .Select(r => new DimensionRow(r.Text("instance"), r.OptionalLong("pipeline_id"), r.Optional("country"), r.Optional("geo_area"), r.Optional("product"), r.Origin)).ToList(),
             };
-        if (Read(directory, People, problems, ["instance", "user_id", "person", "team"]) is { } people)
+        if (Read(open, People, problems, ["instance", "user_id", "person", "team"]) is { } people)
             config = config with
             {
                 People = people.Where(r => r.Optional("person") is not null || r.Optional("team") is not null)
                     .Select(r => new PersonRow(r.Text("instance"), r.Long("user_id"), r.Text("person"), r.Optional("team"), r.Origin)).ToList(),
             };
-        if (Read(directory, Filters, problems, ["instance", "entity", "mode", "condition"]) is { } filters)
+        if (Read(open, Filters, problems, ["instance", "entity", "mode", "condition"]) is { } filters)
             config = config with { Filters = filters.Select(r => new FilterRow(r.Text("instance"), r.Text("entity").ToLowerInvariant(), r.Text("mode").ToLowerInvariant(), r.Text("condition"), r.Origin)).ToList() };
-        if (Read(directory, Targets, problems, ["kpi", "period", "period_start", "assignee_kind", "assignee", "value"]) is { } targets)
+        if (Read(open, Targets, problems, ["kpi", "period", "period_start", "assignee_kind", "assignee", "value"]) is { } targets)
             config = config with
             {
                 Targets = targets.Select(r => new TargetRow(r.Text("kpi"), r.Text("period").ToLowerInvariant(), r.Date("period_start"),
                     r.Text("assignee_kind").ToLowerInvariant(), r.Text("assignee"), r.Decimal("value"), r.Origin)).ToList(),
             };
-        var rates = Read(directory, Rates, problems, ["currency", "reporting_currency", "valid_from", "rate"])?
+        var rates = Read(open, Rates, problems, ["currency", "reporting_currency", "valid_from", "rate"])?
             .Select(r => new ExchangeRateRow(r.Text("currency").ToUpperInvariant(), r.Text("reporting_currency").ToUpperInvariant(), r.Date("valid_from"), r.Decimal("rate"), r.Origin))
             .ToList();
         return (config, rates, problems);
@@ -151,12 +174,12 @@ public static class ConfigurationCsv
     /// <summary>The largest file an import reads (a year of daily targets for 100 people and 20 KPIs is about 40 MB).</summary>
     public const long MaxFileBytes = 64L * 1024 * 1024;
 
-    /// <summary>The rows of a file, or null when the directory has no such file.</summary>
-    private static List<CsvRow>? Read(string directory, string file, List<string> problems, string[] required)
+    /// <summary>The rows of a file, or null when there is no such file.</summary>
+    private static List<CsvRow>? Read(Func<string, Stream?> open, string file, List<string> problems, string[] required)
     {
-        var path = Path.Combine(directory, file);
-        if (!File.Exists(path)) return null;
-        var size = new FileInfo(path).Length;
+        using var stream = open(file);
+        if (stream is null) return null;
+        var size = stream.Length;
         if (size > MaxFileBytes)
         {
             problems.Add($"{file}: {(size / (1024.0 * 1024)).ToString("N1", Inv)} MB, more than the {MaxFileBytes / (1024 * 1024)} MB a configuration file may have; it was not read. Check that it is the file 'crmetl config export' wrote.");
@@ -169,7 +192,7 @@ public static class ConfigurationCsv
             // A configuration row is short: a runaway quote must not swallow a whole file into memory.
             MaxRecordSize = 64 * 1024,
         };
-        using var csv = CsvReader.Create(File.OpenRead(path), options, false);
+        using var csv = CsvReader.Create(stream, options, true);
         var rows = new List<CsvRow>();
         try
         {

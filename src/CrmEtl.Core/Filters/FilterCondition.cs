@@ -28,6 +28,25 @@ public abstract record FilterCondition
         return condition;
     }
 
+    /// <summary>The text of one comparison as an admin would write it, e.g. <c>"Lead source" = 'Web'</c> (quotes doubled inside).</summary>
+    public static string Format(string field, FilterOperator op, IReadOnlyList<string> values)
+    {
+        static string Text(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var name = "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        if (op is not (FilterOperator.IsEmpty or FilterOperator.IsNotEmpty) && values.Count == 0)
+            throw new ExpressionException($"Give a value to compare {field} with.");
+        return op switch
+        {
+            FilterOperator.Equals => $"{name} = {Text(values[0])}",
+            FilterOperator.NotEquals => $"{name} != {Text(values[0])}",
+            FilterOperator.Contains => $"{name} contains {Text(values[0])}",
+            FilterOperator.In => $"{name} in ({string.Join(", ", values.Select(Text))})",
+            FilterOperator.IsEmpty => $"{name} is empty",
+            FilterOperator.IsNotEmpty => $"{name} is not empty",
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
+        };
+    }
+
     /// <summary>Every comparison in the condition, to resolve their fields.</summary>
     public IEnumerable<Comparison> Comparisons() => this switch
     {

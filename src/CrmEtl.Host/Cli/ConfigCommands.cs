@@ -46,7 +46,7 @@ internal static class ConfigCommands
             var configurations = host.Services.GetRequiredService<CompanyConfigurations>();
             var name = await configurations.KnownCompanyAsync(parse.GetValue(company)!, ct2);
             var directory = parse.GetValue(dir)!;
-            ConfigurationCsv.Export(await configurations.LoadAsync(name, ct2), await configurations.CatalogAsync(name, ct2), await configurations.RatesAsync(ct2), directory);
+            ConfigurationCsv.Export(await configurations.LoadAsync(name, ct2), await configurations.CatalogAsync(name, ct2), await configurations.RatesAsync(name, ct2), directory);
             Console.WriteLine($"Wrote {string.Join(", ", ConfigurationCsv.CompanyFiles.Append(ConfigurationCsv.Rates))} to {Path.GetFullPath(directory)}.");
             Console.WriteLine($"Edit them, then: crmetl config import --company \"{name}\" --dir \"{directory}\"");
             return ExitCodes.Ok;
@@ -64,7 +64,27 @@ internal static class ConfigCommands
             return await SaveAndRebuildAsync(host, config, rates, ct2);
         }, ct));
 
-        return new Command("config", "Export and import a company's configuration as CSV files.") { export, import };
+        var instance = new Option<string>("--instance") { Description = "The instance whose records to count.", Required = true };
+        var entity = new Option<string>("--entity") { Description = "deal, activity or lead.", DefaultValueFactory = _ => FilterEntities.Deal };
+        var condition = new Option<string>("--condition") { Description = "A filter condition as in filters.csv, e.g. \"status = 'won' and title contains 'VIP'\".", Required = true };
+        var count = new Command("count", "Count the instance's records a filter condition matches, before putting it in filters.csv.") { instance, entity, condition };
+        count.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
+        {
+            var name = parse.GetValue(instance)!;
+            var owner = await host.Services.GetRequiredService<ConfigurationStore>().CompanyOfAsync(name, ct2)
+                ?? throw new ArgumentException($"There is no instance named '{name}'. List them with 'crmetl instances'.");
+            var filter = new FilterRow(name, parse.GetValue(entity)!.Trim().ToLowerInvariant(), FilterModes.Include, parse.GetValue(condition)!);
+            var (match, problems) = await host.Services.GetRequiredService<CompanyConfigurations>().CountMatchingAsync(owner, filter, ct2);
+            if (match is null)
+            {
+                foreach (var problem in problems) Console.Error.WriteLine("error: " + problem);
+                return ExitCodes.BadInput;
+            }
+            Console.WriteLine($"{match.Matching:N0} of {match.Total:N0} {filter.Entity}s of '{name}' match.");
+            return ExitCodes.Ok;
+        }, ct));
+
+        return new Command("config", "Export and import a company's configuration as CSV files.") { export, import, count };
     }
 
     public static Command Compute()

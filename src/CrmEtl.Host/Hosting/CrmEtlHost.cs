@@ -129,6 +129,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<AnalyticsBuilder>();
         builder.Services.AddSingleton<AnalyticsAccess>();
         builder.Services.AddSingleton<DashboardQueries>();
+        builder.Services.AddSingleton<FilterMatches>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

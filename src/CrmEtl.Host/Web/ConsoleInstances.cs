@@ -63,14 +63,6 @@ public sealed class ConsoleInstances(InstanceLifecycle lifecycle, InstanceViews 
         return await runs.SearchAsync(search with { InstanceIds = wanted }, ct);
     }
 
-    /// <summary>The queued or running run of an instance, so that a page opened mid-run shows it.</summary>
-    public async Task<SyncRunRecord?> ActiveRunAsync(ConsoleSession session, int id, CancellationToken ct)
-    {
-        var instance = await FindAsync(session, id, ct);
-        var latest = await runs.ListAsync(instance.Id, 1, ct);
-        return latest.Count == 1 && latest[0].EndedAt is null ? latest[0] : null;
-    }
-
     private async Task<Instance> FindAsync(ConsoleSession session, int id, CancellationToken ct)
     {
         var instance = await lifecycle.FindAsync(id, ct);

@@ -1,3 +1,4 @@
+using CrmEtl.Core.Configuration;
 using CrmEtl.Host.Api;
 using CrmEtl.Host.Web.Components;
 using CrmEtl.Storage.Users;
@@ -19,6 +20,8 @@ public static class ConsoleSetup
 {
     public const string SignInPath = "/signin";
     public const string SignOutPath = "/signout";
+    /// <summary>Where the configuration's files are downloaded: /configuration/files/kpis.csv.</summary>
+    public const string ConfigurationFilesPath = "/configuration/files";
 
     /// <summary>The console's users ('crmetl users' uses them too) and what its pages call.</summary>
     public static void AddConsoleServices(this IHostApplicationBuilder builder)
@@ -69,8 +72,19 @@ public static class ConsoleSetup
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(SignInPath);
         }).ExcludeFromDescription();
+        app.MapGet(ConfigurationFilesPath + "/{file}", ConfigurationFileAsync).RequireAuthorization().ExcludeFromDescription();
         // The policy of SecurityHeaders already forbids framing (frame-ancestors 'none'); Blazor would add a second, laxer one.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
+    }
+
+    /// <summary>A file of the user's company configuration, as 'crmetl config export' writes it, to download.</summary>
+    private static async Task<IResult> ConfigurationFileAsync(string file, HttpContext context, ConsoleConfiguration configuration)
+    {
+        if (ConsoleSession.Of(context.User) is not { } session || !ConsoleConfiguration.TableFiles.Contains(file)) return Results.NotFound();
+        var tables = await configuration.TablesAsync(session, context.RequestAborted);
+        using var content = new MemoryStream();
+        ConfigurationCsv.Write(tables[file], content);
+        return Results.File(content.ToArray(), "text/csv; charset=utf-8", file);
     }
 
     /// <summary>A session ends when its user is removed, or their password or role changed since it began.</summary>

@@ -46,7 +46,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             (SELECT string_agg(concat_ws(',', f.entity, f.mode, f.condition), ';' ORDER BY f.entity, f.mode, f.condition)
              FROM config.record_filter f WHERE f.instance_id = i.id),
             (SELECT string_agg(concat_ws(',', r.currency, r.reporting_currency, r.valid_from, r.rate), ';' ORDER BY r.currency, r.reporting_currency, r.valid_from)
-             FROM config.exchange_rate r WHERE r.reporting_currency IN (@cur, @gcur)),
+             FROM config.exchange_rate r WHERE r.company = @company AND r.reporting_currency IN (@cur, @gcur)),
             (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.pipeline t WHERE t.instance_id = i.id),
             (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.stage t WHERE t.instance_id = i.id),
             (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM crm.crm_user t WHERE t.instance_id = i.id),
@@ -186,7 +186,7 @@ public sealed partial class AnalyticsBuilder(NpgsqlDataSource dataSource, Config
             CREATE TEMP TABLE rate_span ON COMMIT DROP AS
             SELECT currency, reporting_currency AS reporting, rate,
                    daterange(valid_from, lead(valid_from) OVER (PARTITION BY currency, reporting_currency ORDER BY valid_from)) AS during
-            FROM config.exchange_rate WHERE reporting_currency IN (@cur, @gcur);
+            FROM config.exchange_rate WHERE company = @company AND reporting_currency IN (@cur, @gcur);
             ANALYZE rate_span;
             """);
 

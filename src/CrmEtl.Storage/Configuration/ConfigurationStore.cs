@@ -171,23 +171,25 @@ public sealed class ConfigurationStore(NpgsqlDataSource dataSource)
         return new CrmCatalog(catalogs);
     }
 
-    public async Task<IReadOnlyList<ExchangeRateRow>> LoadRatesAsync(CancellationToken cancellationToken)
+    /// <summary>The company's exchange rates.</summary>
+    public async Task<IReadOnlyList<ExchangeRateRow>> LoadRatesAsync(string company, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Currency, string Reporting, DateOnly From, decimal Rate)>(new CommandDefinition(
-            "SELECT currency, reporting_currency, valid_from, rate FROM config.exchange_rate ORDER BY 1, 2, 3", cancellationToken: cancellationToken));
+            "SELECT currency, reporting_currency, valid_from, rate FROM config.exchange_rate WHERE company = @company ORDER BY 1, 2, 3",
+            new { company }, cancellationToken: cancellationToken));
         return rows.Select(r => new ExchangeRateRow(r.Currency, r.Reporting, r.From, r.Rate)).ToList();
     }
 
-    /// <summary>Replaces every rate (an import is the whole table, as exported).</summary>
-    public async Task SaveRatesAsync(IReadOnlyList<ExchangeRateRow> rates, CancellationToken cancellationToken)
+    /// <summary>Replaces every rate of the company (an import is the whole table, as exported).</summary>
+    public async Task SaveRatesAsync(string company, IReadOnlyList<ExchangeRateRow> rates, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM config.exchange_rate", transaction: tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM config.exchange_rate WHERE company = @company", new { company }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO config.exchange_rate (currency, reporting_currency, valid_from, rate) VALUES (@Currency, @ReportingCurrency, @ValidFrom, @Rate)",
-            rates.Select(r => new { r.Currency, r.ReportingCurrency, ValidFrom = r.ValidFrom.ToDateTime(TimeOnly.MinValue), r.Rate }).ToList(),
+            "INSERT INTO config.exchange_rate (company, currency, reporting_currency, valid_from, rate) VALUES (@company, @Currency, @ReportingCurrency, @ValidFrom, @Rate)",
+            rates.Select(r => new { company, r.Currency, r.ReportingCurrency, ValidFrom = r.ValidFrom.ToDateTime(TimeOnly.MinValue), r.Rate }).ToList(),
             tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
     }

@@ -40,4 +40,15 @@ public sealed class FilterConditionTests
     [TestCase("status in ('a', 'b'", "Expected ')' closing the list at character 20, found the end.")]
     public void Unreadable_conditions_say_where_and_why(string condition, string message) =>
         Assert.That(() => FilterCondition.Parse(condition), Throws.TypeOf<ExpressionException>().With.Message.EqualTo(message));
+
+    [TestCase("Lead source", FilterOperator.Equals, new[] { "Web" }, "\"Lead source\" = 'Web'")]
+    [TestCase("title", FilterOperator.Contains, new[] { "O'Brien's \"VIP\"" }, "\"title\" contains 'O''Brien''s \"VIP\"'")]
+    [TestCase("pipeline", FilterOperator.In, new[] { "Sales", "Partners" }, "\"pipeline\" in ('Sales', 'Partners')")]
+    [TestCase("Region", FilterOperator.IsNotEmpty, new string[0], "\"Region\" is not empty")]
+    public void A_comparison_picked_in_the_console_is_written_as_an_admin_would_and_reads_back_the_same(string field, FilterOperator op, string[] values, string text)
+    {
+        Assert.That(FilterCondition.Format(field, op, values), Is.EqualTo(text));
+        Assert.That(FilterCondition.Parse(text), Is.EqualTo(new FilterCondition.Comparison(field, op, values)).Using<FilterCondition>(
+            (a, b) => a is FilterCondition.Comparison x && b is FilterCondition.Comparison y && x.Field == y.Field && x.Operator == y.Operator && x.Values.SequenceEqual(y.Values)));
+    }
 }

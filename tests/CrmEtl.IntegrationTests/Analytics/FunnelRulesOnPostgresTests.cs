@@ -159,7 +159,7 @@ public sealed class FunnelRulesOnPostgresTests
         async Task<(decimal? Rate, string Version)> DealsAsync() => await connection.QuerySingleAsync<(decimal?, string)>(
             "SELECT max(rate) FILTER (WHERE currency = @currency), max(xmin::text) || '/' || count(*) FROM analytics.fact_deal", new { currency });
 
-        await store.SaveRatesAsync([new(currency, reporting, new DateOnly(2000, 1, 1), 0.5m)], CancellationToken.None);
+        await store.SaveRatesAsync("Acme", [new(currency, reporting, new DateOnly(2000, 1, 1), 0.5m)], CancellationToken.None);
         await store.SaveAsync(RandomMapping(new Random(1), instance), CancellationToken.None);
         await builder.BuildAsync(instance.Id, CancellationToken.None);
         var first = await DealsAsync();
@@ -169,7 +169,7 @@ public sealed class FunnelRulesOnPostgresTests
         await builder.BuildAsync(instance.Id, CancellationToken.None);
         Assert.That(await DealsAsync(), Is.EqualTo(first), "a mapping change alone leaves the converted deals as they were");
 
-        await store.SaveRatesAsync([new(currency, reporting, new DateOnly(2000, 1, 1), 0.6m)], CancellationToken.None);
+        await store.SaveRatesAsync("Acme", [new(currency, reporting, new DateOnly(2000, 1, 1), 0.6m)], CancellationToken.None);
         await builder.BuildAsync(instance.Id, CancellationToken.None);
         Assert.That((await DealsAsync()).Rate, Is.EqualTo(0.6m), "new rates convert the deals again");
     }

@@ -54,7 +54,7 @@ internal sealed class KnownDataset : IAsyncDisposable
         var problems = ConfigurationValidator.Validate(config, catalog);
         if (problems.Count > 0) throw new InvalidOperationException(string.Join("\n", problems));
         await store.SaveAsync(config, CancellationToken.None);
-        await store.SaveRatesAsync([
+        await store.SaveRatesAsync(Company, [
             new("USD", "EUR", new DateOnly(2024, 1, 1), 0.9m), new("USD", "EUR", new DateOnly(2024, 3, 1), 0.8m),
             new("SEK", "EUR", new DateOnly(2024, 1, 1), 0.088m),
         ], CancellationToken.None);

@@ -65,7 +65,7 @@ internal static class BenchCommand
             : new NewInstance(name, InstanceKinds.Pipedrive, sandbox.PipedriveUrl, new InstanceCredentials($"sandbox-{Account}-token", null), "UTC", "EUR", DemoConfiguration.Company), ct);
         // The sandbox's deals come in several currencies: with the demo's rates every deal converts, as in production.
         var store = services.GetRequiredService<ConfigurationStore>();
-        await store.SaveRatesAsync(DemoConfiguration.Rates(stack.Today), ct);
+        await store.SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = services.GetRequiredService<SyncRunCoordinator>();
         var scenarios = new List<Scenario>();
 

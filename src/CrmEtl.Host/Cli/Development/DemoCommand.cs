@@ -50,7 +50,7 @@ internal static class DemoCommand
         await stack.AddZohoInstanceAsync("Acme Germany", stack.Zoho!.Org("acme-de"), "Europe/Berlin", "EUR", "Acme Group", ct);
 
         // Rates first: every build, including the one after each sync, converts with them.
-        await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Rates(stack.Today), ct);
+        await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
         foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany" })

@@ -44,7 +44,7 @@ internal static class RecomputeBench
         var instance = await stack.AddInstanceAsync(Instance, stack.Sandbox.Company("bench"), "Europe/Stockholm", "SEK", DemoConfiguration.Company, ct);
         var store = stack.Host.Services.GetRequiredService<ConfigurationStore>();
         var today = stack.Today;
-        await store.SaveRatesAsync(DemoConfiguration.Rates(today), ct);
+        await store.SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(today), ct);
         var synced = await stack.Host.Services.GetRequiredService<SyncRunCoordinator>().RunAsync(Instance, SyncMode.Full, ct);
         if (synced.Status != RunStatus.Succeeded)
         {
