@@ -54,6 +54,9 @@ public static class FilterEntities
     public const string Activity = "activity";
     public const string Lead = "lead";
     public static readonly IReadOnlyList<string> All = [Deal, Activity, Lead];
+
+    /// <summary>deals, activities, leads.</summary>
+    public static string Plural(string entity) => entity == Activity ? "activities" : entity + "s";
 }
 
 public static class FilterModes

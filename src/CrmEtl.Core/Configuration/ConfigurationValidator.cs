@@ -159,7 +159,7 @@ public static class ConfigurationValidator
                     var isStandard = StandardFilterFields.Find(row.Entity, comparison.Field) is not null;
                     var isCustom = row.Entity == FilterEntities.Deal && instance?.DealField(comparison.Field) is not null;
                     if (!isStandard && !isCustom && instance is not null)
-                        Problem(row.Origin, $"the filter uses field '{comparison.Field}', which {row.Entity}s of '{row.Instance}' do not have " +
+                        Problem(row.Origin, $"the filter uses field '{comparison.Field}', which {FilterEntities.Plural(row.Entity)} of '{row.Instance}' do not have " +
                             $"(fields: {List(StandardFilterFields.ByEntity[row.Entity].Concat(row.Entity == FilterEntities.Deal ? instance.DealFields.Select(f => f.Name) : []))}).");
                 }
             }

@@ -74,6 +74,19 @@ public static class MappingScaffold
         };
     }
 
+    /// <summary>A KPI counting the deals passing each funnel step that has none yet, named after the step.</summary>
+    public static CompanyConfiguration StepKpis(CompanyConfiguration current)
+    {
+        var kpis = new List<KpiRow>();
+        foreach (var step in current.Steps.OrderBy(s => s.Funnel, StringComparer.OrdinalIgnoreCase).ThenBy(s => s.Position))
+        {
+            var counted = current.Kpis.Any(k => k.Kind == KpiKinds.Stage && k.Measure == KpiMeasures.Count
+                && string.Equals(k.Funnel, step.Funnel, StringComparison.OrdinalIgnoreCase) && string.Equals(k.Step, step.Step, StringComparison.OrdinalIgnoreCase));
+            if (!counted) kpis.Add(new KpiRow(UniqueKpi(step.Step, current.Kpis.Concat(kpis)), KpiKinds.Stage, step.Funnel, step.Step));
+        }
+        return current with { Kpis = [.. current.Kpis, .. kpis] };
+    }
+
     private static string UniqueName(string name, List<FunnelStepRow> steps)
     {
         var candidate = name;

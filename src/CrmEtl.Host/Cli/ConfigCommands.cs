@@ -80,7 +80,7 @@ internal static class ConfigCommands
                 foreach (var problem in problems) Console.Error.WriteLine("error: " + problem);
                 return ExitCodes.BadInput;
             }
-            Console.WriteLine($"{match.Matching:N0} of {match.Total:N0} {filter.Entity}s of '{name}' match.");
+            Console.WriteLine($"{match.Matching:N0} of {match.Total:N0} {FilterEntities.Plural(filter.Entity)} of '{name}' match.");
             return ExitCodes.Ok;
         }, ct));
 

@@ -84,6 +84,6 @@ internal static class FilterSql
         if (sql is not null) return (sql, null);
         if (entity == FilterEntities.Deal && catalog?.DealField(field) is { } custom)
             return ($"(d.custom_fields ->> {parameters.Add(custom.Code)})", custom.OptionIdsByLabel);
-        throw new InvalidOperationException($"The filter field '{field}' is not a field of {entity}s; validate the configuration before building.");
+        throw new InvalidOperationException($"The filter field '{field}' is not a field of {FilterEntities.Plural(entity)}; validate the configuration before building.");
     }
 }

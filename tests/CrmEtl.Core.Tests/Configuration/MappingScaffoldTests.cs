@@ -76,4 +76,15 @@ public sealed class MappingScaffoldTests
         Assert.That(ConfigurationValidator.Validate(config, new CrmCatalog([catalog])),
             Has.Some.Contains("funnel 'Sales' has both deal stages and lead statuses mapped"));
     }
+
+    [Test]
+    public void Step_kpis_add_a_counting_kpi_for_each_step_without_one_named_after_it_and_clear_of_other_kpis()
+    {
+        var config = Builders.Valid() with { Kpis = [new KpiRow("Won", KpiKinds.Stage, "Sales", "Won"), new KpiRow("Request", KpiKinds.Lead)], Targets = [] };
+        var added = MappingScaffold.StepKpis(config).Kpis.Skip(2).Select(k => $"{k.Name}={k.Funnel}/{k.Step}/{k.Measure}");
+
+        Assert.That(added, Is.EqualTo(new[] { "Request 2=Sales/Request/count", "Qualified=Sales/Qualified/count", "Quote=Sales/Quote/count", "Lost=Sales/Lost/count" }));
+        Assert.That(ConfigurationValidator.Validate(MappingScaffold.StepKpis(config), Builders.Catalog()), Is.Empty);
+        Assert.That(MappingScaffold.StepKpis(MappingScaffold.StepKpis(config)).Kpis, Has.Count.EqualTo(6), "a second time adds nothing");
+    }
 }

@@ -42,6 +42,24 @@ public sealed class ConfigCommandTests
     }
 
     [Test]
+    public async Task Count_says_how_many_synced_records_a_filter_condition_matches_and_names_an_unknown_field()
+    {
+        await using var data = await KnownDataset.CreateAsync();
+        var expected = await data.RowsAsync("""
+            SELECT to_char(count(*) FILTER (WHERE d.status = 'won'), 'FM999,999') || ' of ' || to_char(count(*), 'FM999,999')
+            FROM crm.deal d JOIN etl.instance i ON i.id = d.instance_id WHERE i.name = 'Acme Finland' AND NOT d.is_deleted
+            """);
+        var count = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "count", "--instance", "Acme Finland", "--condition", "status = 'WON'");
+        Assert.That(count.Exit, Is.EqualTo(ExitCodes.Ok), count.Error);
+        Assert.That(count.Out.Trim(), Is.EqualTo($"{expected[0]} deals of 'Acme Finland' match."));
+        Assert.That(expected[0], Does.Not.StartWith("0 "), "the dataset has won deals");
+
+        var unknown = await CrmEtlCommand.RunAsync(data.ConnectionString, "config", "count", "--instance", "Acme Finland", "--entity", "activity", "--condition", "colour = 'red'");
+        Assert.That(unknown.Exit, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(unknown.Error, Does.Contain("the filter uses field 'colour', which activities of 'Acme Finland' do not have (fields: type, subject"));
+    }
+
+    [Test]
     public async Task Sql_and_spreadsheet_formulas_in_imported_files_are_inert_and_sql_in_a_kpi_formula_is_refused_with_its_line()
     {
         await using var data = await KnownDataset.CreateAsync();

@@ -92,8 +92,50 @@ public sealed class ConsoleTests
         await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("New business: Request → Qualified → Meeting → Quote given → Negotiation → Contract sent");
         await page.GetByRole(AriaRole.Button, new() { Name = "Start the first sync" }).ClickAsync();
         await Expect(page.GetByTestId("run")).ToHaveAttributeAsync("data-run-status", "succeeded", new() { Timeout = 120_000 });
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Map the stages" })).ToBeVisibleAsync();
         await browser.ScreenshotAsync("first-sync");
+
+        // Filters: what the picked condition matches among the synced deals, then kept as an exclude filter.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: filters" }).ClickAsync();
+        await using var connection = new Npgsql.NpgsqlConnection(world.Database);
+        var (lost, total) = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection, """
+            SELECT count(*) FILTER (WHERE d.status = 'lost'), count(*) FROM crm.deal d JOIN etl.instance i ON i.id = d.instance_id
+            WHERE i.name = 'Acme Two' AND NOT d.is_deleted
+            """);
+        Assert.That(lost, Is.GreaterThan(0).And.LessThan(total), "the sandbox has lost deals among others");
+        await page.GetByTestId("filter-count").ClickAsync();
+        await Expect(page.GetByTestId("wizard-problem")).ToContainTextAsync("Give a value to compare status with.");
+        await page.GetByTestId("filter-value").FillAsync("lost");
+        await page.GetByTestId("filter-count").ClickAsync();
+        await Expect(page.GetByTestId("filter-matches")).ToContainTextAsync($"{lost:N0} of {total:N0} deals match \"status\" = 'lost'.");
+        await page.GetByTestId("filter-mode").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("exclude", new() { Exact = true }).ClickAsync();
+        await page.GetByTestId("filter-add").ClickAsync();
+        var filterRow = page.GetByTestId("wizard-filters").Locator("tbody tr");
+        await Expect(filterRow).ToHaveCountAsync(1);
+        foreach (var cell in new[] { "exclude", "\"status\" = 'lost'", $"{lost:N0} of {total:N0}" }) await Expect(filterRow).ToContainTextAsync(cell);
+        await browser.ScreenshotAsync("wizard-filters");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the filters and go on" }).ClickAsync();
+
+        // Mapping: the board, started from the CRM and saved; then KPIs per step and a calculated one, a bad formula refused first.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start from the CRM" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("save-result")).ToContainTextAsync("Saved. The numbers were rebuilt in", new() { Timeout = 120_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: calculated KPIs" }).ClickAsync();
+        await page.GetByTestId("kpi-per-step").ClickAsync();
+        await Expect(page.GetByTestId("kpi-names")).ToContainTextAsync("Won, Lost", new() { Timeout = 120_000 });
+        await page.GetByTestId("kpi-name").FillAsync("Win share");
+        await page.GetByTestId("kpi-expression").FillAsync("Won / (Won + Lots)");
+        await page.GetByTestId("kpi-add").ClickAsync();
+        await Expect(page.GetByTestId("save-result")).ToContainTextAsync("Nothing was changed");
+        await Expect(page.GetByTestId("save-result")).ToContainTextAsync("Lots");
+        await page.GetByTestId("kpi-expression").FillAsync("Won / (Won + Lost)");
+        await page.GetByTestId("kpi-add").ClickAsync();
+        await Expect(page.GetByTestId("calculated-kpis")).ToContainTextAsync("Win shareWon / (Won + Lost)", new() { Timeout = 120_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Finish" }).ClickAsync();
+        await Expect(page.GetByTestId("wizard-done")).ToContainTextAsync("'Acme Two' is connected, synced and mapped.");
+        Assert.That(await Dapper.SqlMapper.QueryAsync<string>(connection, """
+            SELECT f.mode || ' ' || f.entity || ' ' || f.condition FROM config.record_filter f JOIN etl.instance i ON i.id = f.instance_id WHERE i.name = 'Acme Two'
+            """), Is.EqualTo(new[] { "exclude deal \"status\" = 'lost'" }));
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Data sources" }).First.ClickAsync();
         var added = page.Locator("[data-instance='Acme Two']");
@@ -113,7 +155,6 @@ public sealed class ConsoleTests
             await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync(expected);
         }
         await Expect(added.GetByTestId("next-run")).ToContainTextAsync("02:00 Asia/Tokyo");
-        await using var connection = new Npgsql.NpgsqlConnection(world.Database);
         Assert.That(await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT company FROM etl.instance WHERE name = 'Acme Two'"), Is.EqualTo(ConsoleWorld.AcmeGroup));
         Assert.That(browser.ScriptErrors, Is.Empty);
     }
