@@ -46,6 +46,16 @@ public sealed class PipedriveSyncTests
             Assert.That(await replica.RowsAsync($"SELECT concat_ws('|', deal_id, ord, stage_id, to_char(entered_at AT TIME ZONE 'UTC', {Utc})) FROM crm.deal_stage_history ORDER BY deal_id, ord"),
                 Is.EqualTo(company.Deals.Where(d => !d.IsDeleted).OrderBy(d => d.Id).SelectMany(ExpectedHistory)),
                 "stage history");
+            Assert.That(await replica.RowsAsync("SELECT concat_ws('|', id, name, org_id, emails) FROM crm.contact WHERE NOT is_deleted ORDER BY id"),
+                Is.EqualTo(company.Persons.Where(p => !p.IsDeleted).Select(p => Join(p.Id, p.Name, p.OrgId,
+                    "[" + string.Join(", ", p.Emails.Select(e => $"{{\"label\": \"{e.Label}\", \"value\": \"{e.Value}\", \"primary\": {(e.Primary ? "true" : "false")}}}")) + "]"))),
+                "contacts, every e-mail with its label and primary flag");
+            Assert.That(await replica.RowsAsync("SELECT concat_ws('|', contact_id, email) FROM crm.contact_email ORDER BY contact_id, email"),
+                Is.EqualTo(company.Persons.Where(p => !p.IsDeleted).SelectMany(p => p.Emails.Select(e => e.Value.Trim().ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)
+                    .Select(e => Join(p.Id, e)))),
+                "the e-mail lookup: trimmed, lower-cased");
+            Assert.That(await replica.RowsAsync("SELECT concat_ws('|', id, name, address) FROM crm.organization ORDER BY id"),
+                Is.EqualTo(company.Organizations.Select(o => Join(o.Id, o.Name, o.Address))), "organizations");
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.stage"), Is.EqualTo(company.Stages.Count));
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.crm_user"), Is.EqualTo(company.Users.Count));
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.deal_field WHERE is_custom_field"), Is.EqualTo(company.DealFields.Count(f => f.IsCustom)));
@@ -92,6 +102,12 @@ public sealed class PipedriveSyncTests
         Assert.That(await incremental.RowsAsync("SELECT id::text AS deleted_id FROM crm.activity WHERE is_deleted ORDER BY id"),
             Is.EqualTo(world.Company.Activities.Where(a => a.IsDeleted).Select(a => a.Id.ToString(Inv)).Where(synced.Contains)));
         Assert.That(await incremental.ScalarAsync<long>("SELECT count(*) FROM crm.activity WHERE is_deleted"), Is.GreaterThan(0));
+        var contacts = (await incremental.RowsAsync("SELECT id::text FROM crm.contact")).ToHashSet();
+        Assert.That(await incremental.RowsAsync("SELECT id::text FROM crm.contact WHERE is_deleted ORDER BY id"),
+            Is.EqualTo(world.Company.Persons.Where(p => p.IsDeleted).Select(p => p.Id.ToString(Inv)).Where(contacts.Contains)), "people deleted since they were synced are flagged");
+        Assert.That(await incremental.ScalarAsync<long>("SELECT count(*) FROM crm.contact WHERE is_deleted"), Is.GreaterThan(0));
+        Assert.That(await incremental.ScalarAsync<long>("SELECT count(*) FROM crm.contact_email e JOIN crm.contact c ON c.instance_id = e.instance_id AND c.id = e.contact_id WHERE c.is_deleted"),
+            Is.Zero, "a deleted contact's e-mails are out of the lookup");
     }
 
     /// <summary>
@@ -132,10 +148,10 @@ public sealed class PipedriveSyncTests
         Assert.That(again.Mode, Is.EqualTo(SyncMode.Incremental));
         Assert.That(again.Stats.Written, Is.Zero);
         // One page each: pipelines, stages, dealFields, users, currencies, activityTypes, deals, archived deals,
-        // activities, leads, archived leads. No stage history: no deal moved.
+        // activities, leads, archived leads, organizations, persons. No stage history: no deal moved.
         var calls = world.Sandbox.CallsTo("acme");
-        Assert.That(calls.Values.Sum(), Is.EqualTo(11), string.Join(", ", calls.Select(c => $"{c.Key}={c.Value}")));
-        Assert.That(again.Stats.Calls, Is.EqualTo(11));
+        Assert.That(calls.Values.Sum(), Is.EqualTo(13), string.Join(", ", calls.Select(c => $"{c.Key}={c.Value}")));
+        Assert.That(again.Stats.Calls, Is.EqualTo(13));
         Assert.That(calls.Keys, Has.None.Contains("changelog"));
         // The numbers are already those of this replica: they are not rebuilt.
         Assert.That(again.Analytics, Is.Null);

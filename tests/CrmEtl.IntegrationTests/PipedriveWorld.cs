@@ -85,6 +85,9 @@ internal sealed class PipedriveWorld : IAsyncDisposable
                 // Deleted deals count nowhere; whether their history was fetched before they were deleted does not matter.
                 ["history"] = "SELECT concat_ws('|', h.deal_id, h.ord, h.stage_id, h.from_stage_id, h.entered_at) FROM crm.deal_stage_history h JOIN crm.deal d USING (instance_id) WHERE d.id = h.deal_id AND NOT d.is_deleted ORDER BY h.deal_id, h.ord",
                 ["stage"] = "SELECT concat_ws('|', id, pipeline_id, name, order_nr) FROM crm.stage ORDER BY id",
+                ["contact"] = "SELECT concat_ws('|', id, name, owner_id, org_id, emails, phones, update_time) FROM crm.contact WHERE NOT is_deleted ORDER BY id",
+                ["contact_email"] = "SELECT concat_ws('|', contact_id, email) FROM crm.contact_email ORDER BY contact_id, email",
+                ["organization"] = "SELECT concat_ws('|', id, name, address, update_time) FROM crm.organization WHERE NOT is_deleted ORDER BY id",
                 ["reference"] = "SELECT concat_ws('|', 'user', id, name, time_zone) FROM crm.crm_user UNION ALL SELECT concat_ws('|', 'currency', code) FROM crm.currency UNION ALL SELECT concat_ws('|', 'field', field_code, field_type) FROM crm.deal_field ORDER BY 1",
             };
             var result = new Dictionary<string, List<string>>();

@@ -38,6 +38,8 @@ public sealed class PipedriveSandboxTests
     [TestCase("v2", "/deals", "/api/v2/deals?limit=500&status=open,won,lost,deleted&sort_by=update_time")]
     [TestCase("v2", "/deals/archived", "/api/v2/deals/archived?limit=50")]
     [TestCase("v2", "/activities", "/api/v2/activities?limit=500")]
+    [TestCase("v2", "/persons", "/api/v2/persons?limit=500&sort_by=update_time&sort_direction=asc")]
+    [TestCase("v2", "/organizations", "/api/v2/organizations?limit=500&sort_by=update_time")]
     [TestCase("v2", "/pipelines", "/api/v2/pipelines")]
     [TestCase("v2", "/stages", "/api/v2/stages")]
     [TestCase("v2", "/dealFields", "/api/v2/dealFields")]
@@ -57,6 +59,24 @@ public sealed class PipedriveSandboxTests
         Assert.That((int)response.StatusCode, Is.EqualTo(200), body);
         Assert.That(Spec(version).ValidateResponse("GET", template, 200, body), Is.Empty);
         Assert.That(JsonNode.Parse(body)!["data"]!.AsArray(), Is.Not.Empty, "a test of an empty list proves little");
+    }
+
+    [Test]
+    public void The_account_has_people_with_several_e_mails_shared_ones_none_and_people_without_deals_and_deals_without_a_person()
+    {
+        var persons = Company.Persons.Where(p => !p.IsDeleted).ToList();
+        var byAddress = persons.SelectMany(p => p.Emails.Select(e => (Email: e.Value.ToLowerInvariant(), p.Id))).GroupBy(x => x.Email).ToList();
+        var withDeals = Company.Deals.Select(d => d.PersonId).OfType<long>().ToHashSet();
+        Assert.Multiple(() =>
+        {
+            Assert.That(persons.Count(p => p.Emails.Count >= 2), Is.GreaterThan(0), "people with several e-mails");
+            Assert.That(persons.Count(p => p.Emails.Count == 0), Is.GreaterThan(0), "people without an e-mail");
+            Assert.That(byAddress.Count(g => g.Select(x => x.Id).Distinct().Count() > 1), Is.GreaterThan(0), "addresses shared by several people");
+            Assert.That(persons.Count(p => !withDeals.Contains(p.Id)), Is.GreaterThan(0), "people without deals");
+            Assert.That(Company.Deals.Count(d => d.PersonId is null), Is.GreaterThan(0), "deals without a person");
+            Assert.That(withDeals.All(id => Company.Persons.Any(p => p.Id == id)), "every deal's person exists");
+            Assert.That(Company.Deals.Select(d => d.OrgId).OfType<long>().All(id => Company.Organizations.Any(o => o.Id == id)), "every deal's organization exists");
+        });
     }
 
     [Test]

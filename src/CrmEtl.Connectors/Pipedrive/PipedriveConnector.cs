@@ -68,6 +68,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
             var mode = Streamer.ModeFor(Streams.Deals, context.RequestedMode, _options.FullResyncAfter);
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
+            var reconcileContacts = mode == SyncMode.Full || ReconcileDue(Streams.Persons) || ReconcileDue(Streams.Organizations);
 
             await ReferenceDataAsync(ct);
             var seenDeals = mode == SyncMode.Full ? new IdSet() : null;
@@ -75,6 +76,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             await DealsAsync(Streams.ArchivedDeals, "/api/v2/deals/archived", mode, seenDeals, reconcileAtEnd: true, ct);
             await ActivitiesAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
             await LeadsAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
+            await ContactsAsync(reconcileContacts ? SyncMode.Full : mode, reconcileContacts, ct);
             await StageHistoryAsync(ct);
             return mode;
         }
@@ -192,13 +194,64 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                     batch.Activities.Add(row);
                     return row.UpdateTime;
                 },
-                completed: batch =>
-                {
-                    if (seen is null) return;
-                    batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Activity, id => seen.Contains(long.Parse(id, Inv))));
-                    batch.Checkpoints[^1] = batch.Checkpoints[^1] with { ExtraJson = ReconciledExtra() };
-                },
+                completed: batch => Reconciled(batch, ReplicaEntity.Activity, seen),
                 ct);
+        }
+
+        // ---- persons and organizations, for the customer card ----------------------------------
+
+        /// <summary>Persons and organizations by update time, as activities: deletions found by a full pass every ReconcileEvery.</summary>
+        private async Task ContactsAsync(SyncMode mode, bool reconcile, CancellationToken ct)
+        {
+            await UpdatedListAsync(Streams.Organizations, "/api/v2/organizations", PipedriveJsonContext.Default.V2PageOrganizationDto, o => o.Id,
+                ReplicaEntity.Organization, mode, reconcile, (batch, o) =>
+                {
+                    var row = new OrganizationRow
+                    {
+                        Id = o.Id, Name = o.Name, OwnerId = o.OwnerId, Address = o.AddressText,
+                        AddTime = PipedriveFormat.Time(o.AddTime), UpdateTime = PipedriveFormat.Time(o.UpdateTime), IsDeleted = o.IsDeleted ?? false,
+                    };
+                    batch.Organizations.Add(row);
+                    return row.UpdateTime;
+                }, ct);
+            await UpdatedListAsync(Streams.Persons, "/api/v2/persons", PipedriveJsonContext.Default.V2PagePersonDto, p => p.Id,
+                ReplicaEntity.Contact, mode, reconcile, (batch, p) =>
+                {
+                    var row = new ContactRow
+                    {
+                        Id = p.Id, Name = p.Name, FirstName = p.FirstName, LastName = p.LastName, OwnerId = p.OwnerId, OrgId = p.OrgId,
+                        Emails = Points(p.Emails), Phones = Points(p.Phones),
+                        AddTime = PipedriveFormat.Time(p.AddTime), UpdateTime = PipedriveFormat.Time(p.UpdateTime), IsDeleted = p.IsDeleted ?? false,
+                    };
+                    batch.Contacts.Add(row);
+                    return row.UpdateTime;
+                }, ct);
+        }
+
+        /// <summary>A v2 list read in update_time order from its cursor; with <paramref name="reconcile"/>, a whole pass after which what was not listed is flagged deleted.</summary>
+        private async Task UpdatedListAsync<T>(string stream, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, Func<T, long> idOf,
+            ReplicaEntity entity, SyncMode mode, bool reconcile, Func<ReplicaBatch, T, DateTimeOffset?> add, CancellationToken ct)
+        {
+            var seen = reconcile ? new IdSet() : null;
+            await CursorStreamAsync(stream, mode, client.V2Async(stream, path, "sort_by=update_time&sort_direction=asc" + Since(stream, mode), type, ct),
+                (batch, item) =>
+                {
+                    seen?.Add(idOf(item));
+                    return add(batch, item);
+                },
+                completed: batch => Reconciled(batch, entity, seen),
+                ct);
+        }
+
+        private static List<ContactPoint> Points(List<ContactPointDto>? points) =>
+            points?.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select(p => new ContactPoint(p.Value!.Trim(), p.Label, p.Primary ?? false)).ToList() ?? [];
+
+        /// <summary>After a complete pass: what the CRM no longer lists is flagged deleted, and the pass is remembered.</summary>
+        private void Reconciled(ReplicaBatch batch, ReplicaEntity entity, IdSet? seen)
+        {
+            if (seen is null) return;
+            batch.Reconciliations.Add(new Reconciliation(entity, id => seen.Contains(long.Parse(id, Inv))));
+            batch.Checkpoints[^1] = batch.Checkpoints[^1] with { ExtraJson = ReconciledExtra() };
         }
 
         private async Task LeadsAsync(SyncMode mode, bool reconcile, CancellationToken ct)
@@ -393,6 +446,8 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         public const string Deals = "deals";
         public const string ArchivedDeals = "deals_archived";
         public const string Activities = "activities";
+        public const string Persons = "persons";
+        public const string Organizations = "organizations";
         public const string Leads = "leads";
         public const string ArchivedLeads = "leads_archived";
         public const string StageHistory = "deal_stage_history";

@@ -95,6 +95,47 @@ internal sealed class ActivityDto
     public string? MarkedAsDoneTime { get; set; }
 }
 
+internal sealed class PersonDto
+{
+    [JsonRequired] public long Id { get; set; }
+    public string? Name { get; set; }
+    public string? FirstName { get; set; }
+    public string? LastName { get; set; }
+    public long? OwnerId { get; set; }
+    public long? OrgId { get; set; }
+    public string? AddTime { get; set; }
+    public string? UpdateTime { get; set; }
+    public List<ContactPointDto>? Emails { get; set; }
+    public List<ContactPointDto>? Phones { get; set; }
+    public bool? IsDeleted { get; set; }
+}
+
+internal sealed class ContactPointDto
+{
+    public string? Value { get; set; }
+    public bool? Primary { get; set; }
+    public string? Label { get; set; }
+}
+
+internal sealed class OrganizationDto
+{
+    [JsonRequired] public long Id { get; set; }
+    public string? Name { get; set; }
+    public long? OwnerId { get; set; }
+    public string? AddTime { get; set; }
+    public string? UpdateTime { get; set; }
+    public bool? IsDeleted { get; set; }
+    /// <summary>{ value, country, locality, ... } in v2; a plain string in older answers.</summary>
+    public JsonElement? Address { get; set; }
+
+    public string? AddressText => Address switch
+    {
+        { ValueKind: JsonValueKind.String } a => a.GetString(),
+        { ValueKind: JsonValueKind.Object } a when a.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String => v.GetString(),
+        _ => null,
+    };
+}
+
 internal sealed class PipelineDto
 {
     [JsonRequired] public long Id { get; set; }
@@ -191,6 +232,8 @@ internal sealed class ChangelogDto
     NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(V2Page<DealDto>))]
 [JsonSerializable(typeof(V2Page<ActivityDto>))]
+[JsonSerializable(typeof(V2Page<PersonDto>))]
+[JsonSerializable(typeof(V2Page<OrganizationDto>))]
 [JsonSerializable(typeof(V2Page<PipelineDto>))]
 [JsonSerializable(typeof(V2Page<StageDto>))]
 [JsonSerializable(typeof(V2Page<DealFieldDto>))]

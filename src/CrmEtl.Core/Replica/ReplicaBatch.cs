@@ -17,6 +17,8 @@ public sealed class ReplicaBatch
     public List<DealRow> Deals { get; } = [];
     public List<ActivityRow> Activities { get; } = [];
     public List<LeadRow> Leads { get; } = [];
+    public List<ContactRow> Contacts { get; } = [];
+    public List<OrganizationRow> Organizations { get; } = [];
     public List<DealStageHistory> StageHistories { get; } = [];
     public List<StreamCheckpoint> Checkpoints { get; } = [];
     /// <summary>After a complete pass over a source: records of the table not seen in it are gone from the CRM.</summary>
@@ -26,10 +28,10 @@ public sealed class ReplicaBatch
 
     public int RowCount =>
         Pipelines.Count + Stages.Count + Users.Count + Currencies.Count + ActivityTypes.Count + DealFields.Count +
-        Deals.Count + Activities.Count + Leads.Count + StageHistories.Count;
+        Deals.Count + Activities.Count + Leads.Count + Contacts.Count + Organizations.Count + StageHistories.Count;
 }
 
-public enum ReplicaEntity { Deal, Activity, Lead }
+public enum ReplicaEntity { Deal, Activity, Lead, Contact, Organization }
 
 /// <summary>Mark as deleted every live record of <paramref name="Entity"/> whose id <paramref name="Seen"/> does not contain.</summary>
 public sealed record Reconciliation(ReplicaEntity Entity, Func<string, bool> Seen);

@@ -93,6 +93,37 @@ public sealed record LeadRow
     public DateTimeOffset? ConvertedTime { get; init; }
 }
 
+/// <summary>An e-mail address or phone number of a contact, as the CRM lists it.</summary>
+public sealed record ContactPoint(string Value, string? Label, bool Primary);
+
+/// <summary>A CRM contact: a Pipedrive person, a Zoho contact. Every e-mail and phone is kept.</summary>
+public sealed record ContactRow
+{
+    public required long Id { get; init; }
+    public string? Name { get; init; }
+    public string? FirstName { get; init; }
+    public string? LastName { get; init; }
+    public long? OwnerId { get; init; }
+    public long? OrgId { get; init; }
+    public IReadOnlyList<ContactPoint> Emails { get; init; } = [];
+    public IReadOnlyList<ContactPoint> Phones { get; init; } = [];
+    public DateTimeOffset? AddTime { get; init; }
+    public DateTimeOffset? UpdateTime { get; init; }
+    public bool IsDeleted { get; init; }
+}
+
+/// <summary>A CRM organization: a Pipedrive organization, a Zoho account.</summary>
+public sealed record OrganizationRow
+{
+    public required long Id { get; init; }
+    public string? Name { get; init; }
+    public long? OwnerId { get; init; }
+    public string? Address { get; init; }
+    public DateTimeOffset? AddTime { get; init; }
+    public DateTimeOffset? UpdateTime { get; init; }
+    public bool IsDeleted { get; init; }
+}
+
 /// <summary>One arrival of a deal in a stage; ord 0 is the stage the deal was created in.</summary>
 public sealed record StageArrival(int Ord, long StageId, long? FromStageId, DateTimeOffset EnteredAt);
 

@@ -10,6 +10,8 @@ public sealed class PipedriveCompany
     private SbDeal[]? _dealsByUpdate;
     private SbActivity[]? _activitiesByUpdate;
     private SbLead[]? _leadsByUpdate;
+    private SbPerson[]? _personsByUpdate;
+    private SbOrganization[]? _organizationsByUpdate;
     private DateTime _purgedAt = DateTime.MinValue;
 
     internal PipedriveCompany(PipedriveCompanyOptions options)
@@ -34,6 +36,9 @@ public sealed class PipedriveCompany
     /// <summary>Every activity ever created, by id; deleted ones are flagged and no longer listed.</summary>
     public List<SbActivity> Activities { get; } = [];
     public List<SbLead> Leads { get; } = [];
+    /// <summary>Every person ever added, by id; deleted ones are flagged and no longer listed.</summary>
+    public List<SbPerson> Persons { get; } = [];
+    public List<SbOrganization> Organizations { get; } = [];
 
     internal long NextDealId() => _nextDealId++;
     internal long NextActivityId() => _nextActivityId++;
@@ -42,7 +47,14 @@ public sealed class PipedriveCompany
     internal void AddActivity(SbActivity activity) { Activities.Add(activity); Invalidate(); }
     internal void AddLead(SbLead lead) { Leads.Add(lead); Invalidate(); }
 
-    internal void Invalidate() { _dealsByUpdate = null; _activitiesByUpdate = null; _leadsByUpdate = null; }
+    internal void Invalidate()
+    {
+        _dealsByUpdate = null;
+        _activitiesByUpdate = null;
+        _leadsByUpdate = null;
+        _personsByUpdate = null;
+        _organizationsByUpdate = null;
+    }
 
     internal IReadOnlyList<SbStage> StagesOf(long pipelineId) =>
         Stages.Where(s => s.PipelineId == pipelineId).OrderBy(s => s.OrderNr).ToList();
@@ -70,6 +82,12 @@ public sealed class PipedriveCompany
 
     internal SbLead[] LeadsByUpdate() =>
         _leadsByUpdate ??= Leads.OrderBy(l => l.UpdateTime).ThenBy(l => l.Id, StringComparer.Ordinal).ToArray();
+
+    internal SbPerson[] PersonsByUpdate() =>
+        _personsByUpdate ??= Persons.OrderBy(p => p.UpdateTime).ThenBy(p => p.Id).ToArray();
+
+    internal SbOrganization[] OrganizationsByUpdate() =>
+        _organizationsByUpdate ??= Organizations.OrderBy(o => o.UpdateTime).ThenBy(o => o.Id).ToArray();
 
     /// <summary>
     /// Deals deleted more than 30 days ago are gone for good. Looked for at most once a minute of the

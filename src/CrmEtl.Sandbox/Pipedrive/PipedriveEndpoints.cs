@@ -35,6 +35,8 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         MapV2(app, "/deals", (c, q, w) => Deals(c, q, w, archived: false));
         MapV2(app, "/deals/archived", (c, q, w) => Deals(c, q, w, archived: true));
         MapV2(app, "/activities", Activities);
+        MapV2(app, "/persons", Persons);
+        MapV2(app, "/organizations", Organizations);
         MapV2(app, "/pipelines", (c, q, w) => Page(w, q, c.Pipelines, p => p.Id, p => p.Id, _ => true, PipedriveJson.Pipeline));
         MapV2(app, "/stages", Stages);
         MapV2(app, "/dealFields", (c, q, w) => Page(w, q, c.DealFields.Select((f, i) => (f, i)).ToList(), x => x.i, x => x.i, _ => true, (jw, x) => PipedriveJson.DealField(jw, x.f)));
@@ -212,6 +214,47 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
                 break;
             default:
                 Page(w, q, company.Activities, a => a.Id, a => a.Id, Filter, PipedriveJson.Activity);
+                break;
+        }
+    }
+
+    private static void Persons(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var (since, until) = (q.Time("updated_since"), q.Time("updated_until"));
+        var (owner, org, ids) = (q.Long("owner_id"), q.Long("org_id"), q.Ids("ids"));
+        var deal = q.Long("deal_id") is { } d ? company.FindDeal(d) : null;
+        if (q.Long("deal_id") is not null && deal is null) ids = [];
+        bool Filter(SbPerson p) =>
+            !p.IsDeleted && (since is null || p.UpdateTime >= since) && (until is null || p.UpdateTime < until) &&
+            (owner is null || p.OwnerId == owner) && (org is null || p.OrgId == org) && (ids is null || ids.Contains(p.Id)) &&
+            (deal is null || deal.PersonId == p.Id);
+        ByTime(w, q, company.Persons, company.PersonsByUpdate, p => p.AddTime, p => p.UpdateTime, p => p.Id, Filter, PipedriveJson.Person, since);
+    }
+
+    private static void Organizations(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var (since, until) = (q.Time("updated_since"), q.Time("updated_until"));
+        var (owner, ids) = (q.Long("owner_id"), q.Ids("ids"));
+        bool Filter(SbOrganization o) =>
+            !o.IsDeleted && (since is null || o.UpdateTime >= since) && (until is null || o.UpdateTime < until) &&
+            (owner is null || o.OwnerId == owner) && (ids is null || ids.Contains(o.Id));
+        ByTime(w, q, company.Organizations, company.OrganizationsByUpdate, o => o.AddTime, o => o.UpdateTime, o => o.Id, Filter, PipedriveJson.Organization, since);
+    }
+
+    /// <summary>A v2 list sorted by id (as kept), update_time (from <paramref name="byUpdate"/>) or add_time.</summary>
+    private static void ByTime<T>(Utf8JsonWriter w, RequestQuery q, IReadOnlyList<T> byId, Func<IReadOnlyList<T>> byUpdate, Func<T, DateTime> added, Func<T, DateTime> updated,
+        Func<T, long> idOf, Func<T, bool> filter, Action<Utf8JsonWriter, T> write, DateTime? since)
+    {
+        switch (q.Sort(["id", "update_time", "add_time"]))
+        {
+            case "update_time":
+                Page(w, q, byUpdate(), x => updated(x).Ticks, idOf, filter, write, since?.Ticks);
+                break;
+            case "add_time":
+                Page(w, q, byId.OrderBy(added).ThenBy(idOf).ToList(), x => added(x).Ticks, idOf, filter, write);
+                break;
+            default:
+                Page(w, q, byId, idOf, idOf, filter, write);
                 break;
         }
     }
@@ -413,6 +456,16 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
             return DateTimeOffset.TryParse(raw, Inv, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) && raw.Contains('T', StringComparison.Ordinal)
                 ? t.UtcDateTime
                 : throw new PipedriveError(400, $"Invalid value for {name}: expected RFC3339, e.g. 2025-01-01T10:20:00Z.");
+        }
+
+        /// <summary>A comma separated list of up to 100 ids ('ids' of the v2 lists); null when not given.</summary>
+        public HashSet<long>? Ids(string name)
+        {
+            var raw = Raw(name);
+            if (string.IsNullOrEmpty(raw)) return null;
+            var values = raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (values.Length > 100) throw new PipedriveError(400, $"Invalid value for {name}: at most 100 ids.");
+            return values.Select(v => long.TryParse(v, NumberStyles.Integer, Inv, out var id) ? id : throw new PipedriveError(400, $"Invalid value for {name}: '{v}' is not an id.")).ToHashSet();
         }
 
         public string[]? List(string name, string[] allowed)

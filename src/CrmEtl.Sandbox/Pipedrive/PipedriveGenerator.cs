@@ -83,8 +83,96 @@ internal static class PipedriveGenerator
             company.AddDeal(NewDeal(company, random, addTime, now));
         foreach (var addTime in SortedTimes(random, options.Activities, start, now))
             company.AddActivity(NewActivity(company, random, addTime, now));
+        // From a random sequence of their own, so that adding them left the deals and activities as they were.
+        AddContacts(company, new Random(options.Seed ^ 0x5EED), start, now);
         return company;
     }
+
+    private static readonly string[] FirstNames = ["Aino", "Eero", "Liisa", "Mikko", "Sofia", "Johan", "Karin", "Anders", "Hanna", "Pekka", "Elsa", "Nils", "Maria", "Oskar", "Laura", "Ville"];
+    private static readonly string[] LastNames = ["Virtanen", "Nieminen", "Svensson", "Johansson", "Mäkelä", "Berg", "Hämäläinen", "Lund", "Koskinen", "Nyström", "Laine", "Holm"];
+    private static readonly string[] Cities = ["Helsinki", "Stockholm", "Tampere", "Gothenburg", "Oulu", "Malmö", "Turku", "Uppsala"];
+
+    /// <summary>
+    /// The people and organizations that deals, activities and leads refer to, and people with no deal at all. Most have
+    /// one work e-mail; some have a home or other address too, a few none; some share a team mailbox of their
+    /// organization with colleagues; some addresses are written with capitals. A few people without deals were deleted.
+    /// </summary>
+    private static void AddContacts(PipedriveCompany company, Random random, DateTime start, DateTime now)
+    {
+        var referenced = ReferencedPersons(company);
+        var unreferenced = Enumerable.Range(5000, 4000).Select(i => (long)i).Where(i => !referenced.Contains(i)).ToList();
+        var withoutDeals = unreferenced.OrderBy(_ => random.Next()).Take(Math.Max(3, referenced.Count / 8)).ToHashSet();
+        AddMissingContacts(company, random, start, now, withoutDeals);
+        foreach (var person in company.Persons.Where(p => withoutDeals.Contains(p.Id) && random.NextDouble() < 0.05)) person.IsDeleted = true;
+    }
+
+    private static HashSet<long> ReferencedPersons(PipedriveCompany company) =>
+        company.Deals.Select(d => d.PersonId).Concat(company.Activities.Select(a => a.PersonId)).Concat(company.Leads.Select(l => l.PersonId)).OfType<long>().ToHashSet();
+
+    /// <summary>Adds the organizations and people that records refer to and the account lacks (and <paramref name="extra"/> people), added before <paramref name="before"/>.</summary>
+    internal static void AddMissingContacts(PipedriveCompany company, Random random, DateTime before, DateTime now, IEnumerable<long>? extra = null)
+    {
+        var known = company.Organizations.Select(o => o.Id).ToHashSet();
+        foreach (var id in company.Deals.Select(d => d.OrgId).Concat(company.Activities.Select(a => a.OrgId)).Concat(company.Leads.Select(l => l.OrganizationId))
+                     .OfType<long>().Where(known.Add).Order())
+        {
+            var n = (int)(id - 9000);
+            var added = before.AddDays(-random.Next(30, 400));
+            company.Organizations.Add(new SbOrganization
+            {
+                Id = id, Name = Companies[Math.Abs(n) % Companies.Length] + (n >= 0 && n < Companies.Length ? "" : $" {Math.Abs(n) / Companies.Length + 1}"),
+                OwnerId = company.Users[random.Next(company.Users.Count)].Id,
+                Address = $"{random.Next(1, 90)} {LastNames[random.Next(LastNames.Length)]}gatan, {Cities[random.Next(Cities.Length)]}",
+                Country = random.NextDouble() < 0.5 ? "Finland" : "Sweden",
+                AddTime = added, UpdateTime = Later(random, added, now),
+            });
+        }
+        var organizations = company.Organizations.ToDictionary(o => o.Id);
+        var orgIds = organizations.Keys.Order().ToList();
+        var firstOrgOf = company.Deals.Where(d => d.PersonId is not null && d.OrgId is not null).GroupBy(d => d.PersonId!.Value).ToDictionary(g => g.Key, g => g.First().OrgId);
+        var people = company.Persons.Select(p => p.Id).ToHashSet();
+        foreach (var id in ReferencedPersons(company).Concat(extra ?? []).Where(people.Add).Order())
+        {
+            var orgId = firstOrgOf.GetValueOrDefault(id) ?? (random.NextDouble() < 0.4 && orgIds.Count > 0 ? orgIds[random.Next(orgIds.Count)] : null);
+            company.Persons.Add(NewPerson(company, random, id, orgId is { } o ? organizations[o] : null, before.AddDays(-random.Next(1, 300)), now));
+        }
+        company.Persons.Sort((x, y) => x.Id.CompareTo(y.Id));
+        company.Organizations.Sort((x, y) => x.Id.CompareTo(y.Id));
+        company.Invalidate();
+    }
+
+    internal static SbPerson NewPerson(PipedriveCompany company, Random random, long id, SbOrganization? organization, DateTime added, DateTime now)
+    {
+        var first = FirstNames[random.Next(FirstNames.Length)];
+        var last = LastNames[random.Next(LastNames.Length)];
+        var domain = organization is not null ? Slug(organization.Name) + ".example" : "mail.example";
+        var local = $"{Slug(first)}.{Slug(last)}{(id % 7 == 0 ? id % 100 : "")}";
+        var emails = new List<SbContactPoint>();
+        var roll = random.NextDouble();
+        if (roll >= 0.06)
+        {
+            emails.Add(new SbContactPoint(random.NextDouble() < 0.1 ? $"{Capital(Slug(first))}.{Capital(Slug(last))}@{domain}" : $"{local}@{domain}", "work", true));
+            if (roll < 0.25) emails.Add(new SbContactPoint($"{local}{random.Next(10, 99)}@home.example", "home", false));
+            if (roll < 0.10) emails.Add(new SbContactPoint($"{Slug(first)[0]}{Slug(last)}@{domain}", "other", false));
+            if (organization is not null && random.NextDouble() < 0.08) emails.Add(new SbContactPoint($"sales@{domain}", "other", false));
+        }
+        var phones = new List<SbContactPoint> { new($"+358 40 {random.Next(100, 999)} {random.Next(1000, 9999)}", "mobile", true) };
+        if (random.NextDouble() < 0.3) phones.Add(new SbContactPoint($"+46 8 {random.Next(100, 999)} {random.Next(10, 99)} {random.Next(10, 99)}", "work", false));
+        return new SbPerson
+        {
+            Id = id, FirstName = first, LastName = last, OwnerId = company.Users[random.Next(company.Users.Count)].Id, OrgId = organization?.Id,
+            Emails = emails, Phones = phones, AddTime = added, UpdateTime = Later(random, added, now),
+        };
+    }
+
+    private static string Capital(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
+
+    private static DateTime Later(Random random, DateTime from, DateTime now) =>
+        from.AddSeconds(random.NextDouble() * Math.Max(0, (now - from).TotalSeconds));
+
+    /// <summary>Lower-case ASCII letters of a name, as an e-mail address would have them: Mäkelä becomes makela.</summary>
+    private static string Slug(string name) =>
+        new string(name.Normalize(System.Text.NormalizationForm.FormD).Where(char.IsAsciiLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
 
     private static void AddDealFields(PipedriveCompany company, PipedriveCompanyOptions options)
     {

@@ -118,6 +118,69 @@ internal static class PipedriveJson
         w.WriteEndObject();
     }
 
+    /// <summary>A v2 person, with the fields every account has (no contact sync: no postal address, notes, birthday).</summary>
+    public static void Person(Utf8JsonWriter w, SbPerson p)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", p.Id);
+        w.WriteString("name", p.Name);
+        w.WriteString("first_name", p.FirstName);
+        w.WriteString("last_name", p.LastName);
+        w.WriteNumber("owner_id", p.OwnerId);
+        Number(w, "org_id", p.OrgId);
+        w.WriteString("add_time", V2Time(p.AddTime));
+        w.WriteString("update_time", V2Time(p.UpdateTime));
+        ContactPoints(w, "emails", p.Emails);
+        ContactPoints(w, "phones", p.Phones);
+        w.WriteBoolean("is_deleted", p.IsDeleted);
+        w.WriteNumber("visible_to", 3);
+        w.WriteStartArray("label_ids");
+        w.WriteEndArray();
+        w.WriteNull("picture_id");
+        w.WriteStartObject("custom_fields");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void ContactPoints(Utf8JsonWriter w, string name, IEnumerable<SbContactPoint> points)
+    {
+        w.WriteStartArray(name);
+        foreach (var point in points)
+        {
+            w.WriteStartObject();
+            w.WriteString("value", point.Value);
+            w.WriteBoolean("primary", point.Primary);
+            w.WriteString("label", point.Label);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    public static void Organization(Utf8JsonWriter w, SbOrganization o)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", o.Id);
+        w.WriteString("name", o.Name);
+        w.WriteNumber("owner_id", o.OwnerId);
+        w.WriteString("add_time", V2Time(o.AddTime));
+        w.WriteString("update_time", V2Time(o.UpdateTime));
+        w.WriteBoolean("is_deleted", o.IsDeleted);
+        w.WriteNumber("visible_to", 3);
+        if (o.Address is null) w.WriteNull("address");
+        else
+        {
+            w.WriteStartObject("address");
+            w.WriteString("value", o.Address);
+            if (o.Country is null) w.WriteNull("country"); else w.WriteString("country", o.Country);
+            w.WriteEndObject();
+        }
+        w.WriteStartArray("label_ids");
+        w.WriteEndArray();
+        w.WriteStartObject("custom_fields");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
     public static void Lead(Utf8JsonWriter w, SbLead l)
     {
         w.WriteStartObject();

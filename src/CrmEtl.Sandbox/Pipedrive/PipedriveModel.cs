@@ -102,3 +102,33 @@ public sealed class SbLead
     public bool IsDeleted { get; set; }
     public string[] LabelIds { get; set; } = [];
 }
+
+/// <summary>An e-mail address or phone number of a person, with its label (work, home, mobile, other).</summary>
+public sealed record SbContactPoint(string Value, string Label, bool Primary);
+
+public sealed class SbPerson
+{
+    public long Id { get; init; }
+    public string FirstName { get; set; } = "";
+    public string LastName { get; set; } = "";
+    public string Name => $"{FirstName} {LastName}".Trim();
+    public long OwnerId { get; set; }
+    public long? OrgId { get; set; }
+    public List<SbContactPoint> Emails { get; set; } = [];
+    public List<SbContactPoint> Phones { get; set; } = [];
+    public DateTime AddTime { get; init; }
+    public DateTime UpdateTime { get; set; }
+    public bool IsDeleted { get; set; }
+}
+
+public sealed class SbOrganization
+{
+    public long Id { get; init; }
+    public string Name { get; set; } = "";
+    public long OwnerId { get; set; }
+    public string? Address { get; set; }
+    public string? Country { get; set; }
+    public DateTime AddTime { get; init; }
+    public DateTime UpdateTime { get; set; }
+    public bool IsDeleted { get; set; }
+}

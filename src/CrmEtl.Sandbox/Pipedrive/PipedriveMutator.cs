@@ -16,6 +16,10 @@ public sealed record MutationPlan
     public int AddLeads { get; init; }
     public int ArchiveLeads { get; init; }
     public int DeleteLeads { get; init; }
+    /// <summary>People whose e-mails change (one added, or the primary replaced).</summary>
+    public int UpdatePersons { get; init; }
+    /// <summary>People without deals deleted.</summary>
+    public int DeletePersons { get; init; }
 
     /// <summary>A bit of everything, scaled by <paramref name="n"/>.</summary>
     public static MutationPlan Mixed(int n) => new()
@@ -23,10 +27,11 @@ public sealed record MutationPlan
         AddDeals = n, UpdateDeals = n, MoveDeals = n, WinDeals = n, LoseDeals = n, DeleteDeals = Math.Max(1, n / 2),
         ArchiveDeals = Math.Max(1, n / 2), AddActivities = 2 * n, CompleteActivities = n, DeleteActivities = Math.Max(1, n / 2),
         AddLeads = n, ArchiveLeads = Math.Max(1, n / 2), DeleteLeads = Math.Max(1, n / 2),
+        UpdatePersons = n, DeletePersons = Math.Max(1, n / 2),
     };
 
     public int Total => AddDeals + UpdateDeals + MoveDeals + WinDeals + LoseDeals + DeleteDeals + ArchiveDeals +
-        AddActivities + CompleteActivities + DeleteActivities + AddLeads + ArchiveLeads + DeleteLeads;
+        AddActivities + CompleteActivities + DeleteActivities + AddLeads + ArchiveLeads + DeleteLeads + UpdatePersons + DeletePersons;
 }
 
 /// <summary>Changes a sandbox account as its users would, stamping every change with the current time.</summary>
@@ -95,6 +100,28 @@ public static class PipedriveMutator
                 var lead = leads[random.Next(leads.Count)];
                 leads.Remove(lead);
                 lead.IsDeleted = true; lead.UpdateTime = now;
+            }
+
+            // New records may name people and organizations the account did not have: they are added with them.
+            PipedriveGenerator.AddMissingContacts(company, random, now, now);
+            var persons = company.Persons.Where(p => !p.IsDeleted).ToList();
+            for (var i = 0; i < plan.UpdatePersons && persons.Count > 0; i++)
+            {
+                var person = persons[random.Next(persons.Count)];
+                persons.Remove(person);
+                var address = $"{person.FirstName.ToLowerInvariant()}.{person.Id}@changed.example";
+                person.Emails = random.NextDouble() < 0.5
+                    ? [.. person.Emails, new SbContactPoint(address, "other", person.Emails.Count == 0)]
+                    : [new SbContactPoint(address, "work", true), .. person.Emails.Skip(1)];
+                person.UpdateTime = now;
+            }
+            var referenced = company.Deals.Where(d => !d.IsDeleted).Select(d => d.PersonId).OfType<long>().ToHashSet();
+            var unlinked = persons.Where(p => !referenced.Contains(p.Id)).ToList();
+            for (var i = 0; i < plan.DeletePersons && unlinked.Count > 0; i++)
+            {
+                var person = unlinked[random.Next(unlinked.Count)];
+                unlinked.Remove(person);
+                person.IsDeleted = true; person.UpdateTime = now;
             }
             company.Invalidate();
         }

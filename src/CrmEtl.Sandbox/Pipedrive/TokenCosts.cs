@@ -11,6 +11,8 @@ public static class TokenCosts
         ["v2 GET /deals"] = 10,
         ["v2 GET /deals/archived"] = 20,
         ["v2 GET /activities"] = 10,
+        ["v2 GET /persons"] = 10,
+        ["v2 GET /organizations"] = 10,
         ["v2 GET /pipelines"] = 5,
         ["v2 GET /stages"] = 5,
         ["v2 GET /dealFields"] = 10,

@@ -41,10 +41,22 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         written += await UpsertAsync(connection, instanceId, ReplicaTables.Activity, batch.Activities, cancellationToken);
         written += await UpsertAsync(connection, instanceId, ReplicaTables.Lead, batch.Leads, cancellationToken);
         written += await ReplaceStageHistoriesAsync(connection, instanceId, batch.StageHistories, cancellationToken);
+        // Contacts and organizations feed the customer card, not the analytics: they leave the replica's version alone.
+        long contacts = 0;
+        contacts += await UpsertAsync(connection, instanceId, ReplicaTables.Contact, batch.Contacts, cancellationToken);
+        contacts += await UpsertAsync(connection, instanceId, ReplicaTables.Organization, batch.Organizations, cancellationToken);
         foreach (var reconciliation in batch.Reconciliations)
-            written += await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
+        {
+            var flagged = await ReconcileAsync(connection, instanceId, reconciliation, cancellationToken);
+            if (ForAnalytics(reconciliation.Entity)) written += flagged;
+            else contacts += flagged;
+        }
         foreach (var deletions in batch.Deletions.GroupBy(d => d.Entity))
-            written += await MarkDeletedAsync(connection, instanceId, deletions.Key, deletions.Select(d => d.Id).ToArray(), cancellationToken);
+        {
+            var flagged = await MarkDeletedAsync(connection, instanceId, deletions.Key, deletions.Select(d => d.Id).ToArray(), cancellationToken);
+            if (ForAnalytics(deletions.Key)) written += flagged;
+            else contacts += flagged;
+        }
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
         // What tells the analytics builder its replica facts are out of date.
@@ -52,8 +64,10 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE etl.instance SET replica_version = replica_version + 1 WHERE id = @instanceId", new { instanceId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
-        return written;
+        return written + contacts;
     }
+
+    private static bool ForAnalytics(ReplicaEntity entity) => entity is ReplicaEntity.Deal or ReplicaEntity.Activity or ReplicaEntity.Lead;
 
     public async Task<IReadOnlyList<DealHistoryDue>> DealsDueForHistoryAsync(int instanceId, long afterDealId, int limit, CancellationToken cancellationToken)
     {
@@ -184,12 +198,14 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
         return written;
     }
 
-    /// <summary>The table an entity lives in, and the entity its changes are logged as.</summary>
-    private static (string Table, string Change) Of(ReplicaEntity entity) => entity switch
+    /// <summary>The table an entity lives in, and the entity its changes are logged as (none for what analytics do not read).</summary>
+    private static (string Table, string? Change) Of(ReplicaEntity entity) => entity switch
     {
         ReplicaEntity.Deal => (ReplicaTables.Deal.Name, ReplicaChanges.Deal),
         ReplicaEntity.Activity => (ReplicaTables.Activity.Name, ReplicaChanges.Activity),
         ReplicaEntity.Lead => (ReplicaTables.Lead.Name, ReplicaChanges.Lead),
+        ReplicaEntity.Contact => (ReplicaTables.Contact.Name, null),
+        ReplicaEntity.Organization => (ReplicaTables.Organization.Name, null),
         _ => throw new ArgumentOutOfRangeException(nameof(entity)),
     };
 
@@ -197,8 +213,9 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
     private static Task<long> MarkDeletedAsync(NpgsqlConnection connection, int instanceId, ReplicaEntity entity, string[] ids, CancellationToken ct)
     {
         var (table, change) = Of(entity);
-        return connection.ExecuteScalarAsync<long>(new CommandDefinition(ReplicaChanges.Logged(change,
-            $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted RETURNING id"),
+        var flag = $"UPDATE {table} SET is_deleted = true WHERE instance_id = @instanceId AND id::text = ANY(@ids) AND NOT is_deleted RETURNING id";
+        return connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            change is null ? $"WITH flagged AS ({flag}) SELECT count(*) FROM flagged" : ReplicaChanges.Logged(change, flag),
             new { instanceId, ids }, cancellationToken: ct));
     }
 

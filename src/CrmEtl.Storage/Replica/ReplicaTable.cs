@@ -199,4 +199,42 @@ public static class ReplicaTables
             C<LeadRow>("converted_time", NpgsqlDbType.TimestampTz, r => Utc(r.ConvertedTime)),
         ],
     };
+
+    public static readonly ReplicaTable<ContactRow> Contact = new()
+    {
+        Name = "crm.contact", Key = ["id"], KeyOf = r => r.Id,
+        Columns =
+        [
+            C<ContactRow>("id", NpgsqlDbType.Bigint, r => r.Id),
+            C<ContactRow>("name", NpgsqlDbType.Text, r => r.Name),
+            C<ContactRow>("first_name", NpgsqlDbType.Text, r => r.FirstName),
+            C<ContactRow>("last_name", NpgsqlDbType.Text, r => r.LastName),
+            C<ContactRow>("owner_id", NpgsqlDbType.Bigint, r => r.OwnerId),
+            C<ContactRow>("org_id", NpgsqlDbType.Bigint, r => r.OrgId),
+            C<ContactRow>("emails", NpgsqlDbType.Jsonb, r => ContactPointsJson(r.Emails)),
+            C<ContactRow>("phones", NpgsqlDbType.Jsonb, r => ContactPointsJson(r.Phones)),
+            C<ContactRow>("add_time", NpgsqlDbType.TimestampTz, r => Utc(r.AddTime)),
+            C<ContactRow>("update_time", NpgsqlDbType.TimestampTz, r => Utc(r.UpdateTime)),
+            C<ContactRow>("is_deleted", NpgsqlDbType.Boolean, r => r.IsDeleted),
+        ],
+    };
+
+    public static readonly ReplicaTable<OrganizationRow> Organization = new()
+    {
+        Name = "crm.organization", Key = ["id"], KeyOf = r => r.Id,
+        Columns =
+        [
+            C<OrganizationRow>("id", NpgsqlDbType.Bigint, r => r.Id),
+            C<OrganizationRow>("name", NpgsqlDbType.Text, r => r.Name),
+            C<OrganizationRow>("owner_id", NpgsqlDbType.Bigint, r => r.OwnerId),
+            C<OrganizationRow>("address", NpgsqlDbType.Text, r => r.Address),
+            C<OrganizationRow>("add_time", NpgsqlDbType.TimestampTz, r => Utc(r.AddTime)),
+            C<OrganizationRow>("update_time", NpgsqlDbType.TimestampTz, r => Utc(r.UpdateTime)),
+            C<OrganizationRow>("is_deleted", NpgsqlDbType.Boolean, r => r.IsDeleted),
+        ],
+    };
+
+    /// <summary>[{"value", "label", "primary"}], as crm.contact keeps e-mails and phones.</summary>
+    private static string ContactPointsJson(IReadOnlyList<ContactPoint> points) =>
+        System.Text.Json.JsonSerializer.Serialize(points.Select(p => new Dictionary<string, object?> { ["value"] = p.Value, ["label"] = p.Label, ["primary"] = p.Primary }));
 }
