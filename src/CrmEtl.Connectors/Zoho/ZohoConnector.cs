@@ -52,6 +52,9 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         public static readonly string[] Events = ["Modified_Time", "Created_Time", "Event_Title", "Start_DateTime", "End_DateTime", "All_day", "Owner", "What_Id", "$se_module"];
         public static readonly string[] Calls =
             ["Modified_Time", "Created_Time", "Subject", "Call_Type", "Call_Start_Time", "Call_Duration_in_seconds", "Call_Duration", "Outbound_Call_Status", "Owner", "What_Id", "$se_module"];
+        public static readonly string[] Contacts =
+            ["Modified_Time", "Created_Time", "Owner", "First_Name", "Last_Name", "Full_Name", "Email", "Secondary_Email", "Phone", "Mobile", "Account_Name"];
+        public static readonly string[] Accounts = ["Modified_Time", "Created_Time", "Owner", "Account_Name", "Billing_Street", "Billing_City", "Billing_Country"];
         public static readonly string[] History = ["Modified_Time", "Potential_Name", "Stage", "Moved_To__s"];
         /// <summary>DealHistory is not described by the fields API: should an org refuse Moved_To__s, these suffice.</summary>
         public static readonly string[] HistoryMinimal = ["Modified_Time", "Potential_Name", "Stage"];
@@ -61,7 +64,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
     /// <summary>The activity type of a module's records: task, event or call.</summary>
     private static string ActivityType(string module) => module.TrimEnd('s').ToLowerInvariant();
-    private static readonly string[] DeletableModules = ["Deals", "Leads", "Tasks", "Events", "Calls"];
+    private static readonly string[] DeletableModules = ["Deals", "Leads", "Tasks", "Events", "Calls", "Accounts", "Contacts"];
 
     /// <summary>The state of one run: checkpoints read at its start, the org's structure, what it has seen.</summary>
     private sealed partial class Run(ZohoConnector connector, ZohoClient client, SyncContext context)
@@ -86,6 +89,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             await DealsAsync(mode, ct);
             await LeadsAsync(mode, ct);
             await ActivitiesAsync(mode, ct);
+            await ContactsAsync(mode, ct);
             await DeletedAsync(mode, ct);
             await StageHistoryAsync(mode, ct);
             return mode;
@@ -229,6 +233,61 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             };
         }
 
+        // ---- accounts and contacts, for the customer card ---------------------------------------------------
+
+        /// <summary>Accounts and contacts by modified time; a full pass reconciles deletions, later runs read the deleted lists.</summary>
+        private async Task ContactsAsync(SyncMode mode, CancellationToken ct)
+        {
+            await ModuleAsync(Streams.Accounts, "Accounts", Wanted.Accounts, ReplicaEntity.Organization, mode, (batch, r) =>
+            {
+                var row = new OrganizationRow
+                {
+                    Id = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho account has no id."),
+                    Name = ZohoValues.Text(r["Account_Name"]), OwnerId = ZohoValues.Id(r["Owner"]),
+                    Address = string.Join(", ", new[] { ZohoValues.Text(r["Billing_Street"]), ZohoValues.Text(r["Billing_City"]) }.OfType<string>()) is { Length: > 0 } a ? a : null,
+                    AddTime = ZohoValues.Time(r["Created_Time"]), UpdateTime = ZohoValues.Time(r["Modified_Time"]),
+                };
+                batch.Organizations.Add(row);
+                return (row.Id, row.UpdateTime);
+            }, ct);
+            await ModuleAsync(Streams.Contacts, "Contacts", Wanted.Contacts, ReplicaEntity.Contact, mode, (batch, r) =>
+            {
+                static IEnumerable<ContactPoint> Points(params (string? Value, string Label)[] points) =>
+                    points.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select((p, i) => new ContactPoint(p.Value!.Trim(), p.Label, i == 0));
+                var row = new ContactRow
+                {
+                    Id = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho contact has no id."),
+                    Name = ZohoValues.Text(r["Full_Name"]), FirstName = ZohoValues.Text(r["First_Name"]), LastName = ZohoValues.Text(r["Last_Name"]),
+                    OwnerId = ZohoValues.Id(r["Owner"]), OrgId = ZohoValues.Id(r["Account_Name"]),
+                    Emails = Points((ZohoValues.Text(r["Email"]), "work"), (ZohoValues.Text(r["Secondary_Email"]), "other")).ToList(),
+                    Phones = Points((ZohoValues.Text(r["Phone"]), "work"), (ZohoValues.Text(r["Mobile"]), "mobile")).ToList(),
+                    AddTime = ZohoValues.Time(r["Created_Time"]), UpdateTime = ZohoValues.Time(r["Modified_Time"]),
+                };
+                batch.Contacts.Add(row);
+                return (row.Id, row.UpdateTime);
+            }, ct);
+        }
+
+        /// <summary>A module's records by modified time; on a full pass, what was not listed is flagged deleted.</summary>
+        private async Task ModuleAsync(string stream, string module, string[] wanted, ReplicaEntity entity, SyncMode mode,
+            Func<ReplicaBatch, JsonObject, (long Id, DateTimeOffset? Modified)> add, CancellationToken ct)
+        {
+            if (!_fields.ContainsKey(module)) return;
+            var seen = mode == SyncMode.Full ? new HashSet<string>(StringComparer.Ordinal) : null;
+            await _streamer.RunAsync(stream, mode, RecordsAsync(stream, module, Available(module, wanted), _streamer.Since(stream, mode, _options.Overlap), "", ct),
+                (batch, r) =>
+                {
+                    var (id, modified) = add(batch, r);
+                    seen?.Add(id.ToString(CultureInfo.InvariantCulture));
+                    return modified;
+                },
+                completed: batch =>
+                {
+                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(entity, seen.Contains));
+                },
+                ct);
+        }
+
         // ---- leads and activities -----------------------------------------------------------------------
 
         private async Task LeadsAsync(SyncMode mode, CancellationToken ct)
@@ -349,7 +408,11 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             foreach (var module in DeletableModules.Where(_fields.ContainsKey))
             {
                 var stream = "deleted_" + module.ToLowerInvariant();
-                var entity = module switch { "Deals" => ReplicaEntity.Deal, "Leads" => ReplicaEntity.Lead, _ => ReplicaEntity.Activity };
+                var entity = module switch
+                {
+                    "Deals" => ReplicaEntity.Deal, "Leads" => ReplicaEntity.Lead, "Contacts" => ReplicaEntity.Contact, "Accounts" => ReplicaEntity.Organization,
+                    _ => ReplicaEntity.Activity,
+                };
                 if (mode == SyncMode.Full)
                 {
                     // A full pass reconciles deletions itself; later runs read the deleted list from here on.
@@ -392,6 +455,8 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         public const string Fields = "fields";
         public const string Deals = "deals";
         public const string Leads = "leads";
+        public const string Contacts = "contacts";
+        public const string Accounts = "accounts";
         public const string StageHistory = "deal_stage_history";
     }
 }

@@ -109,7 +109,10 @@ internal static class PipedriveGenerator
     private static HashSet<long> ReferencedPersons(PipedriveCompany company) =>
         company.Deals.Select(d => d.PersonId).Concat(company.Activities.Select(a => a.PersonId)).Concat(company.Leads.Select(l => l.PersonId)).OfType<long>().ToHashSet();
 
-    /// <summary>Adds the organizations and people that records refer to and the account lacks (and <paramref name="extra"/> people), added before <paramref name="before"/>.</summary>
+    /// <summary>
+    /// Adds the organizations and people that records refer to and the account lacks (and <paramref name="extra"/> people),
+    /// added before <paramref name="before"/>; when that is <paramref name="now"/>, added and updated now.
+    /// </summary>
     internal static void AddMissingContacts(PipedriveCompany company, Random random, DateTime before, DateTime now, IEnumerable<long>? extra = null)
     {
         var known = company.Organizations.Select(o => o.Id).ToHashSet();
@@ -117,7 +120,7 @@ internal static class PipedriveGenerator
                      .OfType<long>().Where(known.Add).Order())
         {
             var n = (int)(id - 9000);
-            var added = before.AddDays(-random.Next(30, 400));
+            var added = before == now ? now : before.AddDays(-random.Next(30, 400));
             company.Organizations.Add(new SbOrganization
             {
                 Id = id, Name = Companies[Math.Abs(n) % Companies.Length] + (n >= 0 && n < Companies.Length ? "" : $" {Math.Abs(n) / Companies.Length + 1}"),
@@ -134,7 +137,8 @@ internal static class PipedriveGenerator
         foreach (var id in ReferencedPersons(company).Concat(extra ?? []).Where(people.Add).Order())
         {
             var orgId = firstOrgOf.GetValueOrDefault(id) ?? (random.NextDouble() < 0.4 && orgIds.Count > 0 ? orgIds[random.Next(orgIds.Count)] : null);
-            company.Persons.Add(NewPerson(company, random, id, orgId is { } o ? organizations[o] : null, before.AddDays(-random.Next(1, 300)), now));
+            // Added now (by the mutator): stamped now, as the CRM would; generated history: some time before.
+            company.Persons.Add(NewPerson(company, random, id, orgId is { } o ? organizations[o] : null, before == now ? now : before.AddDays(-random.Next(1, 300)), now));
         }
         company.Persons.Sort((x, y) => x.Id.CompareTo(y.Id));
         company.Organizations.Sort((x, y) => x.Id.CompareTo(y.Id));

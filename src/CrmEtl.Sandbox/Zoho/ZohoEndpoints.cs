@@ -248,6 +248,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
             case "Tasks": ZohoSettingsJson.Fields(w, org, "Tasks", ZohoFields.Tasks()); break;
             case "Events": ZohoSettingsJson.Fields(w, org, "Events", ZohoFields.Events()); break;
             case "Calls": ZohoSettingsJson.Fields(w, org, "Calls", ZohoFields.Calls()); break;
+            case "Contacts": ZohoSettingsJson.Fields(w, org, "Contacts", ZohoFields.Contacts()); break;
+            case "Accounts": ZohoSettingsJson.Fields(w, org, "Accounts", ZohoFields.Accounts()); break;
             default: throw new ZohoError(400, "INVALID_MODULE", "The module name given seems to be invalid", new() { ["api_name"] = "module" });
         }
     }
@@ -338,6 +340,14 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
                 var fields = module switch { "Tasks" => ZohoFields.Tasks(), "Events" => ZohoFields.Events(), _ => ZohoFields.Calls() };
                 RecordsOf(org, request, w, new ModuleView<SbActivity>(fields, org.Data.ActivitiesByUpdate, () => [.. org.Data.Activities], org.ActivityId,
                     a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted && ZohoOrg.ModuleOf(a) == module));
+                break;
+            case "Contacts":
+                RecordsOf(org, request, w, new ModuleView<SbPerson>(ZohoFields.Contacts(), org.Data.PersonsByUpdate, () => [.. org.Data.Persons],
+                    org.ContactId, p => p.UpdateTime, p => p.AddTime, p => !p.IsDeleted));
+                break;
+            case "Accounts":
+                RecordsOf(org, request, w, new ModuleView<SbOrganization>(ZohoFields.Accounts(), org.Data.OrganizationsByUpdate, () => [.. org.Data.Organizations],
+                    a => org.AccountId(a.Id), a => a.UpdateTime, a => a.AddTime, a => !a.IsDeleted));
                 break;
             case "DealHistory" when org.Options.DealHistoryModule:
                 RecordsOf(org, request, w, new ModuleView<ZohoHistoryRow>(
@@ -530,6 +540,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
                 .Select(a => new DeletedRecord(org.ActivityId(a), a.Subject, a.UpdateTime, a.OwnerId, a.CreatorUserId)),
             "Leads" => org.Data.Leads.Select((l, i) => (l, i)).Where(x => x.l.IsDeleted)
                 .Select(x => new DeletedRecord(org.LeadId(x.i), x.l.Title, x.l.UpdateTime, admin, x.l.CreatorId)),
+            "Contacts" => org.Data.Persons.Where(p => p.IsDeleted).Select(p => new DeletedRecord(org.ContactId(p), p.Name, p.UpdateTime, admin, p.OwnerId)),
+            "Accounts" => org.Data.Organizations.Where(a => a.IsDeleted).Select(a => new DeletedRecord(org.AccountId(a.Id), a.Name, a.UpdateTime, admin, a.OwnerId)),
             _ => throw new ZohoError(400, "INVALID_MODULE", "The module name given seems to be invalid", new() { ["api_name"] = "module" }),
         };
         // Records stay in the recycle bin for 60 days, then are deleted permanently (still listed as such).

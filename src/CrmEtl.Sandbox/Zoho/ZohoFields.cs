@@ -143,6 +143,38 @@ internal static class ZohoFields
         F<(SbLead Lead, int Index)>("Modified_Time", "Modified Time", "datetime", (w, o, x) => At(w, o, "Modified_Time", x.Lead.UpdateTime)),
     ];
 
+    // ---- contacts and accounts ---------------------------------------------------------------------
+
+    /// <summary>A Zoho contact has two e-mail fields and two phone fields: the person's first two of each.</summary>
+    public static IReadOnlyList<ZohoField<SbPerson>> Contacts() =>
+    [
+        F<SbPerson>("Owner", "Contact Owner", "ownerlookup", (w, o, p) => Owner(w, o, "Owner", p.OwnerId)),
+        F<SbPerson>("First_Name", "First Name", "text", (w, o, p) => w.WriteString("First_Name", p.FirstName)),
+        F<SbPerson>("Last_Name", "Last Name", "text", (w, o, p) => w.WriteString("Last_Name", p.LastName)),
+        F<SbPerson>("Full_Name", "Contact Name", "text", (w, o, p) => w.WriteString("Full_Name", p.Name)),
+        F<SbPerson>("Email", "Email", "email", (w, o, p) => Str(w, "Email", p.Emails.ElementAtOrDefault(0)?.Value)),
+        F<SbPerson>("Secondary_Email", "Secondary Email", "email", (w, o, p) => Str(w, "Secondary_Email", p.Emails.ElementAtOrDefault(1)?.Value)),
+        F<SbPerson>("Phone", "Phone", "phone", (w, o, p) => Str(w, "Phone", p.Phones.ElementAtOrDefault(0)?.Value)),
+        F<SbPerson>("Mobile", "Mobile", "phone", (w, o, p) => Str(w, "Mobile", p.Phones.ElementAtOrDefault(1)?.Value)),
+        F<SbPerson>("Account_Name", "Account Name", "lookup", (w, o, p) => Lookup(w, "Account_Name", p.OrgId is { } a ? AccountName(a) : null, p.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
+        F<SbPerson>("Created_By", "Created By", "ownerlookup", (w, o, p) => Owner(w, o, "Created_By", p.OwnerId)),
+        F<SbPerson>("Modified_By", "Modified By", "ownerlookup", (w, o, p) => Owner(w, o, "Modified_By", p.OwnerId)),
+        F<SbPerson>("Created_Time", "Created Time", "datetime", (w, o, p) => At(w, o, "Created_Time", p.AddTime)),
+        F<SbPerson>("Modified_Time", "Modified Time", "datetime", (w, o, p) => At(w, o, "Modified_Time", p.UpdateTime)),
+    ];
+
+    public static IReadOnlyList<ZohoField<SbOrganization>> Accounts() =>
+    [
+        F<SbOrganization>("Owner", "Account Owner", "ownerlookup", (w, o, a) => Owner(w, o, "Owner", a.OwnerId)),
+        F<SbOrganization>("Account_Name", "Account Name", "text", (w, o, a) => w.WriteString("Account_Name", AccountName(a.Id))),
+        F<SbOrganization>("Billing_Street", "Billing Street", "text", (w, o, a) => Str(w, "Billing_Street", a.Address)),
+        F<SbOrganization>("Billing_Country", "Billing Country", "text", (w, o, a) => Str(w, "Billing_Country", a.Country)),
+        F<SbOrganization>("Created_By", "Created By", "ownerlookup", (w, o, a) => Owner(w, o, "Created_By", a.OwnerId)),
+        F<SbOrganization>("Modified_By", "Modified By", "ownerlookup", (w, o, a) => Owner(w, o, "Modified_By", a.OwnerId)),
+        F<SbOrganization>("Created_Time", "Created Time", "datetime", (w, o, a) => At(w, o, "Created_Time", a.AddTime)),
+        F<SbOrganization>("Modified_Time", "Modified Time", "datetime", (w, o, a) => At(w, o, "Modified_Time", a.UpdateTime)),
+    ];
+
     // ---- activities ------------------------------------------------------------------------------
 
     private static DateTime DueAt(SbActivity a) => a.DueDate.ToDateTime(a.DueTime ?? new TimeOnly(12, 0), DateTimeKind.Utc);

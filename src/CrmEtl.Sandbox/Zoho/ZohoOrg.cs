@@ -65,6 +65,8 @@ public sealed class ZohoOrg
 
     public long DealId(SbDeal d) => Id(Entity.Deal, d.Id);
     public long ActivityId(SbActivity a) => Id(Entity.Activity, a.Id);
+    public long ContactId(SbPerson p) => Id(Entity.Contact, p.Id);
+    public long AccountId(long organizationId) => Id(Entity.Account, organizationId);
     public long UserId(long sbUserId) => Id(Entity.User, sbUserId - 999);
     public long PipelineId(SbPipeline p) => Id(Entity.Pipeline, p.Id);
     public long LayoutId => Id(Entity.Layout, 1);
