@@ -13,6 +13,11 @@ internal static class SandboxControl
     private static double Double(HttpRequest request, string name) =>
         double.TryParse(request.Query[name], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
+    /// <summary>A JSON body (web casing: firstName, dueDate), e.g. a <see cref="CustomerCase"/>.</summary>
+    public static async Task<T> BodyAsync<T>(HttpRequest request) =>
+        await System.Text.Json.JsonSerializer.DeserializeAsync<T>(request.Body, System.Text.Json.JsonSerializerOptions.Web, request.HttpContext.RequestAborted)
+        ?? throw new BadHttpRequestException("Send a JSON body.");
+
     /// <summary>?mixed=N, or add_deals=…&amp;move_deals=… and so on.</summary>
     public static MutationPlan Plan(HttpRequest request)
     {

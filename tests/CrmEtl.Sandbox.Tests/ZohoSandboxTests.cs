@@ -64,6 +64,7 @@ public sealed class ZohoSandboxTests
     [TestCase("fields.json", "/crm/v8/settings/fields", "/crm/v8/settings/fields?module=Leads")]
     [TestCase("fields.json", "/crm/v8/settings/fields", "/crm/v8/settings/fields?module=Deals")]
     [TestCase("currencies.json", "/crm/v8/org/currencies", "/crm/v8/org/currencies")]
+    [TestCase("org.json", "/crm/v8/org", "/crm/v8/org")]
     [TestCase("users.json", "/crm/v8/users", "/crm/v8/users?type=AllUsers&per_page=200")]
     public async Task Every_served_response_matches_the_vendors_spec(string file, string template, string url)
     {

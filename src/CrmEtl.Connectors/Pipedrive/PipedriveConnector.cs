@@ -47,6 +47,14 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             .ToList();
     }
 
+    public async Task<string> WebAddressAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var me = await Client(instance, new RunStats(), logger).GetAsync("account", "/api/v1/users/me", "api/v1/users/me", PipedriveJsonContext.Default.V1ItemCurrentUserDto, cancellationToken);
+        return me?.Data?.CompanyDomain is { Length: > 0 } domain
+            ? Core.Customers.CrmLinks.PipedriveWebAddress(domain)
+            : throw new CrmException("Pipedrive's /v1/users/me did not name the company's domain, so links to its pages cannot be made.");
+    }
+
     private PipedriveClient Client(Instance instance, RunStats stats, ILogger logger)
     {
         var http = httpClientFactory.CreateClient(HttpClientName);

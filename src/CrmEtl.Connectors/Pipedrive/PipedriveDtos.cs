@@ -27,6 +27,19 @@ internal sealed class V1List<T>
     public V1Additional? AdditionalData { get; set; }
 }
 
+internal sealed class V1Item<T>
+{
+    public bool Success { get; set; }
+    public T? Data { get; set; }
+}
+
+/// <summary>GET /v1/users/me: the signed-in user with the company's domain (acme in acme.pipedrive.com).</summary>
+internal sealed class CurrentUserDto
+{
+    public long? Id { get; set; }
+    public string? CompanyDomain { get; set; }
+}
+
 internal sealed class V1Additional
 {
     public int? Start { get; set; }
@@ -243,6 +256,7 @@ internal sealed class ChangelogDto
 [JsonSerializable(typeof(V1List<ActivityTypeDto>))]
 [JsonSerializable(typeof(V1List<LeadDto>))]
 [JsonSerializable(typeof(PipedriveErrorDto))]
+[JsonSerializable(typeof(V1Item<CurrentUserDto>))]
 internal sealed partial class PipedriveJsonContext : JsonSerializerContext;
 
 internal sealed class PipedriveErrorDto

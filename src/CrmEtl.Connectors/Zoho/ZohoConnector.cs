@@ -35,6 +35,14 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         return pipelines.ToCrmPipelines();
     }
 
+    public async Task<string> WebAddressAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var org = await Client(instance, new RunStats(), logger).GetAsync("account", "/crm/v8/org", null, cancellationToken);
+        return org?["org"]?[0]?["zgid"]?.GetValue<string>() is { Length: > 0 } zgid
+            ? Core.Customers.CrmLinks.ZohoWebAddress(instance.BaseUrl, zgid)
+            : throw new CrmException("Zoho's /crm/v8/org did not give the org id (zgid), so links to its pages cannot be made.");
+    }
+
     private ZohoClient Client(Instance instance, RunStats stats, ILogger logger) =>
         new(httpClientFactory.CreateClient(HttpClientName), tokens, instance, _options, stats, logger);
 

@@ -30,6 +30,12 @@ public interface ICrmConnector
     /// with their stages. Throws like <see cref="RunAsync"/>.
     /// </summary>
     Task<IReadOnlyList<CrmPipeline>> ListPipelinesAsync(Instance instance, ILogger logger, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The account's web address, under which its record pages are (see <see cref="CrmEtl.Core.Customers.CrmLinks"/>).
+    /// Throws like <see cref="RunAsync"/>.
+    /// </summary>
+    Task<string> WebAddressAsync(Instance instance, ILogger logger, CancellationToken cancellationToken);
 }
 
 public sealed record CrmPipeline(long Id, string Name, IReadOnlyList<CrmStage> Stages);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Customers;
 using CrmEtl.Host.Hosting;
 using CrmEtl.Host.Instances;
 using CrmEtl.Host.Scheduling;
@@ -38,6 +39,7 @@ public static class WorkerApi
         // Kestrel's limit and addresses (see MapWorkerApi) come from the validated options, not from a second reading.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<ApiKey>();
         builder.Services.AddWorkerHealth(builder.Configuration);
         builder.Services.AddWorkerTelemetry();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -56,6 +58,7 @@ public static class WorkerApi
             app.Urls.Add(url);
         app.UseMiddleware<ApiErrors>();
         app.UseMiddleware<ApiKeyCheck>();
+        app.UseMiddleware<Customers.CustomerAccess>();
         app.MapOpenApi();
         app.MapWorkerHealth();
         app.MapPrometheusScrapingEndpoint(MetricsPath);
@@ -74,6 +77,7 @@ public static class WorkerApi
         api.MapPost("/instances/{id:int}/refresh", RefreshAsync).WithSummary("Sync now. A run already queued or running is returned instead of a new one.");
         api.MapGet("/runs/{id:long}", GetRunAsync).WithSummary("One run with its progress or outcome.");
         api.MapGet("/runs", ListRunsAsync).WithSummary("Run history, newest first.");
+        app.MapCustomerApi();
     }
 
     private static async Task<IResult> ListInstancesAsync(InstanceViews views, CancellationToken ct) => Results.Ok(await views.ListAsync(ct));
@@ -144,37 +148,24 @@ public static class WorkerApi
     }
 
     /// <summary>
-    /// Requires the configured key in X-Api-Key on every /api request, compared in constant time, before
-    /// anything of the request is read: a caller without the key learns nothing, not even that its body was bad.
+    /// /api (but its rendered reference and the customer card, which <see cref="Customers.CustomerAccess"/> guards) and
+    /// /metrics need the key, before anything of the request is read: a caller without it learns nothing, not even that
+    /// its body was bad.
     /// </summary>
-    /// <summary>
-    /// /api (but its rendered reference) and /metrics need the key: in X-Api-Key, or as a bearer token, which is
-    /// what Prometheus sends (authorization: credentials). Compared in constant time.
-    /// </summary>
-    private sealed class ApiKeyCheck(RequestDelegate next, IOptions<ApiOptions> options)
+    private sealed class ApiKeyCheck(RequestDelegate next, ApiKey key)
     {
-        private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key ?? ""));
-
         public async Task InvokeAsync(HttpContext context)
         {
             var path = context.Request.Path;
-            var guarded = (path.StartsWithSegments("/api") && !path.StartsWithSegments(DocsPath)) || path.StartsWithSegments(MetricsPath);
-            if (guarded && !Sent(context.Request))
+            var guarded = (path.StartsWithSegments("/api") && !path.StartsWithSegments(DocsPath) && !path.StartsWithSegments(Customers.CustomerApi.ApiPath))
+                || path.StartsWithSegments(MetricsPath);
+            if (guarded && !key.IsSentIn(context.Request))
             {
                 await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
                     detail: $"Send the worker's API key (Api:Key) in the {KeyHeader} header (or as 'Authorization: Bearer <key>').").ExecuteAsync(context);
                 return;
             }
             await next(context);
-        }
-
-        private bool Sent(HttpRequest request)
-        {
-            var sent = request.Headers[KeyHeader].ToString();
-            var authorization = request.Headers.Authorization.ToString();
-            if (sent.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) sent = authorization["Bearer ".Length..].Trim();
-            // Hashing first makes the comparison take the same time whatever the length of what was sent.
-            return sent.Length > 0 && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected);
         }
     }
 
@@ -189,7 +180,7 @@ public static class WorkerApi
             }
             catch (Exception e) when (StatusOf(e) is { } status && !context.Response.HasStarted)
             {
-                var problems = e is InstanceInputException input ? input.Problems : [e.Message];
+                var problems = e switch { InstanceInputException input => input.Problems, Customers.CustomerRequestException c => c.Problems, _ => [e.Message] };
                 await Results.Problem(statusCode: status, title: problems.Count == 1 ? problems[0] : "The request is not valid.", detail: string.Join(" ", problems),
                     extensions: new Dictionary<string, object?> { ["errors"] = problems }).ExecuteAsync(context);
             }
@@ -197,6 +188,7 @@ public static class WorkerApi
 
         private static int? StatusOf(Exception e) => e switch
         {
+            Customers.CustomerRequestException c => c.Status,
             InstanceNotFoundException => StatusCodes.Status404NotFound,
             InstanceInputException or Microsoft.AspNetCore.Http.BadHttpRequestException => StatusCodes.Status400BadRequest,
             InstanceBusyException or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException => StatusCodes.Status409Conflict,
@@ -236,5 +228,22 @@ public sealed class InstanceViews(CrmEtl.Storage.Instances.InstanceRepository in
         var last = recent.Count > 0 ? recent[0] : null;
         return new InstanceView(i.Id, i.Name, i.Kind, i.BaseUrl, i.Credentials.ToString(), i.TimeZone, i.ReportingCurrency, i.Company, i.Schedule,
             i.Enabled, i.Status, i.LastError, last is null ? null : RunView.Of(last), await schedules.NextFireAsync(i.Id, ct));
+    }
+}
+
+/// <summary>
+/// The worker's API key, as callers send it: in X-Api-Key, or as a bearer token (what Prometheus sends). Compared in
+/// constant time: hashing first makes the comparison take the same time whatever the length of what was sent.
+/// </summary>
+public sealed class ApiKey(IOptions<ApiOptions> options)
+{
+    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key ?? ""));
+
+    public bool IsSentIn(HttpRequest request)
+    {
+        var sent = request.Headers[WorkerApi.KeyHeader].ToString();
+        var authorization = request.Headers.Authorization.ToString();
+        if (sent.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) sent = authorization["Bearer ".Length..].Trim();
+        return sent.Length > 0 && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), _expected);
     }
 }

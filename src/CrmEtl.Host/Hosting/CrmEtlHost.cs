@@ -130,6 +130,9 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<AnalyticsAccess>();
         builder.Services.AddSingleton<DashboardQueries>();
         builder.Services.AddSingleton<FilterMatches>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Customers.CustomerCardQuery>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Customers.WidgetKeyStore>();
+        builder.Services.AddSingleton<Customers.CustomerCards>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

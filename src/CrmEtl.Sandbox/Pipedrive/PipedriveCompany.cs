@@ -12,6 +12,7 @@ public sealed class PipedriveCompany
     private SbLead[]? _leadsByUpdate;
     private SbPerson[]? _personsByUpdate;
     private SbOrganization[]? _organizationsByUpdate;
+    private Dictionary<long, string>? _organizationNames;
     private DateTime _purgedAt = DateTime.MinValue;
 
     internal PipedriveCompany(PipedriveCompanyOptions options)
@@ -54,7 +55,11 @@ public sealed class PipedriveCompany
         _leadsByUpdate = null;
         _personsByUpdate = null;
         _organizationsByUpdate = null;
+        _organizationNames = null;
     }
+
+    internal string? OrganizationName(long id) =>
+        (_organizationNames ??= Organizations.ToDictionary(o => o.Id, o => o.Name)).GetValueOrDefault(id);
 
     internal IReadOnlyList<SbStage> StagesOf(long pipelineId) =>
         Stages.Where(s => s.PipelineId == pipelineId).OrderBy(s => s.OrderNr).ToList();

@@ -41,6 +41,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         MapV2(app, "/stages", Stages);
         MapV2(app, "/dealFields", (c, q, w) => Page(w, q, c.DealFields.Select((f, i) => (f, i)).ToList(), x => x.i, x => x.i, _ => true, (jw, x) => PipedriveJson.DealField(jw, x.f)));
         MapV1(app, "/users", (c, q, w) => All(w, c.Users, (jw, u) => PipedriveJson.User(jw, u, u.Id == c.Users[0].Id, clock.GetUtcNow().UtcDateTime)));
+        MapV1(app, "/users/me", (c, q, w) => One(w, x => PipedriveJson.User(x, c.Users[0], isYou: true, clock.GetUtcNow().UtcDateTime, c.Options)));
         MapV1(app, "/currencies", (c, q, w) => All(w, c.Currencies.Where(x => Matches(q.Raw("term"), x.Code, x.Name)).ToList(), PipedriveJson.Currency));
         MapV1(app, "/activityTypes", (c, q, w) => All(w, c.ActivityTypes, PipedriveJson.ActivityType));
         MapV1(app, "/leads", (c, q, w) => Leads(c, q, w, archived: false));
@@ -355,6 +356,15 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         w.WriteStartArray("data");
         foreach (var item in items) write(w, item);
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void One(Utf8JsonWriter w, Action<Utf8JsonWriter> write)
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("success", true);
+        w.WritePropertyName("data");
+        write(w);
         w.WriteEndObject();
     }
 

@@ -273,7 +273,8 @@ internal static class PipedriveJson
         w.WriteEndObject();
     }
 
-    public static void User(Utf8JsonWriter w, SbUser u, bool isYou, DateTime now)
+    /// <summary>A user; with <paramref name="company"/> (GET /users/me) also the company's id, name and domain.</summary>
+    public static void User(Utf8JsonWriter w, SbUser u, bool isYou, DateTime now, PipedriveCompanyOptions? company = null)
     {
         var offset = TimeZoneInfo.TryFindSystemTimeZoneById(u.TimeZone, out var zone) ? zone.GetUtcOffset(now) : TimeSpan.Zero;
         w.WriteStartObject();
@@ -299,6 +300,18 @@ internal static class PipedriveJson
         w.WriteNull("icon_url");
         w.WriteBoolean("is_you", isYou);
         w.WriteBoolean("is_deleted", false);
+        if (company is not null)
+        {
+            w.WriteNumber("company_id", 7_000_000 + company.Seed);
+            w.WriteString("company_name", company.Name);
+            w.WriteString("company_domain", company.Name.ToLowerInvariant());
+            w.WriteString("company_country", "FI");
+            w.WriteString("company_industry", "Software");
+            w.WriteStartObject("language");
+            w.WriteString("language_code", "en");
+            w.WriteString("country_code", "US");
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -43,6 +43,9 @@ public sealed class PipedriveSandbox : IAsyncDisposable
     public void Mutate(string company, MutationPlan plan, int seed) =>
         PipedriveMutator.Apply(Company(company), plan, seed, Clock.GetUtcNow().UtcDateTime);
 
+    /// <summary>Adds a customer with the deals and activities a test needs, stamped now.</summary>
+    public AddedCustomer AddCustomer(string company, CustomerCase customer) => CustomerCases.Add(Company(company), customer, Clock.GetUtcNow().UtcDateTime);
+
     /// <summary>Moves one deal to another stage now (or at <paramref name="at"/>), as a user dragging it on the pipeline board would.</summary>
     public void MoveDeal(string company, long dealId, long stageId, DateTimeOffset? at = null)
     {
@@ -87,6 +90,11 @@ public sealed class PipedriveSandbox : IAsyncDisposable
             var plan = SandboxControl.Plan(request);
             sandbox().Mutate(company, plan, SandboxControl.Int(request, "seed"));
             return Results.Json(new { changed = plan.Total });
+        });
+        app.MapPost("/_sandbox/{company}/customers", async (string company, HttpRequest request) =>
+        {
+            var added = sandbox().AddCustomer(company, await SandboxControl.BodyAsync<CustomerCase>(request));
+            return Results.Json(new { person_id = added.Person.Id, deal_ids = added.Deals.Select(d => d.Id), activity_ids = added.Activities.Select(a => a.Id) });
         });
         app.MapPost("/_sandbox/{company}/budget", (string company, HttpRequest request) =>
         {

@@ -17,6 +17,7 @@ public static class TokenCosts
         ["v2 GET /stages"] = 5,
         ["v2 GET /dealFields"] = 10,
         ["v1 GET /users"] = 20,
+        ["v1 GET /users/me"] = 2,
         ["v1 GET /currencies"] = 20,
         ["v1 GET /activityTypes"] = 20,
         ["v1 GET /leads"] = 20,

@@ -93,6 +93,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
             app.MapGet(pattern, context => Serve(context, local, "GET " + pattern, scope, handler));
 
         Get("/crm/v8/users", ZohoScopes.Users, Users);
+        Get("/crm/v8/org", ZohoScopes.Org, (o, r, w) => ZohoSettingsJson.Organization(w, o));
         Get("/crm/v8/org/currencies", ZohoScopes.Org, (o, r, w) => ZohoSettingsJson.Currencies(w, o));
         Get("/crm/v8/settings/layouts", ZohoScopes.Settings, Layouts);
         Get("/crm/v8/settings/pipeline", ZohoScopes.Settings, Pipelines);

@@ -50,7 +50,8 @@ internal static class ZohoFields
         w.WriteEndObject();
     }
 
-    private static string AccountName(long orgId) => $"Account {orgId}";
+    /// <summary>The account's name: the generated organization's (every organization a record names exists).</summary>
+    private static string AccountName(ZohoOrg org, long orgId) => org.Data.OrganizationName(orgId) ?? $"Account {orgId}";
     private static string ContactName(long personId) => $"Contact {personId}";
 
     private static ZohoField<T> F<T>(string api, string label, string type, Action<Utf8JsonWriter, ZohoOrg, T> write, IReadOnlyList<string>? pick = null) =>
@@ -81,7 +82,7 @@ internal static class ZohoFields
             F<SbDeal>("Probability", "Probability (%)", "integer", (w, o, d) => w.WriteNumber("Probability", o.ProbabilityOf(d))),
             F<SbDeal>("Expected_Revenue", "Expected Revenue", "currency", (w, o, d) => w.WriteNumber("Expected_Revenue", Math.Round(d.Value * o.ProbabilityOf(d) / 100m, 2))),
             F<SbDeal>("Closing_Date", "Closing Date", "date", (w, o, d) => Date(w, "Closing_Date", d.CloseTime is { } c ? DateOnly.FromDateTime(c) : d.ExpectedCloseDate)),
-            F<SbDeal>("Account_Name", "Account Name", "lookup", (w, o, d) => Lookup(w, "Account_Name", d.OrgId is { } a ? AccountName(a) : null, d.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
+            F<SbDeal>("Account_Name", "Account Name", "lookup", (w, o, d) => Lookup(w, "Account_Name", d.OrgId is { } a ? AccountName(o, a) : null, d.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
             F<SbDeal>("Contact_Name", "Contact Name", "lookup", (w, o, d) => Lookup(w, "Contact_Name", d.PersonId is { } p ? ContactName(p) : null, d.PersonId is { } x ? o.Id(ZohoOrg.Entity.Contact, x) : null)),
             F<SbDeal>("Lead_Source", "Lead Source", "picklist", (w, o, d) => Str(w, "Lead_Source", d.Channel is { } c ? LeadSources[c % LeadSources.Length] : d.Origin == "API" ? "Web Download" : null), LeadSources),
             F<SbDeal>("Type", "Type", "picklist", (w, o, d) => w.WriteString("Type", d.Id % 4 == 0 ? "Existing Business" : "New Business"), ["-None-", "Existing Business", "New Business"]),
@@ -156,7 +157,7 @@ internal static class ZohoFields
         F<SbPerson>("Secondary_Email", "Secondary Email", "email", (w, o, p) => Str(w, "Secondary_Email", p.Emails.ElementAtOrDefault(1)?.Value)),
         F<SbPerson>("Phone", "Phone", "phone", (w, o, p) => Str(w, "Phone", p.Phones.ElementAtOrDefault(0)?.Value)),
         F<SbPerson>("Mobile", "Mobile", "phone", (w, o, p) => Str(w, "Mobile", p.Phones.ElementAtOrDefault(1)?.Value)),
-        F<SbPerson>("Account_Name", "Account Name", "lookup", (w, o, p) => Lookup(w, "Account_Name", p.OrgId is { } a ? AccountName(a) : null, p.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
+        F<SbPerson>("Account_Name", "Account Name", "lookup", (w, o, p) => Lookup(w, "Account_Name", p.OrgId is { } a ? AccountName(o, a) : null, p.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
         F<SbPerson>("Created_By", "Created By", "ownerlookup", (w, o, p) => Owner(w, o, "Created_By", p.OwnerId)),
         F<SbPerson>("Modified_By", "Modified By", "ownerlookup", (w, o, p) => Owner(w, o, "Modified_By", p.OwnerId)),
         F<SbPerson>("Created_Time", "Created Time", "datetime", (w, o, p) => At(w, o, "Created_Time", p.AddTime)),
@@ -166,7 +167,7 @@ internal static class ZohoFields
     public static IReadOnlyList<ZohoField<SbOrganization>> Accounts() =>
     [
         F<SbOrganization>("Owner", "Account Owner", "ownerlookup", (w, o, a) => Owner(w, o, "Owner", a.OwnerId)),
-        F<SbOrganization>("Account_Name", "Account Name", "text", (w, o, a) => w.WriteString("Account_Name", AccountName(a.Id))),
+        F<SbOrganization>("Account_Name", "Account Name", "text", (w, o, a) => w.WriteString("Account_Name", AccountName(o, a.Id))),
         F<SbOrganization>("Billing_Street", "Billing Street", "text", (w, o, a) => Str(w, "Billing_Street", a.Address)),
         F<SbOrganization>("Billing_Country", "Billing Country", "text", (w, o, a) => Str(w, "Billing_Country", a.Country)),
         F<SbOrganization>("Created_By", "Created By", "ownerlookup", (w, o, a) => Owner(w, o, "Created_By", a.OwnerId)),

@@ -63,6 +63,9 @@ public sealed class ZohoOrg
         return n is > 0 and < 1_000_000_000 ? n : null;
     }
 
+    /// <summary>The org id (zgid) Zoho shows in its page URLs: https://crm.zoho.eu/crm/org{zgid}/tab/Contacts/{id}.</summary>
+    public string OrgId => (_prefix * 10 + 7).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public long DealId(SbDeal d) => Id(Entity.Deal, d.Id);
     public long ActivityId(SbActivity a) => Id(Entity.Activity, a.Id);
     public long ContactId(SbPerson p) => Id(Entity.Contact, p.Id);

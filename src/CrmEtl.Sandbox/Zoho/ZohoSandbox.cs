@@ -60,6 +60,15 @@ public sealed class ZohoSandbox : IAsyncDisposable
         lock (target.Sync) target.Invalidate();
     }
 
+    /// <summary>Adds a customer with the deals and activities a test needs, stamped now; Zoho shows at most two of its e-mails (Email, Secondary_Email).</summary>
+    public AddedCustomer AddCustomer(string org, CustomerCase customer)
+    {
+        var target = Org(org);
+        var added = CustomerCases.Add(target.Data, customer, Clock.GetUtcNow().UtcDateTime);
+        lock (target.Sync) target.Invalidate();
+        return added;
+    }
+
     public static async Task<ZohoSandbox> StartAsync(ZohoSandboxOptions options, CancellationToken cancellationToken = default)
     {
         var now = PipedriveGenerator.Truncate((options.AsOf ?? options.Clock.GetUtcNow()).UtcDateTime);
@@ -120,6 +129,13 @@ public sealed class ZohoSandbox : IAsyncDisposable
             var plan = SandboxControl.Plan(request);
             sandbox().Mutate(org, plan, SandboxControl.Int(request, "seed"));
             return Results.Json(new { changed = plan.Total });
+        });
+        app.MapPost("/_sandbox/{org}/customers", async (string org, HttpRequest request) =>
+        {
+            var target = sandbox().Org(org);
+            var added = sandbox().AddCustomer(org, await SandboxControl.BodyAsync<CustomerCase>(request));
+            return Results.Json(new { contact_id = target.ContactId(added.Person).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                deal_ids = added.Deals.Select(d => target.DealId(d).ToString(System.Globalization.CultureInfo.InvariantCulture)) });
         });
         app.MapPost("/_sandbox/{org}/credits", (string org, HttpRequest request) =>
         {

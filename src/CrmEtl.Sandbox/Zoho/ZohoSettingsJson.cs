@@ -206,6 +206,49 @@ internal static class ZohoSettingsJson
         w.WriteString("modified_time", created);
     }
 
+    /// <summary>GET /crm/v8/org: the org's details; its zgid is the org id in the CRM's page URLs.</summary>
+    public static void Organization(Utf8JsonWriter w, ZohoOrg org)
+    {
+        var created = ZohoFields.Time(org, org.Data.Pipelines[0].AddTime);
+        w.WriteStartObject();
+        w.WriteStartArray("org");
+        w.WriteStartObject();
+        foreach (var (name, value) in new[]
+        {
+            ("country", "Finland"), ("photo_id", "p" + org.OrgId), ("city", "Helsinki"), ("description", "Sandbox org " + org.Options.Name),
+            ("street", "Mannerheimintie 1"), ("domain_name", "org" + org.OrgId), ("alias", org.Options.Name), ("currency", "Euro - EUR"),
+            ("id", org.Id(ZohoOrg.Entity.User, 0).ToString(Inv)), ("state", "Uusimaa"), ("fax", "+358 9 000 0001"), ("zip", "00100"),
+            ("currency_symbol", "€"), ("mobile", "+358 40 000 0001"), ("currency_locale", "en_FI"), ("primary_zuid", org.UserId(org.Data.Users[0].Id).ToString(Inv)),
+            ("zia_portal_id", "z" + org.OrgId), ("time_zone", org.Options.TimeZone), ("zgid", org.OrgId), ("country_code", "FI"),
+            ("phone", "+358 9 000 0000"), ("company_name", org.Options.Name), ("primary_email", org.Data.Users[0].Email), ("iso_code", org.Options.BaseCurrency),
+            ("ezgid", "e" + org.OrgId), ("call_icon", "call"), ("type", "Production"), ("created_time", created),
+        })
+            w.WriteString(name, value);
+        foreach (var name in new[] { "mc_status", "gapps_enabled", "translation_enabled", "deletable_org_account", "privacy_settings", "hipaa_compliance_enabled", "lite_users_enabled", "oauth_presence" })
+            w.WriteBoolean(name, false);
+        w.WriteNumber("max_per_page", 200);
+        w.WriteNumber("zia_zgid", 0);
+        w.WriteStartObject("license_details");
+        w.WriteString("paid_expiry", created);
+        w.WriteNumber("users_license_purchased", org.Data.Users.Count);
+        w.WriteNull("trial_type");
+        w.WriteNull("trial_expiry");
+        w.WriteBoolean("paid", true);
+        w.WriteString("paid_type", "enterprise");
+        w.WriteString("trial_action", "");
+        w.WriteEndObject();
+        w.WriteStartObject("hierarchy_preferences");
+        w.WriteString("type", "Role_Hierarchy");
+        w.WriteBoolean("strictly_reporting", false);
+        w.WriteEndObject();
+        w.WriteStartObject("checkin_preferences");
+        w.WriteNull("restricted_event_types");
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
     public static void Currencies(Utf8JsonWriter w, ZohoOrg org)
     {
         var created = ZohoFields.Time(org, org.Data.Pipelines[0].AddTime);

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CrmEtl.Core.Configuration;
+using CrmEtl.Core.Customers;
+using CrmEtl.Core.Instances;
+using CrmEtl.Core.Metrics;
+using CrmEtl.Core.Sync;
+using CrmEtl.Host.Sync;
+using CrmEtl.IntegrationTests.Operations;
+using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Zoho;
+using CrmEtl.Storage.Configuration;
+using CrmEtl.Storage.Customers;
+using CrmEtl.Storage.Instances;
+using CrmEtl.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmEtl.IntegrationTests.Customers;
+
+/// <summary>
+/// The customer card over real HTTP, from a replica synced from each CRM's sandbox: customers added to the account
+/// with exactly the e-mails, deals and activities of each case, then one full sync.
+/// </summary>
+[TestFixture(InstanceKinds.Pipedrive)]
+[TestFixture(InstanceKinds.Zoho)]
+public sealed class CustomerCardTests(string kind)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    private PipedriveSandbox? _pipedrive;
+    private ZohoSandbox? _zoho;
+    private InProcessWorker _worker = null!;
+    private string _zone = "";
+    private DateOnly _localToday;
+    private DateTimeOffset _now;
+    private AddedCustomer _ann = null!, _nodeal = null!;
+    private List<AddedCustomer> _team = [];
+    private string _secret = "";
+
+    private bool Zoho => kind == InstanceKinds.Zoho;
+    private PipedriveCompany Data => Zoho ? _zoho!.Orgs[0].Data : _pipedrive!.Companies[0];
+
+    [OneTimeSetUp]
+    public async Task SetUpAsync()
+    {
+        _now = TestClock.Clock.GetUtcNow();
+        // A zone whose date differs from UTC's now: an all-day activity due there today is not due today by UTC's date.
+        _zone = _now.UtcDateTime.Hour >= 10 ? "Pacific/Kiritimati" : "Pacific/Pago_Pago";
+        _localToday = LocalDates.Of(_now, _zone);
+        Assert.That(_localToday, Is.Not.EqualTo(DateOnly.FromDateTime(_now.UtcDateTime)), "the zone's date must differ from UTC's");
+
+        string baseUrl;
+        InstanceCredentials credentials;
+        if (Zoho)
+        {
+            _zoho = await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [ZohoWorld.DefaultOrg with { Deals = 150, Activities = 300, Leads = 20 }], Clock = TestClock.Clock, AsOf = TestClock.Now });
+            var org = _zoho.Orgs[0].Options;
+            (baseUrl, credentials) = (_zoho.AccountsUrl("eu"), InstanceCredentials.OAuth(org.ClientId, org.ClientSecret, org.RefreshToken));
+        }
+        else
+        {
+            _pipedrive = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
+            {
+                Companies = [new PipedriveCompanyOptions { Name = "acme", ApiToken = "good-token", Seed = 3, Deals = 150, Activities = 300, Leads = 20 }],
+                Clock = TestClock.Clock, AsOf = TestClock.Now,
+            });
+            (baseUrl, credentials) = (_pipedrive.BaseUrl, new InstanceCredentials("good-token", null));
+        }
+
+        AddedCustomer Add(CustomerCase c) => Zoho ? _zoho!.AddCustomer(_zoho.Orgs[0].Options.Name, c) : _pipedrive!.AddCustomer("acme", c);
+        var utcNow = _now.UtcDateTime;
+        var expiredAt = utcNow.AddHours(-2);
+        _ann = Add(new CustomerCase("Ann", "Virta", ["ann.virta@kivi.example", "Ann.Home@Example.org", "ann@third.example"], ["+358 40 111 2222", "+358 9 333 4444"],
+            [
+                new CaseDeal("Kivi licence", 1200m, "EUR", utcNow.AddDays(-1), Stage: 2, Activities:
+                [
+                    new CaseActivity("Call back about the quote", "call", DateOnly.FromDateTime(expiredAt), TimeOnly.FromDateTime(expiredAt)),
+                    new CaseActivity("Prepare the contract", "task", _localToday),
+                    new CaseActivity("Old call, done", "call", DateOnly.FromDateTime(expiredAt.AddDays(-1)), TimeOnly.FromDateTime(expiredAt), Done: true),
+                ]),
+                new CaseDeal("Kivi support", 500m, "USD", utcNow.AddDays(-2), Status: "won", Activities:
+                [
+                    new CaseActivity("Kick-off meeting", "meeting", _localToday),
+                    new CaseActivity("Deleted call", "call", DateOnly.FromDateTime(expiredAt), TimeOnly.FromDateTime(expiredAt), Deleted: true),
+                ]),
+                new CaseDeal("Kivi pilot", 10_000m, "SEK", utcNow.AddDays(-3), Status: "lost", Activities:
+                [
+                    new CaseActivity("Follow-up e-mail", "email", _localToday.AddDays(3)),
+                ]),
+                new CaseDeal("Kivi hardware", 1_000_000m, "JPY", utcNow.AddDays(-10)),
+                new CaseDeal("Kivi mistake", 99m, "EUR", utcNow.AddMinutes(-5), Deleted: true),
+            ], Organization: "Kivi Software Oy"));
+        _team =
+        [
+            Add(new CustomerCase("Pekka", "One", ["team@nordic.example", "pekka@nordic.example"], Deals: [new CaseDeal("Nordic pilot", 100m, "EUR", utcNow.AddDays(-5))])),
+            Add(new CustomerCase("Liisa", "Two", ["Team@Nordic.example"], Deals:
+                [new CaseDeal("Nordic licence", 200m, "EUR", utcNow.AddDays(-4)), new CaseDeal("Nordic support", 300m, "GBP", utcNow.AddDays(-1))])),
+            Add(new CustomerCase("Oskar", "Three", [" team@nordic.example"], Deals: [new CaseDeal("Nordic upgrade", 50m, "EUR", utcNow.AddDays(-6))])),
+        ];
+        _nodeal = Add(new CustomerCase("Sofia", "Nodeal", ["sofia@nodeal.example"]));
+
+        _worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("card"));
+        await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Acme", kind, baseUrl, credentials, TimeZone: _zone), CancellationToken.None);
+        var outcome = await _worker.Services.GetRequiredService<SyncRunCoordinator>().RunAsync("Acme", SyncMode.Full, CancellationToken.None);
+        Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);
+        await _worker.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync("Acme",
+            [new ExchangeRateRow("USD", "EUR", new DateOnly(2020, 1, 1), 0.9m), new ExchangeRateRow("SEK", "EUR", new DateOnly(2020, 1, 1), 0.09m)], CancellationToken.None);
+        (_, _secret) = await _worker.Services.GetRequiredService<WidgetKeyStore>().CreateAsync("Acme", "Helpdesk", [], [], "test", CancellationToken.None);
+    }
+
+    [OneTimeTearDown]
+    public async Task TearDownAsync()
+    {
+        await _worker.DisposeAsync();
+        if (_pipedrive is not null) await _pipedrive.DisposeAsync();
+        if (_zoho is not null) await _zoho.DisposeAsync();
+    }
+
+    private long ContactId(AddedCustomer c) => Zoho ? _zoho!.Orgs[0].ContactId(c.Person) : c.Person.Id;
+    private long DealId(SbDeal d) => Zoho ? _zoho!.Orgs[0].DealId(d) : d.Id;
+    private string ContactLink(AddedCustomer c) => Zoho
+        ? $"{_zoho!.AccountsUrl("eu").TrimEnd('/')}/crm/org{_zoho.Orgs[0].OrgId}/tab/Contacts/{ContactId(c)}"
+        : $"https://acme.pipedrive.com/person/{c.Person.Id}";
+    private string DealLink(SbDeal d) => Zoho
+        ? $"{_zoho!.AccountsUrl("eu").TrimEnd('/')}/crm/org{_zoho.Orgs[0].OrgId}/tab/Potentials/{DealId(d)}"
+        : $"https://acme.pipedrive.com/deal/{d.Id}";
+
+    private async Task<CustomerCard> CardAsync(params string[] emails)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers/card?" + string.Join('&', emails.Select(e => "email=" + Uri.EscapeDataString(e))));
+        request.Headers.Add("X-Widget-Key", _secret);
+        using var response = await _worker.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<CustomerCard>(Json))!;
+    }
+
+    [Test]
+    public async Task One_contact_with_several_emails_shows_the_same_card_for_each_of_them()
+    {
+        // Zoho keeps two e-mails a contact (Email, Secondary_Email).
+        var emails = Zoho ? new[] { "ann.virta@kivi.example", " ANN.HOME@example.org " } : ["ann.virta@kivi.example", " ANN.HOME@example.org ", "ann@third.example"];
+        foreach (var email in emails)
+        {
+            var card = await CardAsync(email);
+            Assert.That(card.Contacts.Select(c => (c.Id, c.Name, c.Organization, c.Link)), Is.EqualTo(new[] { (ContactId(_ann), "Ann Virta", (string?)"Kivi Software Oy", (string?)ContactLink(_ann)) }), email);
+            Assert.That(card.Contacts[0].Phones.Select(p => p.Value), Is.EqualTo(new[] { "+358 40 111 2222", "+358 9 333 4444" }), email);
+            Assert.That(card.LatestDeals.Select(d => d.Title), Is.EqualTo(new[] { "Kivi licence", "Kivi support", "Kivi pilot" }), email + ": the three latest, the deleted one left out");
+            Assert.That(card.DealCount, Is.EqualTo(4), email);
+        }
+    }
+
+    [Test]
+    public async Task Latest_deals_show_their_stage_link_and_the_colour_of_their_most_critical_activity()
+    {
+        var card = await CardAsync("ann.virta@kivi.example");
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(_zone);
+        var expired = _ann.Activities.First(a => a.Subject == "Call back about the quote");
+        var expiredLocal = TimeZoneInfo.ConvertTime(new DateTimeOffset(expired.DueDate.ToDateTime(expired.DueTime!.Value), TimeSpan.Zero), zone);
+        var deals = _ann.Deals.Take(3).ToList();
+        var stages = Data.Stages.Where(s => s.PipelineId == Data.Pipelines[0].Id).OrderBy(s => s.OrderNr).ToList();
+        Assert.That(card.LatestDeals.Select(d => (d.Id, d.Link, d.Status, d.Circle, d.Activity?.Subject, d.Activity?.Deadline)), Is.EqualTo(new (long, string?, string, string?, string?, string?)[]
+        {
+            (DealId(deals[0]), DealLink(deals[0]), "open", "red", "Call back about the quote", expiredLocal.ToString("HH:mm yyyy-MM-dd", Inv)),
+            (DealId(deals[1]), DealLink(deals[1]), "won", "green", "Kick-off meeting", _localToday.ToString("yyyy-MM-dd", Inv)),
+            (DealId(deals[2]), DealLink(deals[2]), "lost", "grey", "Follow-up e-mail", _localToday.AddDays(3).ToString("yyyy-MM-dd", Inv)),
+        }));
+        Assert.That(card.LatestDeals[0].Stage, Is.EqualTo(stages[2].Name));
+        Assert.That(card.LatestDeals[0].Pipeline, Is.EqualTo(Data.Pipelines[0].Name));
+        Assert.That(card.LatestDeals[1].Stage, Is.EqualTo(Zoho ? "Closed Won" : stages[0].Name));
+    }
+
+    [Test]
+    public async Task The_budget_adds_every_currency_and_converts_with_the_companys_rates_naming_a_missing_one()
+    {
+        var budget = (await CardAsync("ann.virta@kivi.example")).Budget;
+        Assert.That(budget.Currencies.Select(l => (l.Currency, l.Amount, l.Rate, l.Converted)), Is.EqualTo(new (string, decimal, decimal?, decimal?)[]
+        {
+            ("EUR", 1200m, 1m, 1200m), ("JPY", 1_000_000m, null, null), ("SEK", 10_000m, 0.09m, 900m), ("USD", 500m, 0.9m, 450m),
+        }));
+        Assert.That((budget.ReportingCurrency, budget.Total, budget.Complete, budget.MissingRates), Is.EqualTo(("EUR", 2550m, false, (IReadOnlyList<string>)["JPY"])));
+    }
+
+    [Test]
+    public async Task Several_contacts_sharing_an_email_all_show_with_the_latest_deals_and_budget_of_them_all()
+    {
+        var card = await CardAsync("team@nordic.example");
+        Assert.That(card.Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Liisa Two", "Oskar Three", "Pekka One" }));
+        Assert.That(card.LatestDeals.Select(d => d.Title), Is.EqualTo(new[] { "Nordic support", "Nordic licence", "Nordic pilot" }));
+        Assert.That(card.DealCount, Is.EqualTo(4));
+        Assert.That(card.Budget.Currencies.Select(l => (l.Currency, l.Amount)), Is.EqualTo(new[] { ("EUR", 350m), ("GBP", 300m) }));
+        Assert.That(card.Budget.MissingRates, Is.EqualTo(new[] { "GBP" }));
+        Assert.That(card.LatestDeals.All(d => d.Circle is null), "deals without planned activities have no circle");
+
+        var two = await CardAsync("pekka@nordic.example", "sofia@nodeal.example");
+        Assert.That(two.Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Pekka One", "Sofia Nodeal" }), "a helpdesk customer with two e-mails");
+    }
+
+    [Test]
+    public async Task A_contact_without_deals_shows_with_a_link_to_create_one_and_an_unknown_email_shows_nobody()
+    {
+        var card = await CardAsync("sofia@nodeal.example");
+        Assert.That(card.Contacts.Select(c => (c.Name, c.Link)), Is.EqualTo(new[] { ("Sofia Nodeal", (string?)ContactLink(_nodeal)) }));
+        Assert.That(card.Contacts[0].NewDealLink, Does.StartWith(Zoho ? ContactLink(_nodeal)[..ContactLink(_nodeal).IndexOf("/tab/", StringComparison.Ordinal)] : ContactLink(_nodeal)));
+        Assert.That((card.LatestDeals.Count, card.DealCount, card.Budget.Total), Is.EqualTo((0, 0, 0m)));
+
+        var nobody = await CardAsync("nobody@nowhere.example");
+        Assert.That((nobody.Contacts.Count, nobody.LatestDeals.Count), Is.EqualTo((0, 0)));
+        Assert.That(nobody.Sources.Select(s => (s.Instance, s.From)), Is.EqualTo(new[] { ("Acme", "replica") }));
+        Assert.That(nobody.Sources[0].AgeSeconds, Is.GreaterThanOrEqualTo(0).And.LessThan(600), "the replica's age");
+    }
+}
