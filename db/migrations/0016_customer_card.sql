@@ -20,3 +20,16 @@ CREATE TABLE etl.widget_key (
     revoked_at    timestamptz
 );
 CREATE INDEX widget_key_company ON etl.widget_key (company);
+
+-- A contact added from the widget, per instance and e-mail (the first one given, trimmed and lower-cased): the row is locked
+-- while the CRM is searched and written, so that two presses (or two workers) never create two contacts, and says what came of it.
+CREATE TABLE etl.contact_request (
+    instance_id   integer NOT NULL REFERENCES etl.instance (id) ON DELETE CASCADE,
+    email         text    NOT NULL CHECK (email = lower(btrim(email)) AND email <> ''),
+    contact_id    bigint,
+    outcome       text    CHECK (outcome IN ('created', 'found')),
+    requested_by  text,
+    requested_at  timestamptz NOT NULL,
+    done_at       timestamptz,
+    PRIMARY KEY (instance_id, email)
+);

@@ -11,7 +11,7 @@ public sealed class Faults
 {
     private readonly Lock _lock = new();
     private readonly Random _random = new(7);
-    private int _burst429, _burst429NoHeaders, _serverErrors, _holdOff;
+    private int _burst429, _burst429NoHeaders, _serverErrors, _holdOff, _lostAnswers;
 
     public double ServerErrorRate { get; set; }
     public double MalformedRate { get; set; }
@@ -42,23 +42,31 @@ public sealed class Faults
     /// <summary>The next <paramref name="count"/> requests get a 500.</summary>
     public void AddServerErrors(int count) { lock (_lock) _serverErrors += count; }
 
+    /// <summary>
+    /// The next <paramref name="count"/> writes are done, but their answers are lost (the connection drops): what a client
+    /// sees when the network or its own process dies after the CRM acted.
+    /// </summary>
+    public void LoseWriteAnswers(int count) { lock (_lock) _lostAnswers += count; }
+
     public void Clear()
     {
-        lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = _holdOff = 0; }
+        lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = _holdOff = _lostAnswers = 0; }
         Revoked = false;
         OnlyPaths = null;
         ServerErrorRate = MalformedRate = TruncatedRate = MissingFieldRate = WrongTypeRate = 0;
         Latency = TimeSpan.Zero;
     }
 
-    public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated, MissingField, WrongType, Revoked }
+    public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated, MissingField, WrongType, Revoked, LostAnswer }
 
-    internal Kind Next(string path)
+    /// <param name="write">A POST or PATCH: only those lose their answers.</param>
+    internal Kind Next(string path, bool write = false)
     {
         if (OnlyPaths is { } only && !path.Contains(only, StringComparison.OrdinalIgnoreCase)) return Kind.None;
         lock (_lock)
         {
             if (_holdOff > 0) { _holdOff--; return Kind.None; }
+            if (write && _lostAnswers > 0) { _lostAnswers--; return Kind.LostAnswer; }
             if (Revoked) return Kind.Revoked;
             if (_burst429 > 0) { _burst429--; return Kind.Burst429; }
             if (_burst429NoHeaders > 0) { _burst429NoHeaders--; return Kind.Burst429NoHeaders; }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Testing.OpenApi;
@@ -45,6 +46,7 @@ public sealed class PipedriveSandboxTests
     [TestCase("v2", "/dealFields", "/api/v2/dealFields")]
     [TestCase("v1", "/users", "/api/v1/users")]
     [TestCase("v1", "/users/me", "/api/v1/users/me")]
+    [TestCase("v2", "/persons/search", "/api/v2/persons/search?term={email}&fields=email&exact_match=true")]
     [TestCase("v1", "/currencies", "/api/v1/currencies")]
     [TestCase("v1", "/activityTypes", "/api/v1/activityTypes")]
     [TestCase("v1", "/leads", "/api/v1/leads?limit=500")]
@@ -54,13 +56,15 @@ public sealed class PipedriveSandboxTests
     public async Task Every_served_response_matches_the_vendors_spec(string version, string template, string url)
     {
         var moved = Company.Deals.First(d => d.Changes.Count > 1).Id;
-        var response = await _http.GetAsync(url.Replace("{moved}", moved.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var email = Uri.EscapeDataString(Company.Persons.First(p => !p.IsDeleted && p.Emails.Count > 0).Emails[0].Value.ToUpperInvariant());
+        var response = await _http.GetAsync(url.Replace("{moved}", moved.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{email}", email, StringComparison.Ordinal));
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.That((int)response.StatusCode, Is.EqualTo(200), body);
         Assert.That(Spec(version).ValidateResponse("GET", template, 200, body), Is.Empty);
         var data = JsonNode.Parse(body)!["data"];
-        Assert.That(data is JsonArray list ? list.Count : data?.AsObject().Count, Is.GreaterThan(0), "a test of an empty list proves little");
+        Assert.That(data is JsonArray list ? list.Count : data?["items"] is JsonArray items ? items.Count : data?.AsObject().Count, Is.GreaterThan(0), "a test of an empty list proves little");
     }
 
     [Test]
@@ -207,5 +211,27 @@ public sealed class PipedriveSandboxTests
         var http = new HttpClient { BaseAddress = new Uri(sandbox.BaseUrl) };
         http.DefaultRequestHeaders.Add("x-api-token", company.ApiToken);
         return (sandbox, http);
+    }
+
+    [Test]
+    public async Task A_person_is_created_as_the_spec_says_listed_afterwards_and_refused_without_a_name()
+    {
+        var refused = await _http.PostAsync(new Uri("/api/v2/persons", UriKind.Relative), JsonContent.Create(new { emails = new[] { new { value = "x@y.example" } } }));
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.That(((int)refused.StatusCode, error["success"]!.GetValue<bool>(), error["error"]!.GetValue<string>()), Is.EqualTo((400, false, "Validation failed: name: Required")));
+
+        var response = await _http.PostAsync(new Uri("/api/v2/persons", UriKind.Relative), JsonContent.Create(new
+        {
+            name = "Ada Created", emails = new[] { new { value = "ada@created.example", primary = true, label = "work" } }, phones = new[] { new { value = "+358 40 1", label = "mobile" } },
+        }));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), body);
+        Assert.That(Spec("v2").ValidateResponse("POST", "/persons", 200, body), Is.Empty);
+        var id = JsonNode.Parse(body)!["data"]!["id"]!.GetValue<long>();
+        var listed = JsonNode.Parse(await _http.GetStringAsync(new Uri($"/api/v2/persons?ids={id}", UriKind.Relative)))!["data"]!.AsArray();
+        Assert.That(listed.Select(p => (p!["name"]!.GetValue<string>(), p["emails"]![0]!["value"]!.GetValue<string>(), p["phones"]![0]!["label"]!.GetValue<string>())),
+            Is.EqualTo(new[] { ("Ada Created", "ada@created.example", "mobile") }));
+        var search = JsonNode.Parse(await _http.GetStringAsync(new Uri("/api/v2/persons/search?term=ADA@created.example&fields=email&exact_match=true", UriKind.Relative)))!;
+        Assert.That(search["data"]!["items"]!.AsArray().Select(i => i!["item"]!["id"]!.GetValue<long>()), Is.EqualTo(new[] { id }), "exact_match is case-insensitive");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Zoho;
@@ -65,12 +66,14 @@ public sealed class ZohoSandboxTests
     [TestCase("fields.json", "/crm/v8/settings/fields", "/crm/v8/settings/fields?module=Deals")]
     [TestCase("currencies.json", "/crm/v8/org/currencies", "/crm/v8/org/currencies")]
     [TestCase("org.json", "/crm/v8/org", "/crm/v8/org")]
+    [TestCase("record.json", "/crm/v8/{module_api_name}/search", "/crm/v8/Contacts/search?email={email}&fields=Full_Name,Email,Secondary_Email,Phone,Mobile,Account_Name,Owner,Modified_Time")]
     [TestCase("users.json", "/crm/v8/users", "/crm/v8/users?type=AllUsers&per_page=200")]
     public async Task Every_served_response_matches_the_vendors_spec(string file, string template, string url)
     {
         var moved = Org.DealId(Org.Data.Deals.First(d => !d.IsDeleted && Org.Arrivals(d).Count > 2));
         var response = await _api.GetAsync(new Uri(url.Replace("{moved}", moved.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{layout}", Org.LayoutId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), UriKind.Relative));
+            .Replace("{layout}", Org.LayoutId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{email}", Uri.EscapeDataString(Org.Data.Persons.First(p => !p.IsDeleted && p.Emails.Count > 0).Emails[0].Value.ToUpperInvariant()), StringComparison.Ordinal), UriKind.Relative));
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.That((int)response.StatusCode, Is.EqualTo(200), body);
@@ -265,4 +268,28 @@ public sealed class ZohoSandboxTests
 
     private static async Task<string?> ErrorCode(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())?["code"]?.GetValue<string>();
+
+    /// <summary>Zoho's field names as they are (JsonContent would camel-case them).</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions AsWritten = new();
+
+    [Test]
+    public async Task A_contact_is_created_as_the_spec_says_found_by_search_afterwards_and_refused_without_a_last_name()
+    {
+        var refused = await _api.PostAsync(new Uri("/crm/v8/Contacts", UriKind.Relative), JsonContent.Create(new { data = new[] { new { First_Name = "Ada", Email = "ada@zoho-created.example" } } }, options: AsWritten));
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["data"]![0]!;
+        Assert.That(((int)refused.StatusCode, error["code"]!.GetValue<string>(), error["details"]!["api_name"]!.GetValue<string>()), Is.EqualTo((400, "MANDATORY_NOT_FOUND", "Last_Name")));
+        var badEmail = await _api.PostAsync(new Uri("/crm/v8/Contacts", UriKind.Relative), JsonContent.Create(new { data = new[] { new { Last_Name = "Created", Email = "ada at example" } } }, options: AsWritten));
+        Assert.That(JsonNode.Parse(await badEmail.Content.ReadAsStringAsync())!["data"]![0]!["code"]!.GetValue<string>(), Is.EqualTo("INVALID_DATA"));
+
+        var response = await _api.PostAsync(new Uri("/crm/v8/Contacts", UriKind.Relative), JsonContent.Create(new { data = new[] { new { First_Name = "Ada", Last_Name = "Created", Email = "ada@zoho-created.example", Mobile = "+49 151 1" } } }, options: AsWritten));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(201), body);
+        // The spec documents the insert's answer under 200; Zoho sends it with 201 Created.
+        Assert.That(Spec("record.json").ValidateResponse("POST", "/crm/v8/{module_api_name}", 200, body), Is.Empty);
+        var id = JsonNode.Parse(body)!["data"]![0]!["details"]!["id"]!.GetValue<string>();
+        var found = JsonNode.Parse(await _api.GetStringAsync(new Uri("/crm/v8/Contacts/search?email=ADA@zoho-created.example&fields=Full_Name,Email,Mobile", UriKind.Relative)))!["data"]!.AsArray();
+        Assert.That(found.Select(r => (r!["id"]!.GetValue<string>(), r["Full_Name"]!.GetValue<string>(), r["Mobile"]!.GetValue<string>())), Is.EqualTo(new[] { (id, "Ada Created", "+49 151 1") }));
+        var none = await _api.GetAsync(new Uri("/crm/v8/Contacts/search?email=nobody@nowhere.example&fields=Full_Name", UriKind.Relative));
+        Assert.That((int)none.StatusCode, Is.EqualTo(204));
+    }
 }

@@ -23,6 +23,8 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         ["/api/v2/activities"] = 10,
         ["/api/v2/persons"] = 10,
         ["/api/v2/organizations"] = 10,
+        ["/api/v2/persons/search"] = 20,
+        ["POST /api/v2/persons"] = 5,
         ["/api/v2/pipelines"] = 5,
         ["/api/v2/stages"] = 5,
         ["/api/v2/dealFields"] = 10,
@@ -61,23 +63,31 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         where T : class
     {
         var started = Stopwatch.GetTimestamp();
-        try { return await SendAsync(stream, operation, pathAndQuery, type, ct); }
+        try { return await SendAsync(HttpMethod.Get, stream, operation, pathAndQuery, null, type, ct); }
         finally { stats.For(stream).AddFetching(Stopwatch.GetElapsedTime(started)); }
     }
 
-    private async Task<T?> SendAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct)
+    /// <summary>
+    /// POSTs a JSON body once: a write that got no answer or a 5xx is not sent again (it may have been done), the caller
+    /// decides (looks for what it wrote first). A 429 of the burst window was refused before anything was done: it waits and sends again.
+    /// </summary>
+    public Task<T?> PostAsync<T>(string stream, string operation, string path, string json, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class => SendAsync(HttpMethod.Post, stream, operation, path, json, type, ct);
+
+    private async Task<T?> SendAsync<T>(HttpMethod method, string stream, string operation, string pathAndQuery, string? json, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class
     {
         var cost = Costs[operation];
         var streamStats = stats.For(stream);
-        var attempts = new Attempts(options.MaxAttempts, options.RetryDelay, logger);
+        var attempts = new Attempts(method == HttpMethod.Get ? options.MaxAttempts : 1, options.RetryDelay, logger);
         var throttled = 0;
         while (true)
         {
             await WaitForBurstWindowAsync(ct);
-            using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+            using var request = new HttpRequestMessage(method, pathAndQuery);
             request.Headers.Add("x-api-token", apiToken);
-            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Pipedrive did not answer GET {Path(pathAndQuery)}", ct);
+            if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Pipedrive did not answer {method} {Path(pathAndQuery)}", ct);
             if (response is null)
             {
                 streamStats.AddCall(0);
@@ -105,7 +115,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     }
                     catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
                     {
-                        await attempts.FailedAsync($"Pipedrive sent an unreadable response to GET {Path(pathAndQuery)}: {e.Message}", e, ct);
+                        await attempts.FailedAsync($"Pipedrive sent an unreadable response to {method} {Path(pathAndQuery)}: {e.Message}", e, ct);
                         continue;
                     }
                 }
@@ -117,14 +127,14 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                     case 402:
                         throw new CrmException($"The Pipedrive account is not active (402: {error}). Its subscription must be renewed before it can be synced.", 402);
                     case 403:
-                        throw new CrmException($"Pipedrive refused access to GET {Path(pathAndQuery)} (403: {error}). The token's user needs permission to read this data.", 403);
+                        throw new CrmException($"Pipedrive refused access to {method} {Path(pathAndQuery)} (403: {error}). The token's user needs permission for it.", 403);
                     case 404 or 410:
                         return null;
                     case >= 500:
-                        await attempts.FailedAsync($"Pipedrive failed on GET {Path(pathAndQuery)} ({status}: {error})", null, ct);
+                        await attempts.FailedAsync($"Pipedrive failed on {method} {Path(pathAndQuery)} ({status}: {error})", null, ct);
                         continue;
                     default:
-                        throw new CrmException($"Pipedrive refused GET {Path(pathAndQuery)} ({status}: {error}).", status);
+                        throw new CrmException($"Pipedrive refused {method} {Path(pathAndQuery)} ({status}: {error}).", status);
                 }
             }
         }

@@ -19,7 +19,7 @@ namespace CrmEtl.Connectors.Pipedrive;
 /// Deals, activities and leads are read by update time from the last committed cursor minus an
 /// overlap, and committed in batches together with their cursor.
 /// </summary>
-public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFactory, IOptions<PipedriveOptions> options) : ICrmConnector
+public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFactory, IOptions<PipedriveOptions> options) : ICrmConnector, Core.Customers.ICrmContacts
 {
     public const string HttpClientName = "pipedrive";
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -49,7 +49,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
     public async Task<string> WebAddressAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
     {
-        var me = await Client(instance, new RunStats(), logger).GetAsync("account", "/api/v1/users/me", "api/v1/users/me", PipedriveJsonContext.Default.V1ItemCurrentUserDto, cancellationToken);
+        var me = await Client(instance, new RunStats(), logger).GetAsync("account", "/api/v1/users/me", "api/v1/users/me", PipedriveJsonContext.Default.ItemCurrentUserDto, cancellationToken);
         return me?.Data?.CompanyDomain is { Length: > 0 } domain
             ? Core.Customers.CrmLinks.PipedriveWebAddress(domain)
             : throw new CrmException("Pipedrive's /v1/users/me did not name the company's domain, so links to its pages cannot be made.");
@@ -225,12 +225,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             await UpdatedListAsync(Streams.Persons, "/api/v2/persons", PipedriveJsonContext.Default.V2PagePersonDto, p => p.Id,
                 ReplicaEntity.Contact, mode, reconcile, (batch, p) =>
                 {
-                    var row = new ContactRow
-                    {
-                        Id = p.Id, Name = p.Name, FirstName = p.FirstName, LastName = p.LastName, OwnerId = p.OwnerId, OrgId = p.OrgId,
-                        Emails = Points(p.Emails), Phones = Points(p.Phones),
-                        AddTime = PipedriveFormat.Time(p.AddTime), UpdateTime = PipedriveFormat.Time(p.UpdateTime), IsDeleted = p.IsDeleted ?? false,
-                    };
+                    var row = ContactOf(p);
                     batch.Contacts.Add(row);
                     return row.UpdateTime;
                 }, ct);
@@ -250,9 +245,6 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                 completed: batch => Reconciled(batch, entity, seen),
                 ct);
         }
-
-        private static List<ContactPoint> Points(List<ContactPointDto>? points) =>
-            points?.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select(p => new ContactPoint(p.Value!.Trim(), p.Label, p.Primary ?? false)).ToList() ?? [];
 
         /// <summary>After a complete pass: what the CRM no longer lists is flagged deleted, and the pass is remembered.</summary>
         private void Reconciled(ReplicaBatch batch, ReplicaEntity entity, IdSet? seen)

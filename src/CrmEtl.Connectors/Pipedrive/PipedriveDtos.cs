@@ -27,10 +27,26 @@ internal sealed class V1List<T>
     public V1Additional? AdditionalData { get; set; }
 }
 
-internal sealed class V1Item<T>
+internal sealed class Item<T>
 {
     public bool Success { get; set; }
     public T? Data { get; set; }
+}
+
+/// <summary>GET /v2/persons/search: the found people, by id (their e-mails come as plain strings here, so the people are read after).</summary>
+internal sealed class PersonSearchDto
+{
+    public List<PersonSearchItemDto>? Items { get; set; }
+}
+
+internal sealed class PersonSearchItemDto
+{
+    public PersonSearchHitDto? Item { get; set; }
+}
+
+internal sealed class PersonSearchHitDto
+{
+    [JsonRequired] public long Id { get; set; }
 }
 
 /// <summary>GET /v1/users/me: the signed-in user with the company's domain (acme in acme.pipedrive.com).</summary>
@@ -256,7 +272,9 @@ internal sealed class ChangelogDto
 [JsonSerializable(typeof(V1List<ActivityTypeDto>))]
 [JsonSerializable(typeof(V1List<LeadDto>))]
 [JsonSerializable(typeof(PipedriveErrorDto))]
-[JsonSerializable(typeof(V1Item<CurrentUserDto>))]
+[JsonSerializable(typeof(Item<CurrentUserDto>))]
+[JsonSerializable(typeof(Item<PersonDto>))]
+[JsonSerializable(typeof(Item<PersonSearchDto>))]
 internal sealed partial class PipedriveJsonContext : JsonSerializerContext;
 
 internal sealed class PipedriveErrorDto

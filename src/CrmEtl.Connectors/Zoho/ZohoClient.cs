@@ -24,24 +24,31 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
     public async Task<JsonNode?> GetAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        try { return await SendAsync(stream, pathAndQuery, ifModifiedSince, ct); }
+        try { return await SendAsync(HttpMethod.Get, stream, pathAndQuery, null, ifModifiedSince, ct); }
         finally { stats.For(stream).AddFetching(Stopwatch.GetElapsedTime(started)); }
     }
 
-    private async Task<JsonNode?> SendAsync(string stream, string pathAndQuery, DateTimeOffset? ifModifiedSince, CancellationToken ct)
+    /// <summary>
+    /// POSTs a JSON body once: a write that got no answer or a 5xx is not sent again (it may have been done), the caller
+    /// decides (looks for what it wrote first). TOO_MANY_REQUESTS was refused before anything was done: it waits and sends again.
+    /// </summary>
+    public Task<JsonNode?> PostAsync(string stream, string path, string json, CancellationToken ct) => SendAsync(HttpMethod.Post, stream, path, json, null, ct);
+
+    private async Task<JsonNode?> SendAsync(HttpMethod method, string stream, string pathAndQuery, string? json, DateTimeOffset? ifModifiedSince, CancellationToken ct)
     {
         var streamStats = stats.For(stream);
-        var attempts = new Attempts(options.MaxAttempts, options.RetryDelay, logger);
+        var attempts = new Attempts(method == HttpMethod.Get ? options.MaxAttempts : 1, options.RetryDelay, logger);
         var throttled = 0;
         var renewed = false;
         while (true)
         {
             _token ??= await tokens.GetAsync(instance, null, logger, ct);
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_token.ApiDomain + pathAndQuery));
+            using var request = new HttpRequestMessage(method, new Uri(_token.ApiDomain + pathAndQuery));
             request.Headers.Authorization = new AuthenticationHeaderValue("Zoho-oauthtoken", _token.AccessToken);
+            if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
             if (ifModifiedSince is { } since)
                 request.Headers.TryAddWithoutValidation("If-Modified-Since", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture));
-            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Zoho did not answer GET {PathOf(pathAndQuery)}", ct);
+            var response = await attempts.SendAsync(http, request, options.RequestTimeout, $"Zoho did not answer {method} {PathOf(pathAndQuery)}", ct);
             if (response is null)
             {
                 streamStats.AddCall(0);
@@ -62,7 +69,7 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                     }
                     catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
                     {
-                        await attempts.FailedAsync($"Zoho sent an unreadable response to GET {PathOf(pathAndQuery)}: {e.Message}", e, ct);
+                        await attempts.FailedAsync($"Zoho sent an unreadable response to {method} {PathOf(pathAndQuery)}: {e.Message}", e, ct);
                         continue;
                     }
                 }
@@ -76,9 +83,9 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                         _token = await tokens.GetAsync(instance, _token.AccessToken, logger, ct);
                         continue;
                     case (401, "INVALID_TOKEN" or "AUTHENTICATION_FAILURE"):
-                        throw new CrmAuthException($"Zoho refused a freshly issued access token for GET {PathOf(pathAndQuery)} ({error}). The API domain {_token.ApiDomain} may belong to another data centre than the account; check the instance's accounts server.", 401);
+                        throw new CrmAuthException($"Zoho refused a freshly issued access token for {method} {PathOf(pathAndQuery)} ({error}). The API domain {_token.ApiDomain} may belong to another data centre than the account; check the instance's accounts server.", 401);
                     case (_, "OAUTH_SCOPE_MISMATCH"):
-                        throw new CrmAuthException($"The refresh token of '{instance.Name}' lacks the scope {ZohoScopeNames.For(PathOf(pathAndQuery))}, which GET {PathOf(pathAndQuery)} needs ({error}). " +
+                        throw new CrmAuthException($"The refresh token of '{instance.Name}' lacks the scope {ZohoScopeNames.For(method, PathOf(pathAndQuery))}, which {method} {PathOf(pathAndQuery)} needs ({error}). " +
                             $"Re-authorise CrmEtl with the scopes {string.Join(",", ZohoScopeNames.All)} and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...'.", status);
                     case (429, _):
                         streamStats.AddCall(0);
@@ -86,12 +93,12 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                         continue;
                     case (>= 500, _):
                         streamStats.AddCall(1);
-                        await attempts.FailedAsync($"Zoho failed on GET {PathOf(pathAndQuery)} ({error})", null, ct);
+                        await attempts.FailedAsync($"Zoho failed on {method} {PathOf(pathAndQuery)} ({error})", null, ct);
                         continue;
                     case (403, _) or (_, "NO_PERMISSION"):
-                        throw new ZohoRequestException($"Zoho refused access to GET {PathOf(pathAndQuery)} ({error}). The user who authorised CrmEtl needs permission to read this data.", status, error.Code);
+                        throw new ZohoRequestException($"Zoho refused access to {method} {PathOf(pathAndQuery)} ({error}). The user who authorised CrmEtl needs permission for it.", status, error.Code);
                     default:
-                        throw new ZohoRequestException($"Zoho refused GET {PathOf(pathAndQuery)} ({error}).", status, error.Code);
+                        throw new ZohoRequestException($"Zoho refused {method} {PathOf(pathAndQuery)} ({error}).", status, error.Code);
                 }
             }
         }
@@ -119,7 +126,9 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
         var status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
         try
         {
-            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
+            // A write's error is about its record, inside {"data": [...]}.
+            var json = body?["data"] is JsonArray records && records.Count > 0 ? records[0] : body;
             return new ZohoErrorBody(json?["code"]?.GetValue<string>() ?? status, json?["message"]?.GetValue<string>() ?? response.ReasonPhrase ?? "no message",
                 json?["details"]?.ToJsonString() ?? "{}");
         }

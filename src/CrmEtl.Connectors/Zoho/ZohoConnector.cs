@@ -16,7 +16,7 @@ namespace CrmEtl.Connectors.Zoho;
 /// If-Modified-Since from the last committed cursor minus an overlap, in field groups of at most 50
 /// merged by id, and committed in batches together with their cursor.
 /// </summary>
-public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, ZohoTokenProvider tokens, IOptions<ZohoOptions> options) : ICrmConnector
+public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, ZohoTokenProvider tokens, IOptions<ZohoOptions> options) : ICrmConnector, Core.Customers.ICrmContacts
 {
     public const string HttpClientName = "zoho";
     private readonly ZohoOptions _options = options.Value;
@@ -260,17 +260,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             }, ct);
             await ModuleAsync(Streams.Contacts, "Contacts", Wanted.Contacts, ReplicaEntity.Contact, mode, (batch, r) =>
             {
-                static IEnumerable<ContactPoint> Points(params (string? Value, string Label)[] points) =>
-                    points.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select((p, i) => new ContactPoint(p.Value!.Trim(), p.Label, i == 0));
-                var row = new ContactRow
-                {
-                    Id = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho contact has no id."),
-                    Name = ZohoValues.Text(r["Full_Name"]), FirstName = ZohoValues.Text(r["First_Name"]), LastName = ZohoValues.Text(r["Last_Name"]),
-                    OwnerId = ZohoValues.Id(r["Owner"]), OrgId = ZohoValues.Id(r["Account_Name"]),
-                    Emails = Points((ZohoValues.Text(r["Email"]), "work"), (ZohoValues.Text(r["Secondary_Email"]), "other")).ToList(),
-                    Phones = Points((ZohoValues.Text(r["Phone"]), "work"), (ZohoValues.Text(r["Mobile"]), "mobile")).ToList(),
-                    AddTime = ZohoValues.Time(r["Created_Time"]), UpdateTime = ZohoValues.Time(r["Modified_Time"]),
-                };
+                var row = ContactOf(r);
                 batch.Contacts.Add(row);
                 return (row.Id, row.UpdateTime);
             }, ct);

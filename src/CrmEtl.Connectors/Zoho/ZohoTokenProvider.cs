@@ -128,10 +128,12 @@ public sealed class ZohoTokenProvider(IHttpClientFactory httpClientFactory, IOAu
 public static class ZohoScopeNames
 {
     public static readonly IReadOnlyList<string> All =
-        ["ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.users.READ", "ZohoCRM.org.READ", "ZohoCRM.coql.READ", "ZohoCRM.bulk.READ"];
+        ["ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.users.READ", "ZohoCRM.org.READ", "ZohoCRM.coql.READ", "ZohoCRM.bulk.READ",
+         "ZohoCRM.modules.contacts.CREATE"];
 
-    public static string For(string path) =>
-        path.StartsWith("/crm/v8/users", StringComparison.Ordinal) ? "ZohoCRM.users.READ"
+    public static string For(HttpMethod method, string path) =>
+        method == HttpMethod.Post && path.StartsWith("/crm/v8/Contacts", StringComparison.Ordinal) ? "ZohoCRM.modules.contacts.CREATE"
+        : path.StartsWith("/crm/v8/users", StringComparison.Ordinal) ? "ZohoCRM.users.READ"
         : path.StartsWith("/crm/v8/settings/", StringComparison.Ordinal) ? "ZohoCRM.settings.READ"
         : path.StartsWith("/crm/v8/org", StringComparison.Ordinal) ? "ZohoCRM.org.READ"
         : "ZohoCRM.modules.READ";

@@ -1,3 +1,5 @@
+using CrmEtl.Core.Replica;
+
 namespace CrmEtl.Core.Customers;
 
 /// <summary>What a helpdesk agent sees beside a ticket: the CRM's contacts with the customer's e-mails, their latest deals and budget.</summary>
@@ -8,9 +10,6 @@ public sealed record CustomerCard(
     int DealCount,
     CardBudget Budget,
     IReadOnlyList<CardSource> Sources);
-
-/// <summary>An e-mail address or phone number as the CRM lists it.</summary>
-public sealed record ContactPoint(string Value, string? Label, bool Primary);
 
 public sealed record CardContact(
     int InstanceId, string Instance, string Kind, long Id, string Name, string? Organization,

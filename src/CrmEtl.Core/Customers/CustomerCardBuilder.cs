@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CrmEtl.Core.Configuration;
 using CrmEtl.Core.Metrics;
+using CrmEtl.Core.Replica;
 
 namespace CrmEtl.Core.Customers;
 

@@ -18,6 +18,15 @@ public static class CustomerApi
             .WithSummary("The customer card for one or more e-mails (email=a&email=b): the CRM contacts having them, their three latest deals with " +
                 "stage and the urgency of their planned activities, and the budget of all their deals. Send a widget key (X-Widget-Key) or the API key; " +
                 "with the API key, name the instance or company when there are several.");
+        app.MapPost(ApiPath, AddContactAsync)
+            .WithSummary("Add a contact to the CRM (name, emails, phones; instance when the company has several): created once, however often it is sent — " +
+                "a contact already having one of the e-mails is returned instead (200). 201 with the new contact's page link and the card showing it.");
+    }
+
+    private static async Task<IResult> AddContactAsync(HttpContext context, AddContactRequest body, CustomerContacts contacts, CancellationToken ct)
+    {
+        var result = await contacts.AddAsync(CustomerAccess.CallerOf(context), body, ct);
+        return result.Created ? Results.Created(result.Link, result) : Results.Ok(result);
     }
 
     private static async Task<IResult> CardAsync(HttpContext context, string? instance, string? company, CustomerCards cards, CancellationToken ct) =>

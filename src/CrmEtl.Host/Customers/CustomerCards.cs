@@ -96,6 +96,9 @@ public sealed class CustomerCards(
 
 internal static partial class CustomerLog
 {
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "A contact was added to {Instance} from the customer card: {ContactId}")]
+    public static partial void ContactAdded(ILogger logger, string instance, long contactId);
+
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The web address of {Instance} could not be read, so its card has no links for now: {Reason}")]
     public static partial void NoWebAddress(ILogger logger, string instance, string reason);
 }

@@ -133,6 +133,8 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.CustomerCardQuery>();
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.WidgetKeyStore>();
         builder.Services.AddSingleton<Customers.CustomerCards>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Customers.ContactRequests>();
+        builder.Services.AddSingleton<Customers.CustomerContacts>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)
@@ -140,7 +142,9 @@ public static class CrmEtlHost
         builder.Services.AddOptions<PipedriveOptions>().Bind(builder.Configuration.GetSection(PipedriveOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(PipedriveConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-        builder.Services.AddSingleton<ICrmConnector, PipedriveConnector>();
+        builder.Services.AddSingleton<PipedriveConnector>();
+        builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<PipedriveConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<PipedriveConnector>());
     }
 
     public static void AddZohoConnector(this IHostApplicationBuilder builder)
@@ -150,6 +154,8 @@ public static class CrmEtlHost
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddSingleton<CrmEtl.Core.Instances.IOAuthTokenCache, OAuthTokenStore>();
         builder.Services.AddSingleton<ZohoTokenProvider>();
-        builder.Services.AddSingleton<ICrmConnector, ZohoConnector>();
+        builder.Services.AddSingleton<ZohoConnector>();
+        builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<ZohoConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<ZohoConnector>());
     }
 }

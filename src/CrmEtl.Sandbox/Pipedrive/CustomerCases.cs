@@ -39,7 +39,7 @@ public static class CustomerCases
             }
             var person = new SbPerson
             {
-                Id = company.Persons.Count == 0 ? 5000 : company.Persons.Max(p => p.Id) + 1,
+                Id = company.NextPersonId(),
                 FirstName = customer.FirstName, LastName = customer.LastName, OwnerId = owner, OrgId = orgId,
                 Emails = customer.Emails.Select((e, i) => new SbContactPoint(e, EmailLabels[Math.Min(i, EmailLabels.Length - 1)], i == 0)).ToList(),
                 Phones = (customer.Phones ?? []).Select((p, i) => new SbContactPoint(p, PhoneLabels[Math.Min(i, PhoneLabels.Length - 1)], i == 0)).ToList(),

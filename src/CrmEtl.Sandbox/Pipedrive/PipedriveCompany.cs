@@ -42,6 +42,8 @@ public sealed class PipedriveCompany
     public List<SbOrganization> Organizations { get; } = [];
 
     internal long NextDealId() => _nextDealId++;
+    /// <summary>People keep the ids the generator gave; new ones come after the highest.</summary>
+    internal long NextPersonId() => Persons.Count == 0 ? 5000 : Persons.Max(p => p.Id) + 1;
     internal long NextActivityId() => _nextActivityId++;
 
     internal void AddDeal(SbDeal deal) { Deals.Add(deal); Invalidate(); }

@@ -13,6 +13,8 @@ public static class TokenCosts
         ["v2 GET /activities"] = 10,
         ["v2 GET /persons"] = 10,
         ["v2 GET /organizations"] = 10,
+        ["v2 GET /persons/search"] = 20,
+        ["v2 POST /persons"] = 5,
         ["v2 GET /pipelines"] = 5,
         ["v2 GET /stages"] = 5,
         ["v2 GET /dealFields"] = 10,

@@ -146,7 +146,7 @@ internal static class ZohoFields
 
     // ---- contacts and accounts ---------------------------------------------------------------------
 
-    /// <summary>A Zoho contact has two e-mail fields and two phone fields: the person's first two of each.</summary>
+    /// <summary>A Zoho contact has two e-mail fields (the person's first two) and two phone fields: Mobile the mobile number, Phone the first other.</summary>
     public static IReadOnlyList<ZohoField<SbPerson>> Contacts() =>
     [
         F<SbPerson>("Owner", "Contact Owner", "ownerlookup", (w, o, p) => Owner(w, o, "Owner", p.OwnerId)),
@@ -155,8 +155,8 @@ internal static class ZohoFields
         F<SbPerson>("Full_Name", "Contact Name", "text", (w, o, p) => w.WriteString("Full_Name", p.Name)),
         F<SbPerson>("Email", "Email", "email", (w, o, p) => Str(w, "Email", p.Emails.ElementAtOrDefault(0)?.Value)),
         F<SbPerson>("Secondary_Email", "Secondary Email", "email", (w, o, p) => Str(w, "Secondary_Email", p.Emails.ElementAtOrDefault(1)?.Value)),
-        F<SbPerson>("Phone", "Phone", "phone", (w, o, p) => Str(w, "Phone", p.Phones.ElementAtOrDefault(0)?.Value)),
-        F<SbPerson>("Mobile", "Mobile", "phone", (w, o, p) => Str(w, "Mobile", p.Phones.ElementAtOrDefault(1)?.Value)),
+        F<SbPerson>("Phone", "Phone", "phone", (w, o, p) => Str(w, "Phone", p.Phones.FirstOrDefault(x => x.Label != "mobile")?.Value)),
+        F<SbPerson>("Mobile", "Mobile", "phone", (w, o, p) => Str(w, "Mobile", p.Phones.FirstOrDefault(x => x.Label == "mobile")?.Value)),
         F<SbPerson>("Account_Name", "Account Name", "lookup", (w, o, p) => Lookup(w, "Account_Name", p.OrgId is { } a ? AccountName(o, a) : null, p.OrgId is { } x ? o.Id(ZohoOrg.Entity.Account, x) : null)),
         F<SbPerson>("Created_By", "Created By", "ownerlookup", (w, o, p) => Owner(w, o, "Created_By", p.OwnerId)),
         F<SbPerson>("Modified_By", "Modified By", "ownerlookup", (w, o, p) => Owner(w, o, "Modified_By", p.OwnerId)),

@@ -59,7 +59,9 @@ public static class ZohoScopes
     public const string Org = "ZohoCRM.org.READ";
     public const string Coql = "ZohoCRM.coql.READ";
     public const string Bulk = "ZohoCRM.bulk.READ";
-    public static readonly IReadOnlyList<string> All = [Modules, Settings, Users, Org, Coql, Bulk];
+    /// <summary>Creating contacts (the customer card's "add").</summary>
+    public const string ContactsCreate = "ZohoCRM.modules.contacts.CREATE";
+    public static readonly IReadOnlyList<string> All = [Modules, Settings, Users, Org, Coql, Bulk, ContactsCreate];
 }
 
 /// <summary>Zoho's data centres: each has its own accounts server and API domain.</summary>

@@ -82,6 +82,15 @@ public sealed class CustomerCardQuery(NpgsqlDataSource dataSource)
         return new CardData(instances, currency, rates, contacts, deals, activities);
     }
 
+    /// <summary>The live contacts of an instance having one of the e-mails (trimmed, lower-case), lowest id first.</summary>
+    public async Task<IReadOnlyList<long>> ContactIdsAsync(int instanceId, IReadOnlyList<string> emails, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT DISTINCT contact_id FROM crm.contact_email WHERE instance_id = @instanceId AND email = ANY(@emails) ORDER BY contact_id",
+            new { instanceId, emails = emails.ToArray() }, cancellationToken: cancellationToken))).ToList();
+    }
+
     /// <summary>Keeps the CRM's web address once read, so that later cards link without asking the CRM.</summary>
     public async Task SetWebAddressAsync(int instanceId, string webAddress, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using CrmEtl.Core.Customers;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Metrics;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Customers;
 using CrmEtl.Host.Sync;
 using CrmEtl.IntegrationTests.Operations;
 using CrmEtl.Sandbox.Pipedrive;
@@ -209,5 +210,67 @@ public sealed class CustomerCardTests(string kind)
         Assert.That((nobody.Contacts.Count, nobody.LatestDeals.Count), Is.EqualTo((0, 0)));
         Assert.That(nobody.Sources.Select(s => (s.Instance, s.From)), Is.EqualTo(new[] { ("Acme", "replica") }));
         Assert.That(nobody.Sources[0].AgeSeconds, Is.GreaterThanOrEqualTo(0).And.LessThan(600), "the replica's age");
+    }
+
+    private async Task<HttpResponseMessage> AddAsync(object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/customers") { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Widget-Key", _secret);
+        return await _worker.Client.SendAsync(request);
+    }
+
+    private int PeopleWith(string email)
+    {
+        // Read when no request is in flight.
+        return Data.Persons.Count(p => !p.IsDeleted && p.Emails.Any(e => string.Equals(e.Value, email, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Test]
+    public async Task Adding_a_contact_creates_it_once_links_it_and_the_card_shows_it_at_once()
+    {
+        using var first = await AddAsync(new { name = "Eero Uusi", emails = new[] { "eero@uusi.example" }, phones = new[] { "+358 40 555 0101" } });
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created), await first.Content.ReadAsStringAsync());
+        var added = (await first.Content.ReadFromJsonAsync<AddContactResult>(Json))!;
+        Assert.That(PeopleWith("eero@uusi.example"), Is.EqualTo(1));
+        Assert.That(added.Link, Does.EndWith("/" + added.ContactId).And.StartWith(Zoho ? _zoho!.AccountsUrl("eu").TrimEnd('/') + "/crm/org" : "https://acme.pipedrive.com/person/"));
+        Assert.That(first.Headers.Location?.ToString(), Is.EqualTo(added.Link));
+        Assert.That((await CardAsync("eero@uusi.example")).Contacts.Select(c => (c.Id, c.Name, c.Phones[0].Value)), Is.EqualTo(new[] { (added.ContactId, "Eero Uusi", "+358 40 555 0101") }),
+            "the card shows the new contact before any sync");
+
+        using var again = await AddAsync(new { name = "Eero Uusi", emails = new[] { " EERO@uusi.example" } });
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a second press finds the contact");
+        var second = (await again.Content.ReadFromJsonAsync<AddContactResult>(Json))!;
+        Assert.That((second.Created, second.ContactId, PeopleWith("eero@uusi.example")), Is.EqualTo((false, added.ContactId, 1)));
+        Assert.That(second.Message, Does.Contain("already has a contact with eero@uusi.example"));
+    }
+
+    [Test]
+    public async Task Ten_presses_at_once_and_an_answer_lost_after_the_crm_created_the_contact_still_make_one_contact()
+    {
+        var presses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => AddAsync(new { name = "Twin Press", emails = new[] { "twin@press.example" } })));
+        Assert.That(presses.Select(p => p.StatusCode).Order(), Is.EqualTo(Enumerable.Repeat(HttpStatusCode.OK, 9).Prepend(HttpStatusCode.Created).Order()));
+        Assert.That(PeopleWith("twin@press.example"), Is.EqualTo(1));
+
+        // The CRM creates the contact, and the answer never arrives (as when the worker is killed mid-call).
+        var faults = Zoho ? _zoho!.Faults : _pipedrive!.Faults;
+        faults.LoseWriteAnswers(1);
+        using var lost = await AddAsync(new { name = "Lost Answer", emails = new[] { "lost@answer.example" } });
+        Assert.That(lost.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway), await lost.Content.ReadAsStringAsync());
+        Assert.That(await lost.Content.ReadAsStringAsync(), Does.Contain("press again"));
+        Assert.That(PeopleWith("lost@answer.example"), Is.EqualTo(1), "the CRM did create it");
+        using var retry = await AddAsync(new { name = "Lost Answer", emails = new[] { "lost@answer.example" } });
+        Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.OK), await retry.Content.ReadAsStringAsync());
+        Assert.That(PeopleWith("lost@answer.example"), Is.EqualTo(1), "found in the CRM, not created again");
+        Assert.That((await CardAsync("lost@answer.example")).Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Lost Answer" }));
+    }
+
+    [Test]
+    public async Task A_bad_contact_is_refused_with_every_problem_named_and_nothing_is_created()
+    {
+        using var response = await AddAsync(new { name = " ", emails = new[] { "not-an-address", "ok@bad.example" }, phones = new[] { "call me" } });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
+        Assert.That(body, Does.Contain("Give the contact's name.").And.Contain("'not-an-address' is not an e-mail address").And.Contain("'call me' is not a phone number"));
+        Assert.That(PeopleWith("ok@bad.example"), Is.Zero);
     }
 }
