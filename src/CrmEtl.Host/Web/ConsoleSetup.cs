@@ -32,6 +32,7 @@ public static class ConsoleSetup
         builder.Services.AddSingleton<InstanceViews>();
         builder.Services.AddSingleton<ConsoleInstances>();
         builder.Services.AddSingleton<ConsoleConfiguration>();
+        builder.Services.AddOptions<Customers.WidgetOptions>().Bind(builder.Configuration.GetSection(Customers.WidgetOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
     }
 
     public static void AddWorkerConsole(this WebApplicationBuilder builder)
@@ -107,8 +108,16 @@ public static class ConsoleSetup
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
+        if (context.Request.Path.StartsWithSegments(Customers.CustomerApi.WidgetPath))
+        {
+            // The widget lives in a helpdesk's frame: the pages named by Widget:FrameAncestors may frame it, no script runs in it.
+            var ancestors = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Customers.WidgetOptions>>().Value.FrameAncestors;
+            headers.ContentSecurityPolicy = $"default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+                $"frame-ancestors {ancestors}; base-uri 'self'; form-action 'self'";
+            return next();
+        }
+        headers.XFrameOptions = "DENY";
         // The rendered API reference (Scalar) runs scripts of its own; everything else keeps to this policy.
         if (!context.Request.Path.StartsWithSegments(Api.WorkerApi.DocsPath))
             headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
