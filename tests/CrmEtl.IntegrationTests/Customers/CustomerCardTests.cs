@@ -275,18 +275,16 @@ public sealed class CustomerCardTests(string kind)
     }
 
     [Test]
-    [Ignore("Chromium still refuses to load the widget inside the test's routed helpdesk page (chrome-error); the page itself renders. Being fixed in issue 20's next session.")]
     public async Task The_widget_in_a_helpdesks_frame_shows_circles_tooltips_and_links_and_adds_a_contact_once()
     {
         await using var browser = await WebConsole.ConsoleBrowser.OpenAsync(_worker.Client.BaseAddress!);
         var widget = $"{_worker.Client.BaseAddress}widget/customer?key={Uri.EscapeDataString(_secret)}&agent=42";
-        // The helpdesk's ticket page, from another origin (answered by the browser itself: nothing listens there).
-        string? ticket = null;
-        await browser.Page.RouteAsync("http://localhost:1/**", route => route.FulfillAsync(new() { ContentType = "text/html", Body = ticket }));
+        // The helpdesk's ticket page, served from another origin on loopback, frames the widget.
+        await using var helpdesk = await HelpdeskPage.StartAsync();
         async Task OpenTicketAsync(string email)
         {
-            ticket = $"<html><body><h1>Ticket</h1><iframe id=card style='width:420px;height:420px' src='{widget}&email={Uri.EscapeDataString(email)}'></iframe></body></html>";
-            await browser.Page.GotoAsync("http://localhost:1/ticket");
+            helpdesk.Html = $"<html><body><h1>Ticket</h1><iframe id=card style='width:420px;height:420px' src='{widget}&email={Uri.EscapeDataString(email)}'></iframe></body></html>";
+            await browser.Page.GotoAsync(helpdesk.Address + "/ticket");
         }
         await OpenTicketAsync("ann.virta@kivi.example");
         var frame = browser.Page.FrameLocator("#card");
