@@ -40,6 +40,7 @@ public static class CrmEtlCli
         root.Subcommands.Add(AnalyticsCommands.BiUser());
         root.Subcommands.Add(AnalyticsCommands.Export());
         root.Subcommands.Add(UserCommands.Build());
+        root.Subcommands.Add(WidgetKeyCommands.Build());
         return root;
     }
 

@@ -44,7 +44,7 @@ public sealed class CustomerAccess(RequestDelegate next, ApiKey apiKey, WidgetKe
         if (sent is null)
             return apiKey.IsSentIn(request)
                 ? (CardCaller.Operator, 200, null)
-                : (null, 401, $"Send a widget key (key= in the widget's address, or the {WidgetKeyHeader} header); an admin creates one in the console (Widget) or with 'crmetl widget-keys add'.");
+                : (null, 401, $"Send a widget key (key= in the widget's address, or the {WidgetKeyHeader} header); an admin creates one in the console (Helpdesk widget) or with 'crmetl widget-keys add'.");
         var key = await keys.FindAsync(sent, ct);
         if (key is null)
             return (null, 401, "This widget key is not known: copy it again from where it was created (it is shown only once), or ask an admin for a new one.");
@@ -55,7 +55,7 @@ public sealed class CustomerAccess(RequestDelegate next, ApiKey apiKey, WidgetKe
             .SelectMany(g => (g ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         if (!key.Allows(agent, groups))
             return (null, 403, (agent is null ? "No agent was named" : $"Agent '{agent}'" + (groups.Count > 0 ? $" (groups {string.Join(", ", groups)})" : "")) +
-                $" may not use the widget key '{key.Name}': an admin of {key.Company} lists the agents and groups allowed in the console (Widget). The helpdesk passes them as agent= and group=.");
+                $" may not use the widget key '{key.Name}': an admin of {key.Company} lists the agents and groups allowed in the console (Helpdesk widget). The helpdesk passes them as agent= and group=.");
         return (new CardCaller(key.Company, key, agent), 200, null);
     }
 

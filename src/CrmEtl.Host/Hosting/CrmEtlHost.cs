@@ -135,6 +135,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<Customers.CustomerCards>();
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.ContactRequests>();
         builder.Services.AddSingleton<Customers.CustomerContacts>();
+        builder.Services.AddSingleton<Customers.WidgetKeys>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

@@ -11,6 +11,11 @@ public sealed record WidgetKey(int Id, string Company, string Name, string Prefi
 {
     public bool Revoked => RevokedAt is not null;
 
+    /// <summary>Who may use the key, as the CLI and the console say it.</summary>
+    public string Audience =>
+        Agents.Length == 0 && AgentGroups.Length == 0 ? "every agent"
+        : string.Join("; ", new[] { Agents.Length > 0 ? "agents " + string.Join(", ", Agents) : null, AgentGroups.Length > 0 ? "groups " + string.Join(", ", AgentGroups) : null }.OfType<string>());
+
     /// <summary>Every agent may use a key that names no agent and no group; otherwise the agent or one of their groups must be listed.</summary>
     public bool Allows(string? agent, IReadOnlyCollection<string> groups) =>
         (Agents.Length == 0 && AgentGroups.Length == 0)
