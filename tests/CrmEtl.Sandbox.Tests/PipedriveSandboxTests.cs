@@ -37,6 +37,8 @@ public sealed class PipedriveSandboxTests
         OpenApiSpec.Load(Path.Combine(OpenApiSpec.SharedSpecsDirectory, "pipedrive", $"{version}-openapi.yml"));
 
     [TestCase("v2", "/deals", "/api/v2/deals?limit=500&status=open,won,lost,deleted&sort_by=update_time")]
+    [TestCase("v2", "/deals", "/api/v2/deals?person_id={person}&status=open,won,lost&limit=500")]
+    [TestCase("v2", "/activities", "/api/v2/activities?deal_id={planned}&done=false&limit=500")]
     [TestCase("v2", "/deals/archived", "/api/v2/deals/archived?limit=50")]
     [TestCase("v2", "/activities", "/api/v2/activities?limit=500")]
     [TestCase("v2", "/persons", "/api/v2/persons?limit=500&sort_by=update_time&sort_direction=asc")]
@@ -57,8 +59,11 @@ public sealed class PipedriveSandboxTests
     {
         var moved = Company.Deals.First(d => d.Changes.Count > 1).Id;
         var email = Uri.EscapeDataString(Company.Persons.First(p => !p.IsDeleted && p.Emails.Count > 0).Emails[0].Value.ToUpperInvariant());
+        var person = Company.Deals.First(d => !d.IsDeleted && d.PersonId is not null).PersonId!.Value;
+        var planned = Company.Activities.First(a => !a.IsDeleted && !a.Done && a.DealId is not null).DealId!.Value;
         var response = await _http.GetAsync(url.Replace("{moved}", moved.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{email}", email, StringComparison.Ordinal));
+            .Replace("{email}", email, StringComparison.Ordinal).Replace("{person}", person.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{planned}", planned.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.That((int)response.StatusCode, Is.EqualTo(200), body);

@@ -60,6 +60,8 @@ public sealed class ZohoSandboxTests
     [TestCase("record.json", "/crm/v8/{module_api_name}", "/crm/v8/Accounts?fields=Account_Name,Billing_Street,Billing_Country,Owner,Modified_Time")]
     [TestCase("fields.json", "/crm/v8/settings/fields", "/crm/v8/settings/fields?module=Contacts")]
     [TestCase("related_records.json", "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}", "/crm/v8/Deals/{moved}/Stage_History?fields=Stage,Moved_To__s,Modified_Time,Amount")]
+    [TestCase("related_records.json", "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}", "/crm/v8/Contacts/{contact}/Deals?fields=" + DealFields + "&per_page=200&page=1")]
+    [TestCase("related_records.json", "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}", "/crm/v8/Deals/{planned}/Activities?fields=Activity_Type,Subject,Status,Due_Date,Event_Title,Start_DateTime,All_day,Call_Start_Time,What_Id,$se_module")]
     [TestCase("layouts.json", "/crm/v8/settings/layouts", "/crm/v8/settings/layouts?module=Deals")]
     [TestCase("pipeline.json", "/crm/v8/settings/pipeline", "/crm/v8/settings/pipeline?layout_id={layout}")]
     [TestCase("fields.json", "/crm/v8/settings/fields", "/crm/v8/settings/fields?module=Leads")]
@@ -71,6 +73,10 @@ public sealed class ZohoSandboxTests
     public async Task Every_served_response_matches_the_vendors_spec(string file, string template, string url)
     {
         var moved = Org.DealId(Org.Data.Deals.First(d => !d.IsDeleted && Org.Arrivals(d).Count > 2));
+        var withDeals = Org.Data.Persons.First(p => !p.IsDeleted && Org.Data.Deals.Any(d => !d.IsDeleted && d.PersonId == p.Id));
+        var planned = Org.Data.Deals.First(d => !d.IsDeleted && Org.Data.Activities.Any(a => !a.IsDeleted && !a.Done && a.DealId == d.Id));
+        url = url.Replace("{contact}", Org.ContactId(withDeals).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{planned}", Org.DealId(planned).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var response = await _api.GetAsync(new Uri(url.Replace("{moved}", moved.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{layout}", Org.LayoutId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{email}", Uri.EscapeDataString(Org.Data.Persons.First(p => !p.IsDeleted && p.Emails.Count > 0).Emails[0].Value.ToUpperInvariant()), StringComparison.Ordinal), UriKind.Relative));

@@ -14,15 +14,59 @@ public sealed partial class PipedriveConnector
 {
     private const string ContactsStream = "contacts";
 
-    public async Task<IReadOnlyList<ContactRow>> FindByEmailAsync(Instance instance, string email, ILogger logger, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ContactRow>> FindByEmailAsync(Instance instance, string email, ILogger logger, CancellationToken cancellationToken) =>
+        await PersonsWithAsync(Client(instance, new RunStats(), logger), [email], null, cancellationToken);
+
+    /// <summary>
+    /// The customer now: persons by exact e-mail (/v2/persons/search, one call per address), then those persons, their
+    /// deals (/v2/deals?person_id=, open, won and lost) and the open activities of the latest three (/v2/activities?deal_id=&amp;done=false).
+    /// </summary>
+    public async Task<CustomerReading> ReadCustomerAsync(Instance instance, IReadOnlyList<string> emails, ReadAllowance allowance, ILogger logger, CancellationToken cancellationToken)
     {
         var client = Client(instance, new RunStats(), logger);
-        var found = await client.GetAsync(ContactsStream, "/api/v2/persons/search",
-            $"api/v2/persons/search?term={Uri.EscapeDataString(email)}&fields=email&exact_match=true&limit=100", PipedriveJsonContext.Default.ItemPersonSearchDto, cancellationToken);
-        var ids = found?.Data?.Items?.Select(i => i.Item?.Id).OfType<long>().Distinct().ToList() ?? [];
+        var persons = await PersonsWithAsync(client, emails, allowance, cancellationToken);
+        var deals = new List<DealRow>();
+        foreach (var person in persons)
+            await foreach (var d in PagesAsync(client, allowance, "/api/v2/deals", $"person_id={person.Id}&status=open,won,lost", PipedriveJsonContext.Default.V2PageDealDto, cancellationToken))
+                deals.Add(Run.ToDealRow(d));
+        var activities = new List<ActivityRow>();
+        foreach (var deal in deals.OrderByDescending(d => d.AddTime).ThenByDescending(d => d.Id).Take(CustomerCardBuilder.LatestDeals))
+            await foreach (var a in PagesAsync(client, allowance, "/api/v2/activities", $"deal_id={deal.Id}&done=false", PipedriveJsonContext.Default.V2PageActivityDto, cancellationToken))
+                activities.Add(Run.ToActivityRow(a));
+        return new CustomerReading(persons, deals.Where(d => !d.IsDeleted).ToList(), activities.Where(a => !a.IsDeleted && !a.Done).ToList());
+    }
+
+    /// <summary>The live persons having one of the e-mails: searched by each (search results carry e-mails without labels), then read by id.</summary>
+    private static async Task<List<ContactRow>> PersonsWithAsync(PipedriveClient client, IReadOnlyList<string> emails, ReadAllowance? allowance, CancellationToken ct)
+    {
+        var ids = new SortedSet<long>();
+        foreach (var email in emails)
+        {
+            const string Search = "/api/v2/persons/search";
+            allowance?.Take(PipedriveClient.Costs[Search], Search);
+            var found = await client.GetAsync(ContactsStream, Search,
+                $"api/v2/persons/search?term={Uri.EscapeDataString(email)}&fields=email&exact_match=true&limit=100", PipedriveJsonContext.Default.ItemPersonSearchDto, ct);
+            ids.UnionWith(found?.Data?.Items?.Select(i => i.Item?.Id).OfType<long>() ?? []);
+        }
         if (ids.Count == 0) return [];
-        var page = await client.GetAsync(ContactsStream, "/api/v2/persons", $"api/v2/persons?ids={string.Join(',', ids)}&limit=100", PipedriveJsonContext.Default.V2PagePersonDto, cancellationToken);
-        return page?.Data?.Where(p => p.IsDeleted != true).Select(ContactOf).ToList() ?? [];
+        var persons = new List<ContactRow>();
+        await foreach (var p in PagesAsync(client, allowance, "/api/v2/persons", $"ids={string.Join(',', ids.Take(100))}", PipedriveJsonContext.Default.V2PagePersonDto, ct))
+            if (p.IsDeleted != true) persons.Add(ContactOf(p));
+        return persons;
+    }
+
+    /// <summary>A v2 list page by page, each page's cost taken from the allowance (when there is one) before it is asked for.</summary>
+    private static async IAsyncEnumerable<T> PagesAsync<T>(PipedriveClient client, ReadAllowance? allowance, string operation, string query,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? cursor = null;
+        do
+        {
+            allowance?.Take(PipedriveClient.Costs[operation], operation);
+            var page = await client.GetAsync(ContactsStream, operation, $"{operation.TrimStart('/')}?{query}&limit=500" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), type, ct);
+            foreach (var item in page?.Data ?? []) yield return item;
+            cursor = page?.AdditionalData?.NextCursor;
+        } while (cursor is not null);
     }
 
     public async Task<ContactRow> CreateAsync(Instance instance, NewContact contact, ILogger logger, CancellationToken cancellationToken)

@@ -148,7 +148,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                 ct);
         }
 
-        private static DealRow ToDealRow(DealDto d) => new()
+        internal static DealRow ToDealRow(DealDto d) => new()
         {
             Id = d.Id,
             Title = d.Title,
@@ -190,21 +190,23 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                 (batch, a) =>
                 {
                     seen?.Add(a.Id);
-                    var row = new ActivityRow
-                    {
-                        Id = a.Id, Subject = a.Subject, Type = a.Type, OwnerId = a.OwnerId, DealId = a.DealId, LeadId = a.LeadId,
-                        PersonId = a.PersonId, OrgId = a.OrgId, DueDate = PipedriveFormat.Date(a.DueDate),
-                        DueTime = PipedriveFormat.TimeOfDay(a.DueTime), Duration = PipedriveFormat.Duration(a.Duration),
-                        Done = a.Done ?? false, MarkedAsDoneTime = PipedriveFormat.Time(a.MarkedAsDoneTime),
-                        AddTime = PipedriveFormat.Time(a.AddTime), UpdateTime = PipedriveFormat.Time(a.UpdateTime),
-                        IsDeleted = a.IsDeleted ?? false,
-                    };
+                    var row = ToActivityRow(a);
                     batch.Activities.Add(row);
                     return row.UpdateTime;
                 },
                 completed: batch => Reconciled(batch, ReplicaEntity.Activity, seen),
                 ct);
         }
+
+        internal static ActivityRow ToActivityRow(ActivityDto a) => new()
+        {
+            Id = a.Id, Subject = a.Subject, Type = a.Type, OwnerId = a.OwnerId, DealId = a.DealId, LeadId = a.LeadId,
+            PersonId = a.PersonId, OrgId = a.OrgId, DueDate = PipedriveFormat.Date(a.DueDate),
+            DueTime = PipedriveFormat.TimeOfDay(a.DueTime), Duration = PipedriveFormat.Duration(a.Duration),
+            Done = a.Done ?? false, MarkedAsDoneTime = PipedriveFormat.Time(a.MarkedAsDoneTime),
+            AddTime = PipedriveFormat.Time(a.AddTime), UpdateTime = PipedriveFormat.Time(a.UpdateTime),
+            IsDeleted = a.IsDeleted ?? false,
+        };
 
         // ---- persons and organizations, for the customer card ----------------------------------
 

@@ -18,7 +18,7 @@ public sealed partial class ZohoConnector
     {
         var found = await Client(instance, new RunStats(), logger).GetAsync(ContactsStream,
             $"/crm/v8/Contacts/search?email={Uri.EscapeDataString(email)}&fields={string.Join(',', Wanted.Contacts)}", null, cancellationToken);
-        return found?["data"] is JsonArray records ? records.OfType<JsonObject>().Select(ContactOf).ToList() : [];
+        return Records(found).Select(ContactOf).ToList();
     }
 
     public async Task<ContactRow> CreateAsync(Instance instance, NewContact contact, ILogger logger, CancellationToken cancellationToken)
@@ -40,6 +40,67 @@ public sealed partial class ZohoConnector
             Emails = contact.Emails.Take(2).Select((e, i) => new ContactPoint(e, i == 0 ? "work" : "other", i == 0)).ToList(),
             Phones = contact.Phones.Take(2).Select((p, i) => new ContactPoint(p, i == 0 ? "work" : "mobile", i == 0)).ToList(),
             AddTime = ZohoValues.Time(details?["Created_Time"]), UpdateTime = ZohoValues.Time(details?["Modified_Time"]),
+        };
+    }
+
+    /// <summary>
+    /// The customer now: contacts by e-mail (/Contacts/search?email=, one call each), their deals (the related list
+    /// /Contacts/{id}/Deals) and the open activities of the latest three (/Deals/{id}/Activities: Tasks, Events and
+    /// Calls not done). One credit per call, each taken from the allowance first.
+    /// </summary>
+    public async Task<CustomerReading> ReadCustomerAsync(Instance instance, IReadOnlyList<string> emails, ReadAllowance allowance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var client = Client(instance, new RunStats(), logger);
+        var contacts = new Dictionary<long, ContactRow>();
+        foreach (var email in emails)
+        {
+            allowance.Take(1, "/Contacts/search");
+            var found = await client.GetAsync(ContactsStream, $"/crm/v8/Contacts/search?email={Uri.EscapeDataString(email)}&fields={string.Join(',', Wanted.Contacts)}", null, cancellationToken);
+            foreach (var contact in Records(found).Select(ContactOf)) contacts.TryAdd(contact.Id, contact);
+        }
+        var deals = new List<DealRow>();
+        var stageNames = new Dictionary<long, (string?, string?)>();
+        foreach (var contact in contacts.Values)
+            await foreach (var r in RelatedAsync(client, allowance, $"Contacts/{contact.Id}/Deals", Wanted.DealCore, cancellationToken))
+            {
+                var deal = FreshDealOf(r, instance.ReportingCurrency);
+                deals.Add(deal with { PersonId = contact.Id });
+                stageNames[deal.Id] = (ZohoValues.Text(r["Pipeline"]?["name"]) ?? ZohoValues.Text(r["Pipeline"]), ZohoValues.Text(r["Stage"]));
+            }
+        var activities = new List<ActivityRow>();
+        string[] activityFields = ["Activity_Type", .. Wanted.Tasks.Union(Wanted.Events).Union(Wanted.Calls)];
+        foreach (var deal in deals.OrderByDescending(d => d.AddTime).ThenByDescending(d => d.Id).Take(CustomerCardBuilder.LatestDeals))
+            await foreach (var r in RelatedAsync(client, allowance, $"Deals/{deal.Id}/Activities", activityFields, cancellationToken))
+                if (ZohoValues.Text(r["Activity_Type"]) is { } module && ActivityModules.Contains(module))
+                    activities.Add(Run.ToActivityRow(module, r) with { DealId = deal.Id });
+        return new CustomerReading(contacts.Values.ToList(), deals, activities.Where(a => !a.Done).ToList()) { StageNames = stageNames };
+    }
+
+    private static IEnumerable<JsonObject> Records(JsonNode? page) => page?["data"] is JsonArray records ? records.OfType<JsonObject>() : [];
+
+    /// <summary>A related list page by page (200 records each), a credit taken from the allowance before each page.</summary>
+    private static async IAsyncEnumerable<JsonObject> RelatedAsync(ZohoClient client, ReadAllowance allowance, string path, IEnumerable<string> fields,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var page = 1; ; page++)
+        {
+            allowance.Take(1, "/" + path);
+            var answer = await client.GetAsync(ContactsStream, $"/crm/v8/{path}?fields={string.Join(',', fields)}&per_page=200&page={page}", null, ct);
+            foreach (var record in Records(answer)) yield return record;
+            if (answer?["info"]?["more_records"]?.GetValue<bool>() != true) yield break;
+        }
+    }
+
+    /// <summary>A deal as a fresh card needs it; its stage and status are found by name in the replica (<see cref="CustomerReading.StageNames"/>).</summary>
+    private static DealRow FreshDealOf(JsonObject r, string baseCurrency)
+    {
+        var id = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho deal has no id.");
+        var added = ZohoValues.Time(r["Created_Time"]) ?? throw new FormatException($"Zoho deal {id} has no Created_Time.");
+        return new DealRow
+        {
+            Id = id, Title = ZohoValues.Text(r["Deal_Name"]), Value = ZohoValues.Decimal(r["Amount"]), Currency = ZohoValues.Text(r["Currency"]) ?? baseCurrency,
+            Status = "open", OwnerId = ZohoValues.Id(r["Owner"]), OrgId = ZohoValues.Id(r["Account_Name"]),
+            AddTime = added, UpdateTime = ZohoValues.Time(r["Modified_Time"]) ?? added, ExpectedCloseDate = ZohoValues.Date(r["Closing_Date"]),
         };
     }
 

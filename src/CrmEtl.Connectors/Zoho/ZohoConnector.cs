@@ -346,7 +346,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
             }
         }
 
-        private static ActivityRow ToActivityRow(string module, JsonObject r)
+        internal static ActivityRow ToActivityRow(string module, JsonObject r)
         {
             var id = ZohoValues.Id(r["id"]) ?? throw new FormatException($"A Zoho {module} record has no id.");
             // What_Id names a deal when $se_module says so; without $se_module it is kept as is: Zoho's ids are

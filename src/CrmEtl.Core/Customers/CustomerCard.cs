@@ -36,3 +36,15 @@ public sealed record BudgetLine(string Currency, decimal Amount, decimal? Rate, 
 
 /// <summary>Where an instance's part of the card comes from: the replica as of its last sync, or the CRM just now.</summary>
 public sealed record CardSource(int InstanceId, string Instance, string From, DateTimeOffset? AsOf, double? AgeSeconds, string? Note);
+
+/// <summary>An age as the card says it: "45 s", "12 min", "3 h", "2 days".</summary>
+public static class CardAge
+{
+    public static string Of(double seconds) => seconds switch
+    {
+        < 90 => $"{seconds:0} s",
+        < 5400 => $"{seconds / 60:0} min",
+        < 172800 => $"{seconds / 3600:0} h",
+        _ => $"{seconds / 86400:0} days",
+    };
+}

@@ -19,7 +19,8 @@ public static class CustomerApi
         app.MapGet(ApiPath + "/card", CardAsync)
             .WithSummary("The customer card for one or more e-mails (email=a&email=b): the CRM contacts having them, their three latest deals with " +
                 "stage and the urgency of their planned activities, and the budget of all their deals. Send a widget key (X-Widget-Key) or the API key; " +
-                "with the API key, name the instance or company when there are several.");
+                "with the API key, name the instance or company when there are several. fresh=true reads the customer from the CRM first " +
+                "(kept Customers:FreshFor, within Customers:FreshShare of the daily API budget); when it cannot, the card is the replica's and says why.");
         app.MapPost(WidgetContactsPath, AddFromWidgetAsync).ExcludeFromDescription().DisableAntiforgery();
         app.MapPost(ApiPath, AddContactAsync)
             .WithSummary("Add a contact to the CRM (name, emails, phones; instance when the company has several): created once, however often it is sent — " +
@@ -53,8 +54,8 @@ public static class CustomerApi
         return result.Created ? Results.Created(result.Link, result) : Results.Ok(result);
     }
 
-    private static async Task<IResult> CardAsync(HttpContext context, string? instance, string? company, CustomerCards cards, CancellationToken ct) =>
-        Results.Ok(await cards.CardAsync(CustomerAccess.CallerOf(context), instance, company, context.Request.Query["email"], ct));
+    private static async Task<IResult> CardAsync(HttpContext context, string? instance, string? company, bool? fresh, CustomerCards cards, CancellationToken ct) =>
+        Results.Ok(await cards.CardAsync(CustomerAccess.CallerOf(context), instance, company, context.Request.Query["email"], fresh ?? false, ct));
 
     /// <summary>A refusal as the caller reads it: problem details for the API, a short page for the widget in its iframe.</summary>
     public static Task RefuseAsync(HttpContext context, int status, string problem)

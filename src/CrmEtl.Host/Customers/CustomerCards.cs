@@ -30,9 +30,13 @@ public sealed record CardCaller(string? Company, WidgetKey? Key, string? Agent)
 /// together (<see cref="CustomerCardBuilder"/>), and each CRM's web address read once for its page links.
 /// </summary>
 public sealed class CustomerCards(
-    CustomerCardQuery query, InstanceRepository instances, IEnumerable<ICrmConnector> connectors, TimeProvider clock, ILogger<CustomerCards> logger)
+    CustomerCardQuery query, InstanceRepository instances, IEnumerable<ICrmConnector> connectors, FreshCards freshCards, TimeProvider clock, ILogger<CustomerCards> logger)
 {
-    public async Task<CustomerCard> CardAsync(CardCaller caller, string? instance, string? company, IEnumerable<string?> emails, CancellationToken cancellationToken)
+    /// <summary>
+    /// The card from the replica; with <paramref name="fresh"/>, each instance's part read from the CRM first and laid
+    /// over the replica's (what the CRM said replaces what the replica has of the same contacts and deals).
+    /// </summary>
+    public async Task<CustomerCard> CardAsync(CardCaller caller, string? instance, string? company, IEnumerable<string?> emails, bool fresh, CancellationToken cancellationToken)
     {
         var (normalized, problems) = CustomerEmails.Normalize(emails);
         if (problems.Count > 0) throw new CustomerRequestException(400, problems);
@@ -42,8 +46,28 @@ public sealed class CustomerCards(
             throw new CustomerRequestException(404, $"Company '{scope.Company}' has no connected CRM: connect one in the console (Data sources) first.");
         var known = new List<CardInstance>();
         foreach (var i in data.Instances) known.Add(i.WebAddress is null ? await WithWebAddressAsync(i, cancellationToken) : i);
-        return CustomerCardBuilder.Build(normalized, known, data.Contacts, data.Deals, data.Activities, data.ReportingCurrency,
-            new ExchangeRates(data.Rates), clock.GetUtcNow());
+        if (!fresh)
+            return CustomerCardBuilder.Build(normalized, known, data.Contacts, data.Deals, data.Activities, data.ReportingCurrency,
+                new ExchangeRates(data.Rates), clock.GetUtcNow());
+
+        var (contacts, deals, activities) = (data.Contacts.ToList(), data.Deals.ToList(), data.Activities.ToList());
+        var sources = new List<CardSource>();
+        foreach (var shown in known)
+        {
+            var full = await instances.FindAsync(shown.Id, cancellationToken);
+            var part = full is null ? new FreshPart(null, CustomerCardBuilder.FromReplica(shown, clock.GetUtcNow())) : await freshCards.ReadAsync(full, shown, normalized, cancellationToken);
+            sources.Add(part.Source);
+            if (part.Rows is not { } rows) continue;
+            var contactIds = rows.Contacts.Select(c => c.Id).ToHashSet();
+            var dealIds = rows.Deals.Select(d => d.Id).ToHashSet();
+            contacts.RemoveAll(c => c.InstanceId == shown.Id && contactIds.Contains(c.Id));
+            deals.RemoveAll(d => d.InstanceId == shown.Id && (dealIds.Contains(d.Id) || contactIds.Contains(d.PersonId)));
+            activities.RemoveAll(a => a.InstanceId == shown.Id && !deals.Any(d => d.InstanceId == shown.Id && d.Id == a.DealId));
+            contacts.AddRange(rows.Contacts);
+            deals.AddRange(rows.Deals);
+            activities.AddRange(rows.Activities);
+        }
+        return CustomerCardBuilder.Build(normalized, known, contacts, deals, activities, data.ReportingCurrency, new ExchangeRates(data.Rates), clock.GetUtcNow(), sources);
     }
 
     /// <summary>
@@ -98,6 +122,12 @@ internal static partial class CustomerLog
 {
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "A contact was added to {Instance} from the customer card: {ContactId}")]
     public static partial void ContactAdded(ILogger logger, string instance, long contactId);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "A fresh card could not be read from {Instance}, so it shows the replica: {Reason}")]
+    public static partial void FreshReadFailed(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Today's allowance for fresh cards of {Instance} ({Units} API units) is spent: cards show the replica until midnight UTC")]
+    public static partial void FreshBudgetSpent(ILogger logger, string instance, int units);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The web address of {Instance} could not be read, so its card has no links for now: {Reason}")]
     public static partial void NoWebAddress(ILogger logger, string instance, string reason);

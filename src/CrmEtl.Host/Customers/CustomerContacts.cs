@@ -20,7 +20,7 @@ public sealed record AddContactResult(bool Created, int InstanceId, long Contact
 /// </summary>
 public sealed class CustomerContacts(
     CustomerCards cards, CustomerCardQuery query, ContactRequests requests, InstanceRepository instances, IEnumerable<ICrmContacts> crms,
-    IReplicaStore replica, ILogger<CustomerContacts> logger)
+    IReplicaStore replica, CardReads freshReads, ILogger<CustomerContacts> logger)
 {
     public const int MaxName = 200;
 
@@ -66,7 +66,7 @@ public sealed class CustomerContacts(
                 "(CrmEtl looks for the contact before creating it, so it is never created twice).");
         }
 
-        var card = await cards.CardAsync(caller, instance.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), null, emails, cancellationToken);
+        var card = await cards.CardAsync(caller, instance.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), null, emails, fresh: false, cancellationToken);
         var contact = card.Contacts.FirstOrDefault(c => c.Id == outcome.ContactId);
         return new AddContactResult(outcome.Created, instance.Id, outcome.ContactId, contact?.Link,
             outcome.Created ? $"{name} was added to {instance.Name}." : $"{instance.Name} already has a contact with {string.Join(" or ", emails)}: nothing was added.", card);
@@ -77,6 +77,8 @@ public sealed class CustomerContacts(
         var batch = new ReplicaBatch();
         batch.Contacts.AddRange(contacts);
         await replica.CommitAsync(instanceId, batch, ct);
+        // A fresh card kept from before would not show the contact yet.
+        await freshReads.ForgetAsync(instanceId, contacts.SelectMany(c => c.Emails).Select(e => e.Value.Trim().ToLowerInvariant()).ToList(), ct);
     }
 
     private async Task<int> OnlyInstanceAsync(string company, CancellationToken ct)

@@ -136,6 +136,9 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.ContactRequests>();
         builder.Services.AddSingleton<Customers.CustomerContacts>();
         builder.Services.AddSingleton<Customers.WidgetKeys>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Customers.CardReads>();
+        builder.Services.AddSingleton<Customers.FreshCards>();
+        builder.Services.AddOptions<Customers.FreshCardOptions>().Bind(builder.Configuration.GetSection(Customers.FreshCardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

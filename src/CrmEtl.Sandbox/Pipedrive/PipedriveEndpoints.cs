@@ -189,8 +189,9 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         var pipeline = q.Long("pipeline_id");
         var stage = q.Long("stage_id");
         var owner = q.Long("owner_id");
+        var person = q.Long("person_id");
         bool Filter(SbDeal d) =>
-            d.IsArchived == archived && statuses.Contains(d.ApiStatus) &&
+            d.IsArchived == archived && statuses.Contains(d.ApiStatus) && (person is null || d.PersonId == person) &&
             (since is null || d.UpdateTime >= since) && (until is null || d.UpdateTime < until) &&
             (pipeline is null || d.PipelineId == pipeline) && (stage is null || d.StageId == stage) && (owner is null || d.OwnerId == owner);
         var fields = company.DealFields;

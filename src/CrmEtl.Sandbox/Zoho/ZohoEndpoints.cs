@@ -104,6 +104,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         Get("/crm/v8/{module}/search", ZohoScopes.Modules, Search);
         app.MapPost("/crm/v8/Contacts", context => Serve(context, local, "POST /crm/v8/Contacts", ZohoScopes.ContactsCreate, CreateContacts));
         Get("/crm/v8/Deals/{id}/Stage_History", ZohoScopes.Modules, StageHistory);
+        Get("/crm/v8/{module}/{id}/{related}", ZohoScopes.Modules, Related);
         Get("/crm/v8/{module}", ZohoScopes.Modules, Records);
         app.MapFallback(context => WriteError(context, new ZohoError(404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one")));
     }
@@ -679,6 +680,69 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         }
         w.WriteEndArray();
         OffsetInfo(w, perPage, slice.Count, page, rows.Count > page * perPage);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Related records: a contact's Deals, and a deal's open Activities (its Tasks, Events and Calls not done, each with
+    /// Activity_Type naming its module and the requested fields that module has). 204 when there are none.
+    /// </summary>
+    private static void Related(ZohoOrg org, HttpRequest request, Utf8JsonWriter w)
+    {
+        var (module, related) = (request.RouteValues["module"]?.ToString(), request.RouteValues["related"]?.ToString());
+        var id = long.TryParse(request.RouteValues["id"]?.ToString(), NumberStyles.Integer, Inv, out var parsed) ? parsed : 0;
+        ZohoError InvalidId() => new(400, "INVALID_DATA", "the id given seems to be invalid", new() { ["api_name"] = "id", ["resource_path_index"] = 1 });
+        var (page, perPage) = PageParams(request);
+        switch (module, related)
+        {
+            case ("Contacts", "Deals"):
+            {
+                var fields = SelectFields(request, ZohoFields.Deals(org));
+                var person = org.Data.Persons.FirstOrDefault(p => !p.IsDeleted && org.ContactId(p) == id) ?? throw InvalidId();
+                var deals = org.Data.Deals.Where(d => !d.IsDeleted && d.PersonId == person.Id).ToList();
+                var slice = deals.Skip((page - 1) * perPage).Take(perPage).ToList();
+                if (slice.Count == 0) throw new NoContent(204);
+                WriteRelated(w, slice, org.DealId, (jw, d) => { foreach (var f in fields) f.Write(jw, org, d); }, perPage, page, deals.Count > page * perPage);
+                break;
+            }
+            case ("Deals", "Activities"):
+            {
+                var byModule = new Dictionary<string, IReadOnlyList<ZohoField<SbActivity>>> { ["Tasks"] = ZohoFields.Tasks(), ["Events"] = ZohoFields.Events(), ["Calls"] = ZohoFields.Calls() };
+                var names = RequiredParam(request, "fields").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(n => n != "id").Distinct().ToList();
+                if (names.FirstOrDefault(n => n != "Activity_Type" && !byModule.Values.Any(fs => fs.Any(f => f.ApiName == n))) is { } unknown)
+                    throw new ZohoError(400, "INVALID_DATA", "invalid data", new() { ["api_name"] = unknown, ["param_name"] = "fields" });
+                var sequence = org.Sequence(ZohoOrg.Entity.Deal, id);
+                var deal = sequence is { } n ? org.Data.FindDeal(n) : null;
+                if (deal is null || deal.IsDeleted) throw InvalidId();
+                var open = org.Data.Activities.Where(a => !a.IsDeleted && !a.Done && a.DealId == deal.Id).ToList();
+                var slice = open.Skip((page - 1) * perPage).Take(perPage).ToList();
+                if (slice.Count == 0) throw new NoContent(204);
+                WriteRelated(w, slice, org.ActivityId, (jw, a) =>
+                {
+                    var moduleOf = ZohoOrg.ModuleOf(a);
+                    jw.WriteString("Activity_Type", moduleOf);
+                    foreach (var f in byModule[moduleOf].Where(f => names.Contains(f.ApiName))) f.Write(jw, org, a);
+                }, perPage, page, open.Count > page * perPage);
+                break;
+            }
+            default:
+                throw new ZohoError(400, "INVALID_DATA", "the related list given seems to be invalid", new() { ["api_name"] = "related_list", ["resource_path_index"] = 2 });
+        }
+    }
+
+    private static void WriteRelated<T>(Utf8JsonWriter w, List<T> records, Func<T, long> id, Action<Utf8JsonWriter, T> fields, int perPage, int page, bool more)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("data");
+        foreach (var r in records)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id(r).ToString(Inv));
+            fields(w, r);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        OffsetInfo(w, perPage, records.Count, page, more);
         w.WriteEndObject();
     }
 }

@@ -70,7 +70,6 @@ public sealed class CustomerCardTests(string kind)
             (baseUrl, credentials) = (_pipedrive.BaseUrl, new InstanceCredentials("good-token", null));
         }
 
-        AddedCustomer Add(CustomerCase c) => Zoho ? _zoho!.AddCustomer(_zoho.Orgs[0].Options.Name, c) : _pipedrive!.AddCustomer("acme", c);
         var utcNow = _now.UtcDateTime;
         var expiredAt = utcNow.AddHours(-2);
         _ann = Add(new CustomerCase("Ann", "Virta", ["ann.virta@kivi.example", "Ann.Home@Example.org", "ann@third.example"], ["+358 40 111 2222", "+358 9 333 4444"],
@@ -119,6 +118,8 @@ public sealed class CustomerCardTests(string kind)
         if (_zoho is not null) await _zoho.DisposeAsync();
     }
 
+    private AddedCustomer Add(CustomerCase c) => Zoho ? _zoho!.AddCustomer(_zoho.Orgs[0].Options.Name, c) : _pipedrive!.AddCustomer("acme", c);
+
     private long ContactId(AddedCustomer c) => Zoho ? _zoho!.Orgs[0].ContactId(c.Person) : c.Person.Id;
     private long DealId(SbDeal d) => Zoho ? _zoho!.Orgs[0].DealId(d) : d.Id;
     private string ContactLink(AddedCustomer c) => Zoho
@@ -128,9 +129,13 @@ public sealed class CustomerCardTests(string kind)
         ? $"{_zoho!.AccountsUrl("eu").TrimEnd('/')}/crm/org{_zoho.Orgs[0].OrgId}/tab/Potentials/{DealId(d)}"
         : $"https://acme.pipedrive.com/deal/{d.Id}";
 
-    private async Task<CustomerCard> CardAsync(params string[] emails)
+    private Task<CustomerCard> CardAsync(params string[] emails) => CardAsync(false, emails);
+
+    private Task<CustomerCard> FreshCardAsync(params string[] emails) => CardAsync(true, emails);
+
+    private async Task<CustomerCard> CardAsync(bool fresh, string[] emails)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers/card?" + string.Join('&', emails.Select(e => "email=" + Uri.EscapeDataString(e))));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers/card?" + string.Join('&', emails.Select(e => "email=" + Uri.EscapeDataString(e))) + (fresh ? "&fresh=true" : ""));
         request.Headers.Add("X-Widget-Key", _secret);
         using var response = await _worker.Client.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
@@ -210,6 +215,83 @@ public sealed class CustomerCardTests(string kind)
         Assert.That((nobody.Contacts.Count, nobody.LatestDeals.Count), Is.EqualTo((0, 0)));
         Assert.That(nobody.Sources.Select(s => (s.Instance, s.From)), Is.EqualTo(new[] { ("Acme", "replica") }));
         Assert.That(nobody.Sources[0].AgeSeconds, Is.GreaterThanOrEqualTo(0).And.LessThan(600), "the replica's age");
+    }
+
+    private IReadOnlyDictionary<string, int> Calls() => Zoho ? _zoho!.CallsTo(_zoho.Orgs[0].Options.Name) : _pipedrive!.CallsTo("acme");
+
+    private void ResetCalls()
+    {
+        if (Zoho) _zoho!.ResetCallCounts();
+        else _pipedrive!.ResetCallCounts();
+    }
+
+    private async Task<int> SpentTodayAsync()
+    {
+        await using var connection = await _worker.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<int?>(connection, "SELECT sum(spent)::int FROM etl.card_budget") ?? 0;
+    }
+
+    [Test]
+    public async Task A_fresh_card_reads_the_customer_from_the_crm_first_keeps_it_a_while_and_spends_only_its_calls()
+    {
+        var expiredAt = _now.UtcDateTime.AddHours(-1);
+        var late = Add(new CustomerCase("Lauri", "Late", ["lauri@late.example"], ["+358 44 000 1111"], [
+            new CaseDeal("Late licence", 700m, "EUR", _now.UtcDateTime.AddHours(-3), Activities: [new CaseActivity("Call Lauri", "call", DateOnly.FromDateTime(expiredAt), TimeOnly.FromDateTime(expiredAt))]),
+            new CaseDeal("Late support", 300m, "USD", _now.UtcDateTime.AddHours(-2)),
+        ]));
+        var stale = await CardAsync("lauri@late.example");
+        Assert.That((stale.Contacts.Count, stale.Sources[0].From), Is.EqualTo((0, "replica")), "added after the sync: not in the replica");
+
+        ResetCalls();
+        var spentBefore = await SpentTodayAsync();
+        var fresh = await FreshCardAsync("Lauri@Late.example");
+        Assert.That(fresh.Contacts.Select(c => (c.Id, c.Name, c.Link)), Is.EqualTo(new[] { (ContactId(late), "Lauri Late", (string?)ContactLink(late)) }), fresh.Sources[0].Note);
+        Assert.That(fresh.LatestDeals.Select(d => (d.Title, d.Link, d.Circle)), Is.EqualTo(new[] { ("Late support", (string?)DealLink(late.Deals[1]), (string?)null), ("Late licence", DealLink(late.Deals[0]), "red") }));
+        Assert.That(fresh.LatestDeals[1].Stage, Is.EqualTo(Data.Stages.Where(s => s.PipelineId == Data.Pipelines[0].Id).OrderBy(s => s.OrderNr).First().Name), "stage names from the replica");
+        Assert.That((fresh.Budget.Total, fresh.DealCount), Is.EqualTo((970m, 2)));
+        Assert.That((fresh.Sources[0].From, fresh.Sources[0].AgeSeconds, fresh.Sources[0].Note), Is.EqualTo(("crm", (double?)0, (string?)null)));
+        var calls = Calls();
+        var expected = Zoho
+            ? new Dictionary<string, int> { ["GET /crm/v8/{module}/search"] = 1, ["GET /crm/v8/{module}/{id}/{related}"] = 3 }
+            : new Dictionary<string, int> { ["v2 GET /persons/search"] = 1, ["v2 GET /persons"] = 1, ["v2 GET /deals"] = 1, ["v2 GET /activities"] = 2 };
+        Assert.That(calls.Where(c => c.Value > 0).OrderBy(c => c.Key, StringComparer.Ordinal), Is.EqualTo(expected.OrderBy(c => c.Key, StringComparer.Ordinal)));
+        Assert.That(await SpentTodayAsync() - spentBefore, Is.EqualTo(Zoho ? 4 : 20 + 10 + 10 + 2 * 10), "the calls' cost, the unused reserve given back");
+
+        ResetCalls();
+        var kept = await FreshCardAsync("lauri@late.example");
+        Assert.That((kept.Contacts.Count, kept.LatestDeals.Count, kept.Sources[0].From, Calls().Values.Sum()), Is.EqualTo((1, 2, "crm", 0)), "kept a while: no call");
+        var replica = await CardAsync("lauri@late.example");
+        Assert.That(replica.Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Lauri Late" }), "the contact went into the replica");
+    }
+
+    [Test]
+    public async Task A_fresh_card_falls_back_to_the_replica_saying_why_when_the_crm_fails_or_the_budget_share_is_spent()
+    {
+        var faults = Zoho ? _zoho!.Faults : _pipedrive!.Faults;
+        faults.AddServerErrors(1000);
+        CustomerCard down;
+        try { down = await FreshCardAsync("sofia@nodeal.example"); }
+        finally { faults.Clear(); }
+        Assert.That(down.Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Sofia Nodeal" }), "the replica's card");
+        Assert.That(down.Sources[0].From, Is.EqualTo("replica"));
+        Assert.That(down.Sources[0].Note, Does.StartWith("Acme did not answer now (").And.Match(@"showing the replica as of \d+ (s|min) ago\.$"));
+
+        await using var connection = await _worker.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync();
+        await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO etl.card_budget (instance_id, day, spent) SELECT id, @day, 1000000 FROM etl.instance ON CONFLICT (instance_id, day) DO UPDATE SET spent = 1000000",
+            new { day = DateOnly.FromDateTime(_now.UtcDateTime) });
+        try
+        {
+            ResetCalls();
+            var spent = await FreshCardAsync("team@nordic.example");
+            Assert.That(spent.Contacts.Count, Is.EqualTo(3));
+            Assert.That(spent.Sources[0].Note, Does.StartWith($"Acme: today's share of the API budget for fresh cards ({(Zoho ? 250 : 1500)} units) is spent: showing the replica as of"));
+            // (The CRM's web address, not read while it was down, is read now: it is not part of the customer.)
+            Assert.That(Calls().Keys.Where(k => !k.EndsWith("/users/me", StringComparison.Ordinal) && !k.EndsWith("/crm/v8/org", StringComparison.Ordinal)), Is.Empty, "nothing asked of the CRM");
+        }
+        finally
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "DELETE FROM etl.card_budget");
+        }
     }
 
     private async Task<HttpResponseMessage> AddAsync(object body)
