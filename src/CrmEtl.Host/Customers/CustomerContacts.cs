@@ -56,6 +56,11 @@ public sealed class CustomerContacts(
                 return new ContactOutcome(created.Id, Created: true);
             }, cancellationToken);
         }
+        catch (CrmAuthException e)
+        {
+            throw new CustomerRequestException(502, $"{instance.Name} refused CrmEtl's access, so the contact was not added: {e.Message} " +
+                "An admin of the company fixes the connection (console: Data sources); pressing again will not help until then.");
+        }
         catch (CrmException e) when (e.StatusCode is 400 or 422)
         {
             throw new CustomerRequestException(422, $"{instance.Name} refused the contact: {e.Message}");

@@ -34,6 +34,7 @@ public sealed class FreshCards(
 
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var allowance = settings.DailyAllowance(instance.Kind);
+        if (allowance <= 0) return Replica(shown, now, $"{instance.Name}: fresh reads are off (Customers:FreshShare is 0)");
         var reserve = Math.Min(settings.ReadMaxUnits, allowance);
         if (!await reads.ReserveAsync(instance.Id, day, reserve, allowance, ct))
         {

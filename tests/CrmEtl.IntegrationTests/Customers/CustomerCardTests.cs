@@ -354,6 +354,24 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
         Assert.That(body, Does.Contain("Give the contact's name.").And.Contain("'not-an-address' is not an e-mail address").And.Contain("'call me' is not a phone number"));
         Assert.That(PeopleWith("ok@bad.example"), Is.Zero);
+
+        if (!Zoho) return;
+        // A refresh token granted before adding contacts existed: Zoho refuses the write for its scope.
+        var org = _zoho!.Orgs[0];
+        org.Scopes = ZohoScopes.All.Where(s => s != ZohoScopes.ContactsCreate).ToList();
+        try
+        {
+            using var refused = await AddAsync(new { name = "No Scope", emails = new[] { "noscope@bad.example" } });
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway), text);
+            Assert.That(text, Does.Contain("refused CrmEtl's access, so the contact was not added").And.Contain("lacks the scope ZohoCRM.modules.contacts.CREATE")
+                .And.Not.Contain("press again ("));
+            Assert.That(PeopleWith("noscope@bad.example"), Is.Zero);
+        }
+        finally
+        {
+            org.Scopes = ZohoScopes.All;
+        }
     }
 
     [Test]

@@ -89,6 +89,10 @@ internal static class DemoCommand
         var (admin, password) = await accounts.AddAsync("admin@acme.example", DemoConfiguration.Company, Storage.Users.ConsoleRoles.Admin, null, ct);
         Console.WriteLine();
         Console.WriteLine($"The web console: {api}/  sign in as {admin.Email} with the password {password} (made up for this demo; admin of {admin.Company}).");
+        var (_, widgetKey) = await worker.Services.GetRequiredService<Storage.Customers.WidgetKeyStore>().CreateAsync(DemoConfiguration.Company, "Demo helpdesk", [], [], "demo", ct);
+        var customer = Uri.EscapeDataString(await BusiestCustomerAsync(stack.Database.ConnectionString, ct));
+        Console.WriteLine($"The helpdesk widget, a customer's CRM card as an agent sees it beside a ticket: {api}/widget/customer?key={widgetKey}&email={customer}");
+        Console.WriteLine($"  (widget keys: the console's Helpdesk widget page, or 'crmetl widget-keys add'; the card as JSON: curl -H 'X-Widget-Key: {widgetKey}' '{api}/api/customers/card?email={customer}')");
         Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (reference: {api}/api/docs):");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
         Console.WriteLine($"  curl -X POST '{stack.Sandbox.BaseUrl}/_sandbox/acme-fi/mutate?mixed=20'      # change some records in the sandbox");
@@ -113,6 +117,17 @@ internal static class DemoCommand
         await store.SaveAsync(config, ct);
         foreach (var built in await stack.Host.Services.GetRequiredService<AnalyticsBuilder>().BuildCompanyAsync(DemoConfiguration.Company, ct))
             Console.WriteLine($"{built.Instance}: analytics built: {built.Deals} deals, {built.Passes} funnel passes, {built.Activities} activities, {built.Leads} leads in {built.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>The e-mail of the synced customer with the most deals, to open the widget on.</summary>
+    private static async Task<string> BusiestCustomerAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+            SELECT e.email FROM crm.contact_email e
+            JOIN crm.deal d ON d.instance_id = e.instance_id AND d.person_id = e.contact_id AND NOT d.is_deleted
+            GROUP BY e.email ORDER BY count(*) DESC, e.email LIMIT 1
+            """, cancellationToken: ct)) ?? "someone@example.com";
     }
 
     private static async Task PrintMetricsAsync(string connectionString, CancellationToken ct)
