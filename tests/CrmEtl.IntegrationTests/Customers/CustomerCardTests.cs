@@ -277,8 +277,12 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(down.Sources[0].Note, Does.StartWith("Acme did not answer now (").And.Match(@"showing the replica as of \d+ (s|min) ago\.$"));
 
         await using var connection = await _worker.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync();
-        await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO etl.card_budget (instance_id, day, spent) SELECT id, @day, 1000000 FROM etl.instance ON CONFLICT (instance_id, day) DO UPDATE SET spent = 1000000",
-            new { day = DateOnly.FromDateTime(_now.UtcDateTime) });
+        // Today's and tomorrow's (UTC) shares spent: the pinned runs at 23:59 may cross midnight before the card is asked for.
+        var today = DateOnly.FromDateTime(_worker.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+        await Dapper.SqlMapper.ExecuteAsync(connection, """
+            INSERT INTO etl.card_budget (instance_id, day, spent) SELECT i.id, d.day, 1000000 FROM etl.instance i, (VALUES (@today), (@tomorrow)) d (day)
+            ON CONFLICT (instance_id, day) DO UPDATE SET spent = 1000000
+            """, new { today, tomorrow = today.AddDays(1) });
         try
         {
             ResetCalls();
