@@ -30,7 +30,8 @@ public sealed record CardCaller(string? Company, WidgetKey? Key, string? Agent)
 /// together (<see cref="CustomerCardBuilder"/>), and each CRM's web address read once for its page links.
 /// </summary>
 public sealed class CustomerCards(
-    CustomerCardQuery query, InstanceRepository instances, IEnumerable<ICrmConnector> connectors, FreshCards freshCards, TimeProvider clock, ILogger<CustomerCards> logger)
+    CustomerCardQuery query, InstanceRepository instances, IEnumerable<ICrmConnector> connectors, FreshCards freshCards,
+    Microsoft.Extensions.Options.IOptions<FreshCardOptions> options, TimeProvider clock, ILogger<CustomerCards> logger)
 {
     /// <summary>
     /// The card from the replica; with <paramref name="fresh"/>, each instance's part read from the CRM first and laid
@@ -104,15 +105,18 @@ public sealed class CustomerCards(
         var full = await instances.FindAsync(instance.Id, cancellationToken);
         var connector = connectors.FirstOrDefault(c => c.Kind == instance.Kind);
         if (full is null || connector is null) return instance;
+        // The links can wait for the next card; the agent cannot.
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(options.Value.FreshTimeout);
         try
         {
-            var address = await connector.WebAddressAsync(full, logger, cancellationToken);
+            var address = await connector.WebAddressAsync(full, logger, patience.Token);
             await query.SetWebAddressAsync(instance.Id, address, cancellationToken);
             return instance with { WebAddress = address };
         }
-        catch (CrmException e)
+        catch (Exception e) when (e is CrmException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            CustomerLog.NoWebAddress(logger, instance.Name, e.Message);
+            CustomerLog.NoWebAddress(logger, instance.Name, e is CrmException ? e.Message : $"no answer within {options.Value.FreshTimeout.TotalSeconds:0.#} s");
             return instance;
         }
     }

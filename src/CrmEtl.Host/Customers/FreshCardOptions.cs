@@ -12,6 +12,10 @@ public sealed class FreshCardOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Customers:FreshFor is how long a fresh card is kept, between 00:00:00 and 01:00:00 (e.g. 00:01:00).")]
     public TimeSpan FreshFor { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a card waits for the CRM (a fresh read, or the CRM's web address) before it shows the replica: an agent is waiting.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Customers:FreshTimeout is how long a card waits for the CRM, between 00:00:00.100 and 00:01:00 (e.g. 00:00:03).")]
+    public TimeSpan FreshTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>The share of the CRM's daily API budget that fresh cards may spend per instance (0.05 = 5 %).</summary>
     [Range(0.0, 1.0, ErrorMessage = "Customers:FreshShare is a share of the daily API budget between 0 (no fresh reads) and 1, e.g. 0.05.")]
     public double FreshShare { get; set; } = 0.05;

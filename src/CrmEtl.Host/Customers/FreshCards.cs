@@ -42,9 +42,11 @@ public sealed class FreshCards(
             return Replica(shown, now, $"{instance.Name}: today's share of the API budget for fresh cards ({allowance} units) is spent");
         }
         var spending = new ReadAllowance(reserve);
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        patience.CancelAfter(settings.FreshTimeout);
         try
         {
-            var reading = await crm.ReadCustomerAsync(instance, emails, spending, logger, ct);
+            var reading = await crm.ReadCustomerAsync(instance, emails, spending, logger, patience.Token);
             var rows = await RowsAsync(instance.Id, reading, ct);
             await reads.SaveAsync(instance.Id, emails, rows, now, ct);
             if (reading.Contacts.Count > 0)
@@ -54,6 +56,12 @@ public sealed class FreshCards(
                 await replica.CommitAsync(instance.Id, batch, ct);
             }
             return new FreshPart(rows, FromCrm(shown, now, now));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var waited = $"{settings.FreshTimeout.TotalSeconds:0.#} s";
+            CustomerLog.FreshReadFailed(logger, instance.Name, $"no answer within {waited}");
+            return Replica(shown, now, $"{instance.Name} did not answer within {waited}");
         }
         catch (CrmException e)
         {
