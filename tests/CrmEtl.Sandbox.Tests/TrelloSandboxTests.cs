@@ -9,7 +9,7 @@ namespace CrmEtl.Sandbox.Tests;
 /// <summary>The Trello sandbox judged by Trello's official spec and API notes, over real HTTP on loopback.</summary>
 public sealed class TrelloSandboxTests
 {
-    private const string Key = "0123456789abcdef0123456789abcdef", Token = "sandbox-trello-token-acme";
+    private const string Key = "0123456789abcdef0123456789abcdef", Token = "sandbox-trello-token-acme-0123456789abcdef";
     private TrelloSandbox _sandbox = null!;
     private HttpClient _http = null!;
     private static readonly Lazy<OpenApiSpec> Spec = new(() => OpenApiSpec.Load(Path.Combine(OpenApiSpec.SharedSpecsDirectory, "trello", "swagger.v3.json")));
@@ -39,6 +39,7 @@ public sealed class TrelloSandboxTests
 
     private string ListId(string board, string list) => Account.Board(board).Lists.First(l => l.Name == list).Id;
 
+    [TestCase("GET", "/members/{id}", "/1/members/me?fields=username,fullName")]
     [TestCase("GET", "/members/{id}/boards", "/1/members/me/boards?filter=open")]
     [TestCase("GET", "/boards/{id}", "/1/boards/{board}")]
     [TestCase("GET", "/boards/{id}/lists", "/1/boards/{board}/lists?filter=open")]

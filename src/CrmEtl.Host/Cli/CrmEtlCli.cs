@@ -41,6 +41,8 @@ public static class CrmEtlCli
         root.Subcommands.Add(AnalyticsCommands.Export());
         root.Subcommands.Add(UserCommands.Build());
         root.Subcommands.Add(WidgetKeyCommands.Build());
+        root.Subcommands.Add(TrelloCommands.Build());
+        root.Subcommands.Add(RuleCommands.Build());
         return root;
     }
 

@@ -138,6 +138,11 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<Customers.WidgetKeys>();
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.CardReads>();
         builder.Services.AddSingleton<Customers.FreshCards>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloConnectionStore>();
+        builder.Services.AddSingleton<Trello.TrelloConnections>();
+        builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloRuleStore>();
+        builder.Services.AddSingleton<Trello.TrelloRules>();
+        builder.Services.AddHttpClient(CrmEtl.Connectors.Trello.TrelloClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         builder.Services.AddOptions<Customers.FreshCardOptions>().Bind(builder.Configuration.GetSection(Customers.FreshCardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
     }
 

@@ -32,6 +32,7 @@ internal sealed partial class TrelloEndpoints(IReadOnlyList<TrelloAccount> accou
     {
         void Get(string pattern, Func<TrelloAccount, HttpRequest, JsonNode> handler) =>
             app.MapGet(pattern, context => ServeAsync(context, "GET " + pattern, write: false, handler));
+        Get("/1/members/{member}", Member);
         Get("/1/members/{member}/boards", Boards);
         Get("/1/boards/{id}", (a, r) => BoardJson(FindBoard(a, r)));
         Get("/1/boards/{id}/lists", Lists);
@@ -113,10 +114,26 @@ internal sealed partial class TrelloEndpoints(IReadOnlyList<TrelloAccount> accou
 
     // ---- reading -------------------------------------------------------------------------------
 
-    private static JsonNode Boards(TrelloAccount account, HttpRequest request)
+    private static JsonNode Member(TrelloAccount account, HttpRequest request)
+    {
+        CheckMember(account, request);
+        return new JsonObject
+        {
+            ["id"] = account.MemberId, ["username"] = account.Options.Member, ["fullName"] = account.Options.Member, ["initials"] = account.Options.Member[..1].ToUpperInvariant(),
+            ["confirmed"] = true, ["memberType"] = "normal", ["url"] = $"https://trello.com/{account.Options.Member}",
+            ["idBoards"] = new JsonArray(account.Boards.Where(b => !b.Deleted).Select(b => (JsonNode)b.Id).ToArray()),
+        };
+    }
+
+    private static void CheckMember(TrelloAccount account, HttpRequest request)
     {
         var member = request.RouteValues["member"]?.ToString();
         if (member != "me" && member != account.MemberId && member != account.Options.Member) throw new TrelloError(401, "unauthorized member permission requested");
+    }
+
+    private static JsonNode Boards(TrelloAccount account, HttpRequest request)
+    {
+        CheckMember(account, request);
         var filter = request.Query["filter"].FirstOrDefault() ?? "all";
         if (filter is not ("all" or "open" or "closed")) throw new TrelloError(400, "invalid value for filter");
         return new JsonArray(account.Boards.Where(b => !b.Deleted && (filter == "all" || b.Closed == (filter == "closed"))).Select(b => (JsonNode)BoardJson(b)).ToArray());

@@ -12,7 +12,7 @@ public sealed record TrelloAccountOptions
     public string Member { get; init; } = "acme-ops";
     /// <summary>32 hex characters in the real service.</summary>
     public string Key { get; init; } = "0123456789abcdef0123456789abcdef";
-    public string Token { get; init; } = "sandbox-trello-token-acme";
+    public string Token { get; init; } = "sandbox-trello-token-acme-0123456789abcdef";
     /// <summary>Tokens other members granted the same key (the key's limit is shared by all of them).</summary>
     public IReadOnlyList<string> OtherTokens { get; init; } = [];
     public IReadOnlyList<TrelloBoardOptions> Boards { get; init; } =
