@@ -48,13 +48,16 @@ public sealed class Faults
     /// </summary>
     public void LoseWriteAnswers(int count) { lock (_lock) _lostAnswers += count; }
 
+    /// <summary>How long a lost answer is held before its connection drops (a client killed meanwhile never learns it was done).</summary>
+    public TimeSpan LostAnswerDelay { get; set; }
+
     public void Clear()
     {
         lock (_lock) { _burst429 = _burst429NoHeaders = _serverErrors = _holdOff = _lostAnswers = 0; }
         Revoked = false;
         OnlyPaths = null;
         ServerErrorRate = MalformedRate = TruncatedRate = MissingFieldRate = WrongTypeRate = 0;
-        Latency = TimeSpan.Zero;
+        Latency = LostAnswerDelay = TimeSpan.Zero;
     }
 
     public enum Kind { None, Burst429, Burst429NoHeaders, ServerError, Malformed, Truncated, MissingField, WrongType, Revoked, LostAnswer }

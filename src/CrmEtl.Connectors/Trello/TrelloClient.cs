@@ -10,9 +10,10 @@ namespace CrmEtl.Connectors.Trello;
 /// Trello's REST API (https://api.trello.com/1, or a sandbox): the key and token go in the Authorization header
 /// (OAuth oauth_consumer_key="…", oauth_token="…"), never in a URL that could be logged. Each call is made once: a
 /// refusal or failure is thrown as a <see cref="TrelloException"/> saying what it was, and the caller (the delivery
-/// queue) decides when to try again — for a card, only after looking for it on its list.
+/// queue) decides when to try again — for a card, only after looking for it on its list. Every call first waits its
+/// turn under Trello's limits (<see cref="ITrelloPace"/>), and a 429 pauses the key's and token's calls.
 /// </summary>
-public sealed class TrelloClient(HttpClient http, TrelloCredentials credentials, TimeSpan timeout)
+public sealed class TrelloClient(HttpClient http, TrelloCredentials credentials, TimeSpan timeout, ITrelloPace pace)
 {
     public const string HttpClientName = "trello";
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -43,6 +44,7 @@ public sealed class TrelloClient(HttpClient http, TrelloCredentials credentials,
 
     private async Task<JsonNode> SendAsync(HttpMethod method, string pathAndQuery, CancellationToken ct)
     {
+        await pace.WaitTurnAsync(credentials, ct);
         using var request = new HttpRequestMessage(method, pathAndQuery);
         request.Headers.TryAddWithoutValidation("Authorization", $"OAuth oauth_consumer_key=\"{credentials.Key}\", oauth_token=\"{credentials.Token}\"");
         var what = $"{method} /1/{pathAndQuery.Split('?')[0]}";
@@ -66,6 +68,7 @@ public sealed class TrelloClient(HttpClient http, TrelloCredentials credentials,
                 try { return JsonNode.Parse(body) ?? throw new JsonException("empty"); }
                 catch (JsonException e) { throw new TrelloException(TrelloFailure.NoAnswer, $"Trello sent an unreadable answer to {what}: {e.Message}", inner: e); }
             }
+            if (status == 429) pace.Pause(credentials, RetryAfter(response));
             throw status switch
             {
                 429 => new TrelloException(TrelloFailure.RateLimited, $"Trello refused {what} for its rate limit ({ErrorCode(body)}).", RetryAfter(response)),

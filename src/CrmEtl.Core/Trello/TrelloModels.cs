@@ -45,3 +45,11 @@ public enum TrelloFailure
     /// <summary>400: Trello refused a value.</summary>
     Refused,
 }
+
+/// <summary>Keeps calls made with a key and token within Trello's limits: every call waits its turn; a 429 pauses them all for the wait it asks.</summary>
+public interface ITrelloPace
+{
+    Task WaitTurnAsync(TrelloCredentials credentials, CancellationToken ct);
+
+    void Pause(TrelloCredentials credentials, TimeSpan wait);
+}

@@ -43,6 +43,7 @@ public static class CrmEtlCli
         root.Subcommands.Add(WidgetKeyCommands.Build());
         root.Subcommands.Add(TrelloCommands.Build());
         root.Subcommands.Add(RuleCommands.Build());
+        root.Subcommands.Add(DeliveryCommands.Build());
         return root;
     }
 

@@ -30,8 +30,8 @@ public sealed record CardCaller(string? Company, WidgetKey? Key, string? Agent)
 /// together (<see cref="CustomerCardBuilder"/>), and each CRM's web address read once for its page links.
 /// </summary>
 public sealed class CustomerCards(
-    CustomerCardQuery query, InstanceRepository instances, IEnumerable<ICrmConnector> connectors, FreshCards freshCards,
-    Microsoft.Extensions.Options.IOptions<FreshCardOptions> options, TimeProvider clock, ILogger<CustomerCards> logger)
+    CustomerCardQuery query, InstanceRepository instances, Instances.WebAddresses webAddresses, FreshCards freshCards,
+    Microsoft.Extensions.Options.IOptions<FreshCardOptions> options, TimeProvider clock)
 {
     /// <summary>
     /// The card from the replica; with <paramref name="fresh"/>, each instance's part read from the CRM first and laid
@@ -46,7 +46,9 @@ public sealed class CustomerCards(
         if (data.Instances.Count == 0)
             throw new CustomerRequestException(404, $"Company '{scope.Company}' has no connected CRM: connect one in the console (Data sources) first.");
         var known = new List<CardInstance>();
-        foreach (var i in data.Instances) known.Add(i.WebAddress is null ? await WithWebAddressAsync(i, cancellationToken) : i);
+        // The links can wait for the next card; the agent cannot.
+        foreach (var i in data.Instances)
+            known.Add(i.WebAddress is null ? i with { WebAddress = await webAddresses.ReadAsync(i.Id, options.Value.FreshTimeout, cancellationToken) } : i);
         if (!fresh)
             return CustomerCardBuilder.Build(normalized, known, data.Contacts, data.Deals, data.Activities, data.ReportingCurrency,
                 new ExchangeRates(data.Rates), clock.GetUtcNow());
@@ -98,28 +100,6 @@ public sealed class CustomerCards(
             _ => throw new CustomerRequestException(400, $"Several companies have CRMs ({string.Join(", ", companies)}): say whose customer with company= or instance=."),
         };
     }
-
-    /// <summary>The CRM's web address, asked once and kept; when the CRM cannot tell now, the card goes without links.</summary>
-    private async Task<CardInstance> WithWebAddressAsync(CardInstance instance, CancellationToken cancellationToken)
-    {
-        var full = await instances.FindAsync(instance.Id, cancellationToken);
-        var connector = connectors.FirstOrDefault(c => c.Kind == instance.Kind);
-        if (full is null || connector is null) return instance;
-        // The links can wait for the next card; the agent cannot.
-        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        patience.CancelAfter(options.Value.FreshTimeout);
-        try
-        {
-            var address = await connector.WebAddressAsync(full, logger, patience.Token);
-            await query.SetWebAddressAsync(instance.Id, address, cancellationToken);
-            return instance with { WebAddress = address };
-        }
-        catch (Exception e) when (e is CrmException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            CustomerLog.NoWebAddress(logger, instance.Name, e is CrmException ? e.Message : $"no answer within {options.Value.FreshTimeout.TotalSeconds:0.#} s");
-            return instance;
-        }
-    }
 }
 
 internal static partial class CustomerLog
@@ -132,7 +112,4 @@ internal static partial class CustomerLog
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Today's allowance for fresh cards of {Instance} ({Units} API units) is spent: cards show the replica until midnight UTC")]
     public static partial void FreshBudgetSpent(ILogger logger, string instance, int units);
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The web address of {Instance} could not be read, so its card has no links for now: {Reason}")]
-    public static partial void NoWebAddress(ILogger logger, string instance, string reason);
 }

@@ -54,6 +54,7 @@ public static class CrmEtlHost
         builder.AddZohoConnector();
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
+        builder.AddTrello(runJobs);
         builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
         builder.Services.AddSingleton<InstanceLifecycle>();
@@ -138,12 +139,23 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<Customers.WidgetKeys>();
         builder.Services.AddSingleton<CrmEtl.Storage.Customers.CardReads>();
         builder.Services.AddSingleton<Customers.FreshCards>();
+        builder.Services.AddSingleton<Instances.WebAddresses>();
+        builder.Services.AddOptions<Customers.FreshCardOptions>().Bind(builder.Configuration.GetSection(Customers.FreshCardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+    }
+
+    /// <summary>Trello connections, rules and the outbox; a worker (<paramref name="runJobs"/>) also delivers the cards.</summary>
+    public static void AddTrello(this IHostApplicationBuilder builder, bool runJobs)
+    {
+        builder.Services.AddOptions<Trello.TrelloOptions>().Bind(builder.Configuration.GetSection(Trello.TrelloOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(CrmEtl.Connectors.Trello.TrelloClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        builder.Services.AddSingleton<CrmEtl.Core.Trello.ITrelloPace, Trello.TrelloPace>();
         builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloConnectionStore>();
         builder.Services.AddSingleton<Trello.TrelloConnections>();
         builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloRuleStore>();
         builder.Services.AddSingleton<Trello.TrelloRules>();
-        builder.Services.AddHttpClient(CrmEtl.Connectors.Trello.TrelloClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
-        builder.Services.AddOptions<Customers.FreshCardOptions>().Bind(builder.Configuration.GetSection(Customers.FreshCardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloOutbox>();
+        builder.Services.AddSingleton<Trello.TrelloDeliveries>();
+        if (runJobs) builder.Services.AddHostedService<Trello.TrelloDeliveryService>();
     }
 
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)

@@ -13,10 +13,9 @@ public sealed record TrelloTestResult(string Member, IReadOnlyList<(TrelloBoardI
 /// A company's Trello connection, for 'crmetl trello' and (later) the console: its API key and token checked for shape,
 /// stored encrypted, tested by reading the member and their boards; and the client every Trello call goes through.
 /// </summary>
-public sealed class TrelloConnections(TrelloConnectionStore store, InstanceRepository instances, IHttpClientFactory httpClients)
+public sealed class TrelloConnections(
+    TrelloConnectionStore store, InstanceRepository instances, IHttpClientFactory httpClients, ITrelloPace pace, Microsoft.Extensions.Options.IOptions<TrelloOptions> options)
 {
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>Stores the key and token (replacing the company's earlier ones), then tests them; the outcome is recorded either way.</summary>
     public async Task<TrelloTestResult> ConnectAsync(string company, string? baseUrl, string? key, string? token, string? updatedBy, CancellationToken ct)
     {
@@ -58,12 +57,15 @@ public sealed class TrelloConnections(TrelloConnectionStore store, InstanceRepos
         }
     }
 
+    /// <summary>Records that Trello refused the company's key or token, as the console and 'crmetl trello' show it.</summary>
+    public Task RecordRefusedAsync(string company, string error) => store.RecordTestAsync(company, "unauthorized", null, error, CancellationToken.None);
+
     public async Task<TrelloClient> ClientAsync(string company, CancellationToken ct)
     {
         var access = await store.AccessAsync(company, ct)
             ?? throw new InstanceNotFoundException($"Company '{company}' has not connected Trello: 'crmetl trello connect --company \"{company}\" --key KEY --token-env VAR'.");
         var http = httpClients.CreateClient(TrelloClient.HttpClientName);
         http.BaseAddress = new Uri(access.BaseUrl.TrimEnd('/') + "/");
-        return new TrelloClient(http, access.Credentials, RequestTimeout);
+        return new TrelloClient(http, access.Credentials, options.Value.RequestTimeout, pace);
     }
 }

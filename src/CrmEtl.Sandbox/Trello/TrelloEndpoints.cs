@@ -82,6 +82,8 @@ internal sealed partial class TrelloEndpoints(IReadOnlyList<TrelloAccount> accou
         if (fault is Faults.Kind.LostAnswer)
         {
             // Done, and the answer never arrives: what a client sees when the network or its own process dies meanwhile.
+            try { await Task.Delay(faults.LostAnswerDelay, context.RequestAborted); }
+            catch (OperationCanceledException) { /* the client went away first */ }
             context.Abort();
             return;
         }

@@ -11,19 +11,29 @@ namespace CrmEtl.Storage.Instances;
 /// </summary>
 public sealed class InstanceLocks(NpgsqlDataSource dataSource)
 {
-    // The first key of the two-key advisory lock space: "CRME".
-    private const int Space = 0x43524D45;
+    // The first key of the two-key advisory lock space: "CRME" for instances, "TREL" for a company's Trello deliveries.
+    private const int Space = 0x43524D45, TrelloSpace = 0x5452454C;
 
     /// <summary>The instance's lock, or null at once if another process holds it.</summary>
-    public async Task<IAsyncDisposable?> TryAcquireAsync(int instanceId, CancellationToken cancellationToken)
+    public Task<IAsyncDisposable?> TryAcquireAsync(int instanceId, CancellationToken cancellationToken) =>
+        TryAcquireAsync(Space, instanceId, cancellationToken);
+
+    /// <summary>
+    /// The lock on delivering a company's Trello cards, or null at once if another worker holds it: one worker at a time
+    /// paces the calls made with the company's token, so that a cluster stays within Trello's limits as one worker does.
+    /// </summary>
+    public Task<IAsyncDisposable?> TryAcquireTrelloAsync(string company, CancellationToken cancellationToken) =>
+        TryAcquireAsync(TrelloSpace, StableHash(company), cancellationToken);
+
+    private async Task<IAsyncDisposable?> TryAcquireAsync(int space, int id, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@space, @id)", connection);
-            command.Parameters.AddWithValue("space", Space);
-            command.Parameters.AddWithValue("id", instanceId);
-            if (await command.ExecuteScalarAsync(cancellationToken) is true) return new Held(connection, instanceId);
+            command.Parameters.AddWithValue("space", space);
+            command.Parameters.AddWithValue("id", id);
+            if (await command.ExecuteScalarAsync(cancellationToken) is true) return new Held(connection, space, id);
         }
         catch
         {
@@ -44,15 +54,23 @@ public sealed class InstanceLocks(NpgsqlDataSource dataSource)
         }
     }
 
-    private sealed class Held(NpgsqlConnection connection, int instanceId) : IAsyncDisposable
+    /// <summary>FNV-1a of the name: the same number in every process (string.GetHashCode is not).</summary>
+    private static int StableHash(string name)
+    {
+        var hash = 2166136261u;
+        foreach (var c in name) hash = (hash ^ c) * 16777619u;
+        return unchecked((int)hash);
+    }
+
+    private sealed class Held(NpgsqlConnection connection, int space, int id) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
                 await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@space, @id)", connection);
-                command.Parameters.AddWithValue("space", Space);
-                command.Parameters.AddWithValue("id", instanceId);
+                command.Parameters.AddWithValue("space", space);
+                command.Parameters.AddWithValue("id", id);
                 await command.ExecuteScalarAsync(CancellationToken.None);
             }
             catch (NpgsqlException)

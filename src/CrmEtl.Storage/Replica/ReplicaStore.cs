@@ -1,6 +1,7 @@
 using System.Text;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
+using CrmEtl.Storage.Trello;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,10 +10,10 @@ namespace CrmEtl.Storage.Replica;
 
 /// <summary>
 /// Writes replica batches: each table's rows are binary-COPied into a temp staging table and
-/// upserted (only rows that really changed are written), then checkpoints are saved — all in one
-/// transaction.
+/// upserted (only rows that really changed are written), the Trello rules' events in the written deals are put in
+/// their outbox, then checkpoints are saved — all in one transaction.
 /// </summary>
-public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
+public sealed class ReplicaStore(NpgsqlDataSource dataSource, TimeProvider clock) : IReplicaStore
 {
     public async Task<IReadOnlyDictionary<string, StreamCheckpoint>> LoadCheckpointsAsync(int instanceId, CancellationToken cancellationToken)
     {
@@ -30,6 +31,8 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var trello = await TrelloEventFinder.StartAsync(connection, instanceId, batch.Deals.Select(d => d.Id).Distinct().ToArray(),
+            batch.StageHistories.Select(h => h.DealId).Distinct().ToArray(), cancellationToken);
         long written = 0;
         written += await UpsertAsync(connection, instanceId, ReplicaTables.Pipeline, batch.Pipelines, cancellationToken);
         written += await UpsertAsync(connection, instanceId, ReplicaTables.Stage, batch.Stages, cancellationToken);
@@ -57,6 +60,7 @@ public sealed class ReplicaStore(NpgsqlDataSource dataSource) : IReplicaStore
             if (ForAnalytics(deletions.Key)) written += flagged;
             else contacts += flagged;
         }
+        if (trello is not null) await trello.FindAsync(clock.GetUtcNow(), cancellationToken);
         foreach (var checkpoint in batch.Checkpoints)
             await SaveCheckpointAsync(connection, instanceId, checkpoint, cancellationToken);
         // What tells the analytics builder its replica facts are out of date.
