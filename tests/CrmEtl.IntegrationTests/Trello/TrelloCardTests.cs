@@ -20,7 +20,7 @@ public sealed class TrelloCardTests
     public async Task Each_rule_makes_one_card_per_event_with_the_deal_and_its_contact_and_syncing_again_makes_none()
     {
         await using var world = await TrelloWorld.StartAsync(seed: 211);
-        var crm = world.Crm.Company;
+        var crm = world.Data;
         var pipeline = crm.Pipelines[0];
         var stages = crm.Stages.Where(s => s.PipelineId == pipeline.Id).OrderBy(s => s.OrderNr).ToList();
         var (offerNeeded, after) = (stages[2], stages[3]);
@@ -31,7 +31,7 @@ public sealed class TrelloCardTests
 
         // Deals added, won and lost in Pipedrive: a card each on its board.
         var before = crm.Deals.ToDictionary(d => d.Id, d => d.Status);
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { AddDeals = 2, WinDeals = 1, LoseDeals = 1 }, seed: 5);
+        world.Mutate(new MutationPlan { AddDeals = 2, WinDeals = 1, LoseDeals = 1 }, seed: 5);
         var added = crm.Deals.Where(d => !before.ContainsKey(d.Id)).ToList();
         var closed = crm.Deals.Where(d => before.TryGetValue(d.Id, out var was) && was == "open" && d.Status != "open").ToList();
         Assert.That((added.Count, closed.Count), Is.EqualTo((2, 2)));
@@ -62,9 +62,9 @@ public sealed class TrelloCardTests
         // One deal arrives at the stage and stays, another passes through it between two syncs: a card each.
         var open = crm.Deals.Where(d => d.Status == "open" && !d.IsDeleted && d.PipelineId == pipeline.Id && stages.FindIndex(s => s.Id == d.StageId) < 2).Take(2).ToList();
         var offersBefore = world.CardsOn("Site inspections", "Offer needed").Count;
-        world.Crm.Sandbox.MoveDeal("acme", open[0].Id, offerNeeded.Id);
-        world.Crm.Sandbox.MoveDeal("acme", open[1].Id, offerNeeded.Id);
-        world.Crm.Sandbox.MoveDeal("acme", open[1].Id, after.Id);
+        world.Pipedrive!.MoveDeal("acme", open[0].Id, offerNeeded.Id);
+        world.Pipedrive!.MoveDeal("acme", open[1].Id, offerNeeded.Id);
+        world.Pipedrive!.MoveDeal("acme", open[1].Id, after.Id);
         await world.SyncAsync();
         await world.DeliverAllAsync();
         var offers = world.CardsOn("Site inspections", "Offer needed");
@@ -93,7 +93,7 @@ public sealed class TrelloCardTests
         await world.SetRuleAsync("Design", "Briefs", "added");
         await world.SetRuleAsync("Accounting", "Invoices to send", "won_or_lost", outcome: "won");
         await Task.Delay(1100);
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { AddDeals = 3, WinDeals = 2 }, seed: 6);
+        world.Mutate(new MutationPlan { AddDeals = 3, WinDeals = 2 }, seed: 6);
 
         // The first sync brings the account's past, these new deals and wins included: no card.
         await world.SyncAsync(SyncMode.Full);
@@ -101,12 +101,12 @@ public sealed class TrelloCardTests
         Assert.That(await world.DeliverAllAsync(), Is.EqualTo(Host.Trello.DeliveryPass.None));
 
         // After it, a deal added makes its card; the deals the first sync brought still make none.
-        var known = world.Crm.Company.Deals.Select(d => d.Id).ToHashSet();
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { AddDeals = 1 }, seed: 7);
+        var known = world.Data.Deals.Select(d => d.Id).ToHashSet();
+        world.Mutate(new MutationPlan { AddDeals = 1 }, seed: 7);
         await world.SyncAsync();
         Assert.That((await world.DeliverAllAsync()).Delivered, Is.EqualTo(1));
         Assert.That(world.Trello.Cards(TrelloWorld.Member).Select(c => c.Name),
-            Is.EqualTo(world.Crm.Company.Deals.Where(d => !known.Contains(d.Id)).Select(d => d.Title)));
+            Is.EqualTo(world.Data.Deals.Where(d => !known.Contains(d.Id)).Select(d => d.Title)));
     }
 
     [Test]
@@ -115,7 +115,7 @@ public sealed class TrelloCardTests
         await using var world = await TrelloWorld.StartAsync(seed: 213);
         await world.SetRuleAsync("Design", "Briefs", "added");
         await Task.Delay(1100);
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { AddDeals = 4 }, seed: 8);
+        world.Mutate(new MutationPlan { AddDeals = 4 }, seed: 8);
         await world.SyncAsync();
 
         // The first card is made and its answer lost; the next calls fail with 500s, then a 429.
@@ -125,7 +125,7 @@ public sealed class TrelloCardTests
         var pass = await world.DeliverAllAsync();
 
         var cards = world.CardsOn("Design", "Briefs");
-        Assert.That(cards.Select(c => c.Name), Is.EquivalentTo(world.Crm.Company.Deals.OrderByDescending(d => d.Id).Take(4).Select(d => d.Title)));
+        Assert.That(cards.Select(c => c.Name), Is.EquivalentTo(world.Data.Deals.OrderByDescending(d => d.Id).Take(4).Select(d => d.Title)));
         Assert.That(cards.Select(c => c.Desc[c.Desc.LastIndexOf("CrmEtl event ", StringComparison.Ordinal)..]).Distinct().Count(), Is.EqualTo(4));
         Assert.That((pass.Delivered, pass.Found, pass.Failed), Is.EqualTo((3, 1, 0)));
         Assert.That(pass.PutOff, Is.EqualTo(4)); // the lost answer, two 500s, the 429
@@ -145,7 +145,7 @@ public sealed class TrelloCardTests
         await using var world = await TrelloWorld.StartAsync(seed: 214, settings: new() { ["Trello:FirstRetryAfter"] = "00:00:00", ["Trello:MaxRetryAfter"] = "00:00:00", ["Trello:MaxAttempts"] = "2" });
         var accounting = await world.SetRuleAsync("Accounting", "Invoices to send", "won_or_lost", outcome: "both");
         await Task.Delay(1100);
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { WinDeals = 2 }, seed: 9);
+        world.Mutate(new MutationPlan { WinDeals = 2 }, seed: 9);
         await world.SyncAsync();
         world.Trello.DeleteBoard(TrelloWorld.Member, world.Trello.Accounts[0].Board("Accounting").Id);
         var gone = await world.DeliverAllAsync();
@@ -160,7 +160,7 @@ public sealed class TrelloCardTests
         // Another board's card meets two 500s: failed after Trello:MaxAttempts (2), with the reason; then retried by hand.
         await world.SetRuleAsync("Design", "Briefs", "added");
         await Task.Delay(1100);
-        world.Crm.Sandbox.Mutate("acme", new MutationPlan { AddDeals = 1 }, seed: 10);
+        world.Mutate(new MutationPlan { AddDeals = 1 }, seed: 10);
         await world.SyncAsync();
         world.Trello.Faults.AddServerErrors(2);
         Assert.That((await world.DeliverAllAsync()).Failed, Is.EqualTo(1));
@@ -179,5 +179,34 @@ public sealed class TrelloCardTests
         Assert.That(world.CardsOn("Design", "Briefs"), Has.Count.EqualTo(1));
         var bad = await CrmEtlCommand.RunAsync(world.Replica.ConnectionString, "deliveries", "retry");
         Assert.That((bad.Exit, bad.Error), Is.EqualTo((ExitCodes.BadInput, "Say which failed card to retry: 'crmetl deliveries retry ID', or every failed one with 'crmetl deliveries retry --failed [--company C]'.\n")));
+    }
+
+    [Test]
+    public async Task On_Zoho_a_deal_arriving_at_Closed_Won_makes_its_won_card_and_its_arrival_card_with_links_to_Zoho()
+    {
+        await using var world = await TrelloWorld.StartZohoAsync(seed: 216);
+        var pipeline = world.Data.Pipelines[0];
+        await world.SetRuleAsync("Accounting", "Invoices to send", "won_or_lost", outcome: "won");
+        await world.SetRuleAsync("Site inspections", "Offer needed", "moved_to", stage: "Closed Won", pipeline: pipeline.Name);
+        await Task.Delay(1100);
+        var open = world.Data.Deals.Where(d => d.Status == "open" && !d.IsDeleted).Select(d => d.Id).ToHashSet();
+        world.Mutate(new MutationPlan { WinDeals = 6, LoseDeals = 2 }, seed: 13);
+        var won = world.Data.Deals.Where(d => open.Contains(d.Id) && d.Status == "won").ToList();
+        var wonInPipeline = won.Where(d => d.PipelineId == pipeline.Id).ToList();
+        Assert.That(wonInPipeline, Is.Not.Empty, "the seeds win a deal of the rule's pipeline");
+        await world.SyncAsync();
+
+        var pass = await world.DeliverAllAsync();
+        Assert.That(world.CardsOn("Accounting", "Invoices to send").Select(c => c.Name), Is.EquivalentTo(won.Select(d => d.Title)));
+        Assert.That(world.CardsOn("Site inspections", "Offer needed").Select(c => c.Name), Is.EquivalentTo(wonInPipeline.Select(d => d.Title)));
+        Assert.That(pass.Delivered, Is.EqualTo(won.Count + wonInPipeline.Count));
+        var deal = wonInPipeline[0];
+        var card = world.CardsOn("Site inspections", "Offer needed").Single(c => c.Name == deal.Title);
+        Assert.That(card.Desc, Does.StartWith("Arrived at Closed Won ").And.Contain($"**Pipeline / stage:** {pipeline.Name} / Closed Won")
+            .And.Contain($"**In Zoho CRM:** {card.UrlSource}"));
+        Assert.That(card.UrlSource, Does.Match($@"^http://127\.0\.0\.1:\d+/crm/org\d+/tab/Potentials/{world.CrmDealId(deal)}$"));
+
+        await world.SyncAsync(CrmEtl.Core.Sync.SyncMode.Full);
+        Assert.That(await world.DeliverAllAsync(), Is.EqualTo(Host.Trello.DeliveryPass.None));
     }
 }

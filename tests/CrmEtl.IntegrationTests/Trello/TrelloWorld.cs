@@ -2,23 +2,32 @@ using CrmEtl.Core.Sync;
 using CrmEtl.Host.Trello;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Sandbox.Trello;
+using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Storage.Trello;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CrmEtl.IntegrationTests.Trello;
 
 /// <summary>
-/// A Pipedrive sandbox account synced into a fresh database, and a Trello sandbox member connected for its company
-/// ("Acme"), with the default boards: Site inspections, Accounting, Design.
+/// A Pipedrive sandbox account or Zoho sandbox org synced into a fresh database, and a Trello sandbox member connected for
+/// its company ("Acme"), with the default boards: Site inspections, Accounting, Design.
 /// </summary>
 internal sealed class TrelloWorld : IAsyncDisposable
 {
     public const string Company = "Acme";
     public const string Member = "acme-ops";
 
-    private TrelloWorld(PipedriveWorld crm, TrelloSandbox trello, PipedriveWorld.Replica replica) => (Crm, Trello, Replica) = (crm, trello, replica);
+    private readonly IAsyncDisposable _crm;
+    private readonly Action<MutationPlan, int> _mutate;
 
-    public PipedriveWorld Crm { get; }
+    private TrelloWorld(IAsyncDisposable crm, PipedriveCompany data, Action<MutationPlan, int> mutate, Func<SbDeal, long> dealId, TrelloSandbox trello, PipedriveWorld.Replica replica) =>
+        (_crm, Data, _mutate, CrmDealId, Trello, Replica) = (crm, data, mutate, dealId, trello, replica);
+
+    /// <summary>The CRM's data (a Zoho org's is kept in the same model, under its own ids: see <see cref="CrmDealId"/>).</summary>
+    public PipedriveCompany Data { get; }
+    public Func<SbDeal, long> CrmDealId { get; }
+    /// <summary>The Pipedrive sandbox, when the world's CRM is Pipedrive.</summary>
+    public PipedriveSandbox? Pipedrive => (_crm as PipedriveWorld)?.Sandbox;
     public TrelloSandbox Trello { get; }
     public PipedriveWorld.Replica Replica { get; }
     public IServiceProvider Services => Replica.Host.Services;
@@ -30,14 +39,30 @@ internal sealed class TrelloWorld : IAsyncDisposable
     public static async Task<TrelloWorld> StartAsync(int seed, Dictionary<string, string?>? settings = null, bool firstSync = true)
     {
         var crm = await PipedriveWorld.StartAsync(new PipedriveCompanyOptions { Name = "acme", ApiToken = "trello-world-token", Seed = seed, Deals = 60, Activities = 60, Leads = 4 });
-        var trello = await TrelloSandbox.StartAsync(new TrelloSandboxOptions());
         var replica = await crm.NewReplicaAsync(settings: settings ?? QuickRetries);
-        var world = new TrelloWorld(crm, trello, replica);
+        return await ConnectAsync(new TrelloWorld(crm, crm.Company, (plan, s) => crm.Sandbox.Mutate("acme", plan, s), d => d.Id,
+            await TrelloSandbox.StartAsync(new TrelloSandboxOptions()), replica), firstSync);
+    }
+
+    public static async Task<TrelloWorld> StartZohoAsync(int seed, Dictionary<string, string?>? settings = null)
+    {
+        var crm = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Seed = seed, Deals = 60, Activities = 60, Leads = 4 });
+        var replica = await crm.NewReplicaAsync(settings ?? QuickRetries);
+        return await ConnectAsync(new TrelloWorld(crm, crm.Org.Data, (plan, s) => crm.Sandbox.Mutate(crm.Org.Options.Name, plan, s), crm.Org.DealId,
+            await TrelloSandbox.StartAsync(new TrelloSandboxOptions()), replica), firstSync: true);
+    }
+
+    private static async Task<TrelloWorld> ConnectAsync(TrelloWorld world, bool firstSync)
+    {
+        var trello = world.Trello;
         var account = trello.Accounts[0].Options;
         await world.Services.GetRequiredService<TrelloConnections>().ConnectAsync(Company, trello.BaseUrl + "/1", account.Key, account.Token, "test", CancellationToken.None);
         if (firstSync) await world.SyncAsync(SyncMode.Full);
         return world;
     }
+
+    /// <summary>Changes the CRM's data now, as its users would between two syncs.</summary>
+    public void Mutate(MutationPlan plan, int seed) => _mutate(plan, seed);
 
     public async Task SyncAsync(SyncMode mode = SyncMode.Incremental)
     {
@@ -73,7 +98,7 @@ internal sealed class TrelloWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Crm.DisposeAsync();
+        await _crm.DisposeAsync();
         await Trello.DisposeAsync();
     }
 }
