@@ -25,6 +25,8 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         ["/api/v2/organizations"] = 10,
         ["/api/v2/persons/search"] = 20,
         ["POST /api/v2/persons"] = 5,
+        ["POST /api/v1/webhooks"] = 10,
+        ["DELETE /api/v1/webhooks/{id}"] = 6,
         ["/api/v2/pipelines"] = 5,
         ["/api/v2/stages"] = 5,
         ["/api/v2/dealFields"] = 10,
@@ -73,6 +75,10 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
     /// </summary>
     public Task<T?> PostAsync<T>(string stream, string operation, string path, string json, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class => SendAsync(HttpMethod.Post, stream, operation, path, json, type, ct);
+
+    /// <summary>DELETEs once; null when there was nothing to delete (404).</summary>
+    public Task<T?> DeleteAsync<T>(string stream, string operation, string path, JsonTypeInfo<T> type, CancellationToken ct)
+        where T : class => SendAsync(HttpMethod.Delete, stream, operation, path, null, type, ct);
 
     private async Task<T?> SendAsync<T>(HttpMethod method, string stream, string operation, string pathAndQuery, string? json, JsonTypeInfo<T> type, CancellationToken ct)
         where T : class

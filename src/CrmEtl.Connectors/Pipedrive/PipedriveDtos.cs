@@ -275,7 +275,15 @@ internal sealed class ChangelogDto
 [JsonSerializable(typeof(Item<CurrentUserDto>))]
 [JsonSerializable(typeof(Item<PersonDto>))]
 [JsonSerializable(typeof(Item<PersonSearchDto>))]
+[JsonSerializable(typeof(Item<WebhookDto>))]
 internal sealed partial class PipedriveJsonContext : JsonSerializerContext;
+
+/// <summary>POST /v1/webhooks: the webhook made (its id, to delete it later).</summary>
+internal sealed class WebhookDto
+{
+    public long Id { get; set; }
+    public string? SubscriptionUrl { get; set; }
+}
 
 internal sealed class PipedriveErrorDto
 {

@@ -78,6 +78,7 @@ public static class WorkerApi
         api.MapGet("/runs/{id:long}", GetRunAsync).WithSummary("One run with its progress or outcome.");
         api.MapGet("/runs", ListRunsAsync).WithSummary("Run history, newest first.");
         app.MapCustomerApi();
+        Webhooks.WebhookEndpoints.MapWebhooks(app);
     }
 
     private static async Task<IResult> ListInstancesAsync(InstanceViews views, CancellationToken ct) => Results.Ok(await views.ListAsync(ct));

@@ -44,6 +44,7 @@ public static class CrmEtlCli
         root.Subcommands.Add(TrelloCommands.Build());
         root.Subcommands.Add(RuleCommands.Build());
         root.Subcommands.Add(DeliveryCommands.Build());
+        root.Subcommands.Add(WebhookCommands.Build());
         return root;
     }
 

@@ -55,6 +55,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
         builder.AddTrello(runJobs);
+        builder.AddWebhooks(runJobs);
         builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
         builder.Services.AddSingleton<InstanceLifecycle>();
@@ -158,6 +159,15 @@ public static class CrmEtlHost
         if (runJobs) builder.Services.AddHostedService<Trello.TrelloDeliveryService>();
     }
 
+    /// <summary>CRM webhooks: subscriptions and the receiver; a worker (<paramref name="runJobs"/>) also asks for the syncs they make due.</summary>
+    public static void AddWebhooks(this IHostApplicationBuilder builder, bool runJobs)
+    {
+        builder.Services.AddOptions<Webhooks.WebhookOptions>().Bind(builder.Configuration.GetSection(Webhooks.WebhookOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CrmEtl.Storage.Webhooks.WebhookStore>();
+        builder.Services.AddSingleton<Webhooks.WebhookSubscriptions>();
+        if (runJobs) builder.Services.AddHostedService<Webhooks.WebhookSyncService>();
+    }
+
     public static void AddPipedriveConnector(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PipedriveOptions>().Bind(builder.Configuration.GetSection(PipedriveOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
@@ -166,6 +176,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<PipedriveConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<PipedriveConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<PipedriveConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Webhooks.ICrmWebhooks>(s => s.GetRequiredService<PipedriveConnector>());
     }
 
     public static void AddZohoConnector(this IHostApplicationBuilder builder)

@@ -26,6 +26,12 @@ public sealed class PipedriveCompany
     public TokenBudget Budget { get; }
     internal object Sync { get; } = new();
 
+    /// <summary>Webhook subscriptions (POST /v1/webhooks); at most 40 per user.</summary>
+    public List<SbWebhook> Webhooks { get; } = [];
+    /// <summary>What the webhook sender last sent of each deal, and the update time it looked from.</summary>
+    internal Dictionary<long, System.Text.Json.Nodes.JsonObject> WebhookSeen { get; } = [];
+    internal DateTime WebhookWatermark { get; set; } = DateTime.MinValue;
+
     public List<SbPipeline> Pipelines { get; } = [];
     public List<SbStage> Stages { get; } = [];
     public List<SbUser> Users { get; } = [];

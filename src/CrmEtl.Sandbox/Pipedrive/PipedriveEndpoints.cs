@@ -51,6 +51,12 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         MapV1(app, "/leads/archived", (c, q, w) => Leads(c, q, w, archived: true));
         MapV1(app, "/deals/{id}/changelog", Changelog);
         MapV1(app, "/deals/{id}/flow", Flow);
+        foreach (var prefix in new[] { "/api/v1", "/v1" })
+        {
+            app.MapPost(prefix + "/webhooks", context => Serve(context, "v1 POST /webhooks", CreateWebhook, queryTokenAllowed: true, status: 201));
+            app.MapDelete(prefix + "/webhooks/{id}", context => Serve(context, "v1 DELETE /webhooks/{id}", DeleteWebhook, queryTokenAllowed: true));
+        }
+        MapV1(app, "/webhooks", (c, q, w) => All(w, c.Webhooks.Where(h => h.IsActive).ToList(), PipedriveJson.Webhook));
         app.MapFallback(context => WriteError(context, 404, "Unknown method ."));
     }
 
@@ -66,7 +72,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         app.MapGet("/v1" + path, context => Serve(context, "v1 GET " + path, handler, queryTokenAllowed: true));
     }
 
-    private async Task Serve(HttpContext context, string operation, Handler handler, bool queryTokenAllowed)
+    private async Task Serve(HttpContext context, string operation, Handler handler, bool queryTokenAllowed, int status = 200)
     {
         JsonNode? body = null;
         if (HttpMethods.IsPost(context.Request.Method))
@@ -154,7 +160,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
             context.Abort();
             return;
         }
-        context.Response.StatusCode = 200;
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(Faults.Damage(fault, buffer.WrittenMemory), context.RequestAborted);
     }
@@ -302,6 +308,56 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
     }
 
     /// <summary>POST /v2/persons: name is required; e-mails and phones are arrays of {value, primary, label}. Answers the new person.</summary>
+    /// <summary>POST /v1/webhooks: subscription_url, event_action, event_object and name required; version 2.0 by default; 40 per user.</summary>
+    private void CreateWebhook(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var body = q.Body;
+        string? Text(string name) => body[name] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+        var url = Text("subscription_url");
+        if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new PipedriveError(400, "Validation failed: subscription_url: Invalid URL");
+        var action = Text("event_action");
+        if (action is not ("create" or "change" or "delete" or "*"))
+            throw new PipedriveError(400, $"Validation failed: event_action: Invalid enum value. Expected 'create' | 'change' | 'delete' | '*', received '{action}'");
+        var entity = Text("event_object");
+        if (entity is not ("activity" or "deal" or "lead" or "note" or "organization" or "person" or "pipeline" or "product" or "stage" or "user" or "*"))
+            throw new PipedriveError(400, $"Validation failed: event_object: Invalid enum value, received '{entity}'");
+        var name = Text("name");
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 255) throw new PipedriveError(400, "Validation failed: name: Required");
+        var version = Text("version") ?? "2.0";
+        if (version is not ("1.0" or "2.0")) throw new PipedriveError(400, "Validation failed: version: Invalid enum value. Expected '1.0' | '2.0'");
+        if (company.Webhooks.Count(h => h.IsActive) >= 40) throw new PipedriveError(400, "You have reached the limit of 40 webhooks per user.");
+        PipedriveWebhookSender.StartWatching(company);
+        var hook = new SbWebhook
+        {
+            Id = company.Webhooks.Count + 1, SubscriptionUrl = url, EventAction = action, EventObject = entity, Name = name,
+            HttpAuthUser = Text("http_auth_user"), HttpAuthPassword = Text("http_auth_password"), Version = version, UserId = company.Users[0].Id,
+            AddTime = PipedriveGenerator.Truncate(clock.GetUtcNow().UtcDateTime),
+        };
+        company.Webhooks.Add(hook);
+        w.WriteStartObject();
+        w.WriteString("status", "ok");
+        w.WriteBoolean("success", true);
+        w.WritePropertyName("data");
+        PipedriveJson.Webhook(w, hook);
+        w.WriteEndObject();
+    }
+
+    private static void DeleteWebhook(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var id = q.RouteLong("id");
+        var hook = company.Webhooks.FirstOrDefault(h => h.Id == id && h.IsActive) ?? throw new PipedriveError(404, "Webhook not found");
+        hook.IsActive = false;
+        w.WriteStartObject();
+        w.WriteString("status", "ok");
+        w.WriteBoolean("success", true);
+        w.WritePropertyName("data");
+        w.WriteStartObject();
+        w.WriteNumber("id", hook.Id);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
     private void CreatePerson(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
         var body = q.Body;

@@ -247,6 +247,32 @@ internal static class PipedriveJson
         w.WriteEndObject();
     }
 
+    /// <summary>A webhook as GET/POST /v1/webhooks show it (BaseWebhook).</summary>
+    public static void Webhook(Utf8JsonWriter w, SbWebhook h)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", h.Id);
+        w.WriteNumber("company_id", 1);
+        w.WriteNumber("owner_id", h.UserId);
+        w.WriteNumber("user_id", h.UserId);
+        w.WriteString("event_action", h.EventAction);
+        w.WriteString("event_object", h.EventObject);
+        w.WriteString("subscription_url", h.SubscriptionUrl);
+        w.WriteString("version", h.Version);
+        w.WriteNumber("is_active", h.IsActive ? 1 : 0);
+        w.WriteString("add_time", h.AddTime.ToString("yyyy-MM-dd'T'HH:mm:ss'.000Z'", Inv));
+        w.WriteNull("remove_time");
+        w.WriteString("type", "general");
+        if (h.HttpAuthUser is null) w.WriteNull("http_auth_user"); else w.WriteString("http_auth_user", h.HttpAuthUser);
+        if (h.HttpAuthPassword is null) w.WriteNull("http_auth_password"); else w.WriteString("http_auth_password", h.HttpAuthPassword);
+        w.WriteNull("remove_reason");
+        if (h.LastDeliveryTime is { } last) w.WriteString("last_delivery_time", last.ToString("yyyy-MM-dd'T'HH:mm:ss'.000Z'", Inv)); else w.WriteNull("last_delivery_time");
+        if (h.LastHttpStatus is { } status) w.WriteNumber("last_http_status", status); else w.WriteNull("last_http_status");
+        w.WriteNumber("admin_id", h.UserId);
+        w.WriteString("name", h.Name);
+        w.WriteEndObject();
+    }
+
     public static void DealField(Utf8JsonWriter w, SbDealField f)
     {
         w.WriteStartObject();

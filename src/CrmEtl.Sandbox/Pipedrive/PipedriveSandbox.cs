@@ -14,8 +14,11 @@ public sealed class PipedriveSandbox : IAsyncDisposable
     private readonly SandboxServer _server;
     private readonly PipedriveEndpoints _endpoints;
 
-    private PipedriveSandbox(SandboxServer server, PipedriveEndpoints endpoints, IReadOnlyList<PipedriveCompany> companies, Faults faults, TimeProvider clock)
+    private readonly PipedriveWebhookSender _webhooks;
+
+    private PipedriveSandbox(SandboxServer server, PipedriveEndpoints endpoints, IReadOnlyList<PipedriveCompany> companies, Faults faults, TimeProvider clock, PipedriveWebhookSender webhooks)
     {
+        _webhooks = webhooks;
         _server = server;
         _endpoints = endpoints;
         Companies = companies;
@@ -38,6 +41,13 @@ public sealed class PipedriveSandbox : IAsyncDisposable
         _endpoints.Calls.Where(kv => kv.Key.Company == company).ToDictionary(kv => kv.Key.Operation, kv => kv.Value, StringComparer.Ordinal);
 
     public void ResetCallCounts() => _endpoints.Calls.Clear();
+
+    /// <summary>A company's webhook subscriptions (active and removed).</summary>
+    public IReadOnlyList<SbWebhook> Webhooks(string company)
+    {
+        var target = Company(company);
+        lock (target.Sync) return target.Webhooks.ToList();
+    }
 
     /// <summary>Changes a company's data now, as its users would between two syncs.</summary>
     public void Mutate(string company, MutationPlan plan, int seed) =>
@@ -70,7 +80,8 @@ public sealed class PipedriveSandbox : IAsyncDisposable
             MapControl(app, () => sandbox!);
             endpoints.Map(app);
         }, cancellationToken);
-        sandbox = new PipedriveSandbox(server, endpoints, companies, faults, options.Clock);
+        sandbox = new PipedriveSandbox(server, endpoints, companies, faults, options.Clock,
+            new PipedriveWebhookSender(companies, options.Clock, options.WebhookRetries, options.WebhookScanEvery));
         return sandbox;
     }
 
@@ -111,5 +122,12 @@ public sealed class PipedriveSandbox : IAsyncDisposable
         });
     }
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    /// <summary>Every webhook delivery attempt so far, oldest first.</summary>
+    public IReadOnlyList<WebhookAttempt> WebhookAttempts => _webhooks.Attempts.ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _webhooks.DisposeAsync();
+        await _server.DisposeAsync();
+    }
 }

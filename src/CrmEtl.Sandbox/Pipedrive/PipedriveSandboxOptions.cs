@@ -33,4 +33,10 @@ public sealed record PipedriveSandboxOptions
     /// pinned instant, so that what is generated depends on it alone, not on when in a run the test starts.
     /// </summary>
     public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>When a failed webhook delivery is tried again: Pipedrive's 3, 30 and 150 s.</summary>
+    public IReadOnlyList<TimeSpan> WebhookRetries { get; init; } = [TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(150)];
+
+    /// <summary>How often changed deals are looked for, to send their webhooks.</summary>
+    public TimeSpan WebhookScanEvery { get; init; } = TimeSpan.FromMilliseconds(200);
 }
