@@ -54,6 +54,42 @@ public sealed class TrelloWorkerTests
         Assert.That(world.Trello.CallsTo(TrelloWorld.Member)["POST /1/cards"], Is.EqualTo(21));
     }
 
+    [Test]
+    public async Task A_deal_added_in_Pipedrive_reaches_Trello_through_the_webhook_and_a_wrong_password_is_refused()
+    {
+        await using var world = await TrelloWorld.StartAsync(seed: 217);
+        await world.SetRuleAsync("Design", "Briefs", "added");
+        var settings = new Dictionary<string, string?>(Quick) { ["Webhooks:Debounce"] = "00:00:01", ["Webhooks:CheckEvery"] = "00:00:00.200" };
+        await using var worker = WorkerProcess.Start(world.Replica.ConnectionString, settings);
+        await worker.WaitUntilRunningAsync();
+        await using (var enable = WorkerProcess.Run(world.Replica.ConnectionString, settings, "webhooks", "enable", "--instance", "Acme", "--url", worker.ApiAddress.ToString()))
+        {
+            await enable.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(enable.ExitCode, Is.Zero, enable.Output);
+            Assert.That(enable.Output, Does.Contain($"Pipedrive sends Acme's deal changes to {worker.ApiAddress.ToString().TrimEnd('/')}/hooks/pipedrive/1 (webhook 1, basic auth user crmetl-1)."));
+        }
+        var hook = world.Pipedrive!.Webhooks("acme").Single();
+        Assert.That((hook.EventAction, hook.EventObject, hook.Version, hook.IsActive), Is.EqualTo(("*", "deal", "2.0", true)));
+
+        using (var http = new HttpClient())
+        {
+            using var forged = new HttpRequestMessage(HttpMethod.Post, new Uri(worker.ApiAddress, "/hooks/pipedrive/1")) { Content = new StringContent("{}") };
+            forged.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("crmetl-1:guess"u8.ToArray()));
+            Assert.That((int)(await http.SendAsync(forged)).StatusCode, Is.EqualTo(401));
+        }
+
+        // A deal added in Pipedrive: the webhook, a sync after a second, the card.
+        await Task.Delay(1100);
+        world.Mutate(new MutationPlan { AddDeals = 1 }, seed: 14);
+        var added = world.Data.Deals.OrderByDescending(d => d.Id).First();
+        await WaitForAsync(() => world.CardsOn("Design", "Briefs").Count == 1, TimeSpan.FromSeconds(60), worker);
+        Assert.That(world.CardsOn("Design", "Briefs").Single().Name, Is.EqualTo(added.Title));
+        Assert.That(world.Pipedrive.WebhookAttempts.Select(a => (a.Action, a.DealId, a.Status)), Is.EqualTo(new[] { ("create", added.Id, 200) }));
+        await using var listed = WorkerProcess.Run(world.Replica.ConnectionString, settings, "webhooks");
+        await listed.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(listed.Output, Does.Contain("Acme: Pipedrive webhook 1 → ").And.Contain("/hooks/pipedrive/1  1 received, the last "));
+    }
+
     private static Task WaitForAsync(Func<bool> done, TimeSpan timeout, WorkerProcess worker) => WaitForAsync(() => Task.FromResult(done()), timeout, worker);
 
     private static async Task WaitForAsync(Func<Task<bool>> done, TimeSpan timeout, WorkerProcess worker)
