@@ -79,6 +79,7 @@ public static class WorkerApi
         api.MapGet("/runs", ListRunsAsync).WithSummary("Run history, newest first.");
         app.MapCustomerApi();
         Webhooks.WebhookEndpoints.MapWebhooks(app);
+        Trello.TrelloApi.MapTrelloApi(api);
     }
 
     private static async Task<IResult> ListInstancesAsync(InstanceViews views, CancellationToken ct) => Results.Ok(await views.ListAsync(ct));
@@ -193,6 +194,8 @@ public static class WorkerApi
             InstanceNotFoundException => StatusCodes.Status404NotFound,
             InstanceInputException or Microsoft.AspNetCore.Http.BadHttpRequestException => StatusCodes.Status400BadRequest,
             InstanceBusyException or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException => StatusCodes.Status409Conflict,
+            // Trello refused or failed: the gateway's answer, with what Trello said.
+            CrmEtl.Core.Trello.TrelloException => StatusCodes.Status502BadGateway,
             _ => null,
         };
     }

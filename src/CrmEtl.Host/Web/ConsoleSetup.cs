@@ -32,6 +32,7 @@ public static class ConsoleSetup
         builder.Services.AddSingleton<InstanceViews>();
         builder.Services.AddSingleton<ConsoleInstances>();
         builder.Services.AddSingleton<ConsoleConfiguration>();
+        builder.Services.AddSingleton<ConsoleTrello>();
         builder.Services.AddOptions<Customers.WidgetOptions>().Bind(builder.Configuration.GetSection(Customers.WidgetOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
     }
 

@@ -58,7 +58,8 @@ public abstract class ConsolePage : ComponentBase, IDisposable
             return false;
         }
         catch (Exception e) when (e is InstanceInputException or InstanceNotFoundException or ConsoleForbiddenException or InstanceBusyException
-            or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException or CrmEtl.Storage.Users.DuplicateConsoleUserException)
+            or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException or CrmEtl.Storage.Users.DuplicateConsoleUserException
+            or CrmEtl.Core.Trello.TrelloException)
         {
             Snackbar.Add(e is InstanceInputException input ? string.Join(" ", input.Problems.Select(ConsoleFormat.FieldNames)) : e.Message, Severity.Error);
             return false;
