@@ -59,18 +59,23 @@ public sealed partial class TrelloDeliveries(
             }
             catch (InstanceNotFoundException e)
             {
-                foreach (var e2 in batch) pass = pass.Add(await PutOffAsync(e2, e.Message, counts: true, e2.MaybeSent, null, ct));
+                foreach (var waiting in batch) pass = pass.Add(await PutOffAsync(waiting, e.Message, counts: true, waiting.MaybeSent, null, ct));
                 return pass;
             }
-            foreach (var (happened, i) in batch.Select((e, i) => (e, i)))
+            // Several calls in flight (Trello:Concurrency), so that Trello's answer time does not hold the pace under its limit;
+            // the pace decides when each goes.
+            string? stop = null;
+            var gate = new Lock();
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = o.Concurrency, CancellationToken = ct }, async (happened, token) =>
             {
-                var (done, stop) = await DeliverAsync(client, happened, ct);
-                pass = pass.Add(done);
-                if (stop is null) continue;
-                // Trello refused the key or token: the rest of the batch would be refused too.
-                foreach (var rest in batch.Skip(i + 1)) pass = pass.Add(await PutOffAsync(rest, stop, counts: true, rest.MaybeSent, null, ct));
-                return pass;
-            }
+                // Once Trello refused the key or token, the rest of the batch would be refused too: it waits for the same back-off.
+                var (done, refused) = Volatile.Read(ref stop) is { } why
+                    ? (await PutOffAsync(happened, why, counts: true, happened.MaybeSent, null, token), null)
+                    : await DeliverAsync(client, happened, token);
+                lock (gate) pass = pass.Add(done);
+                if (refused is not null) Interlocked.CompareExchange(ref stop, refused, null);
+            });
+            if (stop is not null) return pass;
         }
         return pass;
     }

@@ -23,6 +23,10 @@ public sealed class TrelloOptions : IValidatableObject
     [Range(1, 1000, ErrorMessage = "Trello:BatchSize is how many events a worker takes at a time, 1 to 1000 (e.g. 20).")]
     public int BatchSize { get; set; } = 20;
 
+    /// <summary>Calls in flight at once for one company: Trello answers in about 100–300 ms, and one call at a time could not use the limit.</summary>
+    [Range(1, 32, ErrorMessage = "Trello:Concurrency is how many Trello calls of a company may be in flight at once, 1 to 32 (e.g. 4).")]
+    public int Concurrency { get; set; } = 4;
+
     /// <summary>Failed attempts before an event is marked failed (with the back-off below, 12 attempts span about three days).</summary>
     [Range(1, 100, ErrorMessage = "Trello:MaxAttempts is how many failed attempts mark a card failed, 1 to 100 (e.g. 12).")]
     public int MaxAttempts { get; set; } = 12;

@@ -39,7 +39,7 @@ internal static class BenchCommand
         crm.AcceptOnlyFromAmong("pipedrive", "zoho");
         var command = new Command("bench", "Measure a full sync, the floor, a recompute and incremental syncs from a sandbox account (see docs/BENCHMARKS.md).")
         {
-            deals, activities, leads, crm, floor, changed, steps, RecomputeBench.Build(), CardBench.Build(),
+            deals, activities, leads, crm, floor, changed, steps, RecomputeBench.Build(), CardBench.Build(), TrelloBench.Build(),
         };
         command.SetAction((parse, ct) =>
         {

@@ -93,6 +93,7 @@ internal static class DemoCommand
         var customer = Uri.EscapeDataString(await BusiestCustomerAsync(stack.Database.ConnectionString, ct));
         Console.WriteLine($"The helpdesk widget, a customer's CRM card as an agent sees it beside a ticket: {api}/widget/customer?key={widgetKey}&email={customer}");
         Console.WriteLine($"  (widget keys: the console's Helpdesk widget page, or 'crmetl widget-keys add'; the card as JSON: curl -H 'X-Widget-Key: {widgetKey}' '{api}/api/customers/card?email={customer}')");
+        await using var trello = await TrelloDemoAsync(worker.Services, api, ct);
         Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (reference: {api}/api/docs):");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
         Console.WriteLine($"  curl -X POST '{stack.Sandbox.BaseUrl}/_sandbox/acme-fi/mutate?mixed=20'      # change some records in the sandbox");
@@ -103,6 +104,29 @@ internal static class DemoCommand
         Console.WriteLine("The database, the sandbox and the worker stay up until you press Ctrl+C.");
         try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
         await worker.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The Trello sandbox connected for the group, a rule on each of its boards for Acme Finland's deals, and Pipedrive's
+    /// webhooks on: a change in the sandbox syncs within seconds, and its cards follow.
+    /// </summary>
+    private static async Task<Sandbox.Trello.TrelloSandbox> TrelloDemoAsync(IServiceProvider services, string api, CancellationToken ct)
+    {
+        var trello = await Sandbox.Trello.TrelloSandbox.StartAsync(new Sandbox.Trello.TrelloSandboxOptions(), ct);
+        var account = trello.Accounts[0].Options;
+        await services.GetRequiredService<Trello.TrelloConnections>().ConnectAsync(DemoConfiguration.Company, trello.BaseUrl + "/1", account.Key, account.Token, "demo", ct);
+        var rules = services.GetRequiredService<Trello.TrelloRules>();
+        var finland = await services.GetRequiredService<Storage.Instances.InstanceRepository>().FindAsync("Acme Finland", ct);
+        var stage = (await services.GetRequiredService<Storage.Trello.TrelloRuleStore>().StagesAsync(finland!.Id, ct)).Skip(2).First();
+        await rules.SetAsync(new Trello.TrelloRuleInput("Acme Finland", "Design", "Briefs", "added", null, null, null), "demo", null, ct);
+        await rules.SetAsync(new Trello.TrelloRuleInput("Acme Finland", "Accounting", "Invoices to send", "won_or_lost", "won", null, null), "demo", null, ct);
+        await rules.SetAsync(new Trello.TrelloRuleInput("Acme Finland", "Site inspections", "Offer needed", "moved_to", null, stage.PipelineId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            stage.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "demo", null, ct);
+        await services.GetRequiredService<Webhooks.WebhookSubscriptions>().EnableAsync("Acme Finland", api, "demo", ct);
+        Console.WriteLine($"Trello (a sandbox at {trello.BaseUrl}): Acme Finland's new deals, won deals and deals arriving at {stage.Pipeline} / {stage.Name} make cards on three boards;");
+        Console.WriteLine("  Pipedrive's webhooks tell the worker of each change, which syncs within about 10 s and makes the cards. After the mutate below:");
+        Console.WriteLine($"  the console's Trello page, or: curl -H 'Authorization: OAuth oauth_consumer_key=\"{account.Key}\", oauth_token=\"{account.Token}\"' {trello.BaseUrl}/1/members/me/boards");
+        return trello;
     }
 
     /// <summary>The group's mapping, KPIs, targets and rates, as an admin would set them up; then the numbers.</summary>
