@@ -4,7 +4,7 @@ using CrmEtl.Sandbox.Zoho;
 
 namespace CrmEtl.Host.Cli;
 
-/// <summary>crmetl sandbox: runs the Pipedrive sandbox (and, with --zoho-orgs, the Zoho CRM sandbox) on loopback until Ctrl+C.</summary>
+/// <summary>crmetl sandbox: runs the Pipedrive sandbox (and, with --zoho-orgs, the Zoho CRM sandbox; with --trello, Trello's) on loopback until Ctrl+C.</summary>
 internal static class SandboxCommand
 {
     public static Command Build()
@@ -19,7 +19,9 @@ internal static class SandboxCommand
         var burst = new Option<int>("--burst") { Description = "Requests per 2-second window per token.", DefaultValueFactory = _ => 120 };
         var credits = new Option<long>("--daily-credits") { Description = "Zoho: API credits per org per 24 hours.", DefaultValueFactory = _ => new ZohoOrgOptions().DailyCredits };
         var zohoOrgs = new Option<string?>("--zoho-orgs") { Description = "Comma-separated Zoho org names (EU data centre) to serve as well; each gets client id 1000.NAME, secret sandbox-NAME-secret, refresh token 1000.sandbox-NAME-refresh." };
-        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs) on loopback (Ctrl+C stops it).") { deals, activities, leads, companies, seed, port, budget, burst, credits, zohoOrgs };
+        var trello = new Option<bool>("--trello") { Description = "Also run the Trello sandbox (member acme-ops with the boards Site inspections, Accounting and Design)." };
+        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs, Trello's with --trello) on loopback (Ctrl+C stops it).")
+            { deals, activities, leads, companies, seed, port, budget, burst, credits, zohoOrgs, trello };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
@@ -54,6 +56,13 @@ internal static class SandboxCommand
                 Console.WriteLine($"Zoho CRM sandbox org {org.Options.Name} (EU): accounts server {zoho!.AccountsUrl("eu")} (API domain {zoho.ApiDomain("eu")}),");
                 Console.WriteLine($"  client id {org.Options.ClientId}, client secret {org.Options.ClientSecret}, refresh token {org.Options.RefreshToken}; {org.Data.Deals.Count} deals");
                 Console.WriteLine($"  change data: curl -X POST '{zoho.ApiDomain("eu")}/_sandbox/{org.Options.Name}/mutate?mixed=10'");
+            }
+            await using var trelloSandbox = parse.GetValue(trello) ? await Sandbox.Trello.TrelloSandbox.StartAsync(new Sandbox.Trello.TrelloSandboxOptions(), ct) : null;
+            foreach (var account in trelloSandbox?.Accounts ?? [])
+            {
+                Console.WriteLine($"Trello sandbox: API {trelloSandbox!.BaseUrl}/1, member {account.Options.Member}, key {account.Options.Key}, token {account.Options.Token};");
+                Console.WriteLine($"  boards {string.Join(", ", account.Boards.Select(b => $"{b.Name} ({string.Join(", ", b.Lists.Select(l => l.Name))})"))}");
+                Console.WriteLine($"  connect it: crmetl trello connect --company G --key {account.Options.Key} --token-stdin --url {trelloSandbox.BaseUrl}/1");
             }
             Console.Out.Flush();
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
