@@ -11,9 +11,19 @@ internal static class RuleCommands
 {
     public static Command Build()
     {
+        var command = List(new Command("rules", "List the Trello rules: which deal events make a card on which board and list."));
+        command.Subcommands.Add(List(new Command("list", "List the Trello rules (the same as 'crmetl rules').")));
+        command.Subcommands.Add(Set());
+        command.Subcommands.Add(Remove());
+        return command;
+    }
+
+    private static Command List(Command command)
+    {
         var company = new Option<string?>("--company") { Description = "Only this company's rules." };
         var history = new Option<bool>("--history") { Description = "Also the rules that were replaced, removed or switched off." };
-        var command = new Command("rules", "List the Trello rules: which deal events make a card on which board and list.") { company, history };
+        command.Options.Add(company);
+        command.Options.Add(history);
         command.SetAction((parse, ct) => CrmEtlCli.WithHost(async (host, ct2) =>
         {
             var rules = await host.Services.GetRequiredService<TrelloRuleStore>().ListAsync(parse.GetValue(company), parse.GetValue(history), ct2);
@@ -21,8 +31,6 @@ internal static class RuleCommands
             foreach (var r in rules) Console.WriteLine(Describe(r));
             return ExitCodes.Ok;
         }, ct));
-        command.Subcommands.Add(Set());
-        command.Subcommands.Add(Remove());
         return command;
     }
 

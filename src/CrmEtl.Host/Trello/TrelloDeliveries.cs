@@ -134,8 +134,9 @@ public sealed partial class TrelloDeliveries(
         catch (TrelloException x) when (x.Kind == TrelloFailure.NotFound)
         {
             var why = $"switched off: the list '{e.ListName}' on board '{e.BoardName}' is gone from Trello (deleted, or the member lost access). Set a new rule for the board.";
-            await rules.EndAsync(e.RuleId, null, why, ct);
             await outbox.EndAsync(e.Id, TrelloDeliveryStatus.Failed, $"Rule {e.RuleId} {why} ({x.Message})", ct);
+            // Cards of the rule in flight meanwhile meet the same 404: the first switches the rule off, each fails its own.
+            if (!await rules.EndAsync(e.RuleId, null, why, ct)) return (DeliveryPass.None with { Failed = 1 }, null);
             var cancelled = await outbox.CancelPendingAsync(e.RuleId, $"Rule {e.RuleId} {why}", ct);
             RuleSwitchedOff(logger, e.RuleId, e.BoardName, e.ListName, cancelled);
             return (DeliveryPass.None with { Failed = 1, Cancelled = cancelled }, null);

@@ -385,6 +385,12 @@ internal static class PipedriveGenerator
         deal.Status = "lost"; deal.LostTime = at; deal.CloseTime = at; deal.LostReason = reason; deal.WonTime = null;
     }
 
+    internal static void Reopen(SbDeal deal, long actor, DateTime at)
+    {
+        Change(deal, "status", deal.Status, "open", actor, at);
+        deal.Status = "open"; deal.WonTime = deal.LostTime = deal.CloseTime = null; deal.LostReason = null;
+    }
+
     internal static void Archive(SbDeal deal, DateTime at)
     {
         deal.IsArchived = true; deal.ArchiveTime = at; deal.UpdateTime = at;

@@ -56,6 +56,25 @@ public sealed class PipedriveSandbox : IAsyncDisposable
     /// <summary>Adds a customer with the deals and activities a test needs, stamped now.</summary>
     public AddedCustomer AddCustomer(string company, CustomerCase customer) => CustomerCases.Add(Company(company), customer, Clock.GetUtcNow().UtcDateTime);
 
+    /// <summary>Wins, loses or reopens one deal now, as its owner would in Pipedrive.</summary>
+    public void SetDealStatus(string company, long dealId, string status)
+    {
+        var target = Company(company);
+        lock (target.Sync)
+        {
+            var deal = target.FindDeal(dealId) ?? throw new ArgumentException($"No deal {dealId} in {company}.", nameof(dealId));
+            var now = PipedriveGenerator.Truncate(Clock.GetUtcNow().UtcDateTime);
+            switch (status)
+            {
+                case "won": PipedriveGenerator.Win(deal, deal.OwnerId, now); break;
+                case "lost": PipedriveGenerator.Lose(deal, deal.OwnerId, now, "No budget"); break;
+                case "open": PipedriveGenerator.Reopen(deal, deal.OwnerId, now); break;
+                default: throw new ArgumentException($"A deal's status is open, won or lost, not '{status}'.", nameof(status));
+            }
+            target.Invalidate();
+        }
+    }
+
     /// <summary>Moves one deal to another stage now (or at <paramref name="at"/>), as a user dragging it on the pipeline board would.</summary>
     public void MoveDeal(string company, long dealId, long stageId, DateTimeOffset? at = null)
     {
