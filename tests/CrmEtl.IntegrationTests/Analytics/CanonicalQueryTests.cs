@@ -6,6 +6,7 @@ namespace CrmEtl.IntegrationTests.Analytics;
 /// The canonical queries of docs/BI.md, run as written against <see cref="KnownDataset"/>; the
 /// expected rows were worked out by hand from the data described there.
 /// </summary>
+[Parallelizable] // its own database; its tests share it, one at a time
 public sealed partial class CanonicalQueryTests
 {
     private static KnownDataset _data = null!;

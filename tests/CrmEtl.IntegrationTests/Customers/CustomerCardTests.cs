@@ -25,6 +25,7 @@ namespace CrmEtl.IntegrationTests.Customers;
 /// with exactly the e-mails, deals and activities of each case, then one full sync.
 /// </summary>
 [TestFixture(InstanceKinds.Pipedrive)]
+[Parallelizable] // each CRM's fixture has its own sandbox, database and worker; its tests share them, one at a time
 [TestFixture(InstanceKinds.Zoho)]
 public sealed class CustomerCardTests(string kind)
 {

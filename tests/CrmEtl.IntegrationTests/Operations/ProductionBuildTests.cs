@@ -5,6 +5,7 @@ using CrmEtl.Testing;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>The worker the Dockerfile publishes: the same crmetl, without the sandbox CRMs, the demo and the benchmarks.</summary>
+[Parallelizable] // publishes into a directory of its own
 public sealed class ProductionBuildTests
 {
     [Test]

@@ -5,6 +5,7 @@ using CrmEtl.Storage.Trello;
 namespace CrmEtl.IntegrationTests.Trello;
 
 /// <summary>Trello cards delivered by real worker processes: one killed mid-call, two at once.</summary>
+[Parallelizable(ParallelScope.Children)] // each test has its own sandboxes, database and worker processes
 public sealed class TrelloWorkerTests
 {
     /// <summary>Quick passes; a call waits at most 4 s and a worker holds its events 9 s.</summary>

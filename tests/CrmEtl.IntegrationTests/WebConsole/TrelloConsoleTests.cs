@@ -11,6 +11,7 @@ using static Microsoft.Playwright.Assertions;
 namespace CrmEtl.IntegrationTests.WebConsole;
 
 /// <summary>The console's Trello page in Chromium, on a real worker: connecting Trello, setting and replacing rules, the cards the worker makes.</summary>
+[Parallelizable] // its own worker, sandboxes, database and browser
 public sealed class TrelloConsoleTests
 {
     private static readonly string DocsFolder = Path.Combine(Repository.Root, "docs");
