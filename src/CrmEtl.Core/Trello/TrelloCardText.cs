@@ -40,7 +40,7 @@ public static class TrelloCardText
         foreach (var entry in Entries(deal.ContactEmails).Concat(Entries(deal.ContactPhones))) text.Append("- ").Append(entry).Append('\n');
         Line(text, "Organization", deal.Organization);
         Line(text, $"In {crm}", link ?? $"deal {deal.DealId} of {deal.Instance}");
-        var footer = $"\n---\n{KeyPrefix}{happened.Key}";
+        var footer = $"\n\n---\n{KeyPrefix}{happened.Key}"; // a blank line first: "---" under text would make it a heading
         var desc = text.ToString().TrimEnd();
         if (desc.Length + footer.Length > MaxDesc) desc = desc[..(MaxDesc - footer.Length - 1)] + "…";
         var name = string.IsNullOrWhiteSpace(deal.Title) ? $"Deal {deal.DealId}" : deal.Title.Trim();
@@ -48,9 +48,9 @@ public static class TrelloCardText
         return new NewTrelloCard(listId, name.Length > 16_384 ? name[..16_384] : name, desc + footer, due, link);
     }
 
-    /// <summary>Whether a card on the list is the one made for the event (its description ends with the key).</summary>
+    /// <summary>Whether a card on the list is the one made for the event: a line of its description is the key's (edited around it or not).</summary>
     public static bool IsFor(TrelloCardInfo card, string key) =>
-        card.Desc.TrimEnd().EndsWith(KeyPrefix + key, StringComparison.Ordinal);
+        card.Desc.Split('\n').Any(line => line.Trim() == KeyPrefix + key);
 
     private static string What(DealCardFacts deal, DealEvent happened)
     {

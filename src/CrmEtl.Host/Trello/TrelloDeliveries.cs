@@ -3,10 +3,8 @@ using CrmEtl.Core.Trello;
 using CrmEtl.Host.Instances;
 using CrmEtl.Storage.Instances;
 using CrmEtl.Storage.Trello;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrmEtl.Host.Trello;
 
@@ -180,25 +178,4 @@ public sealed partial class TrelloDeliveries(
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "Trello deliveries could not run: {Reason}")]
     internal static partial void PassFailed(ILogger logger, string reason);
-}
-
-/// <summary>In every worker: a delivery pass every Trello:PollEvery.</summary>
-public sealed class TrelloDeliveryService(TrelloDeliveries deliveries, IOptions<TrelloOptions> options, TimeProvider clock, ILogger<TrelloDeliveries> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PollEvery, clock);
-        do
-        {
-            try
-            {
-                await deliveries.DeliverDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                // A database hiccup: the events stay in the outbox for the next pass.
-                TrelloDeliveries.PassFailed(logger, e.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
 }

@@ -16,7 +16,7 @@ using Serilog.Events;
 namespace CrmEtl.IntegrationTests.Operations;
 
 /// <summary>Real 'crmetl worker' processes sharing one database: the cluster fires each run once and recovers the runs of workers that stop.</summary>
-[NonParallelizable]
+[Parallelizable] // its own databases, sandboxes and worker processes; its tests one at a time
 public sealed class WorkerProcessTests
 {
     private sealed record RunRow(long Id, int InstanceId, string Status, string RequestedBy, string? Worker, int Resumed, string? Error);

@@ -1,36 +1,14 @@
-using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
-using CrmEtl.Core.Instances;
-using CrmEtl.Core.Sync;
 using CrmEtl.Core.Webhooks;
 using CrmEtl.Host.Instances;
-using CrmEtl.Host.Scheduling;
-using CrmEtl.Storage.Instances;
-using CrmEtl.Storage.Runs;
 using CrmEtl.Storage.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrmEtl.Host.Webhooks;
-
-/// <summary>Webhooks (configuration section "Webhooks"): how long to gather events before syncing.</summary>
-public sealed class WebhookOptions
-{
-    public const string SectionName = "Webhooks";
-
-    /// <summary>The wait from the first event until the sync it asks for: the events meanwhile ride on the same run.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:30:00", ErrorMessage = "Webhooks:Debounce is how long events are gathered before one sync, up to 00:30:00 (e.g. 00:00:10).")]
-    public TimeSpan Debounce { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How often a worker looks for a due sync.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Webhooks:CheckEvery is how often a worker looks for syncs asked by webhooks, between 00:00:00.100 and 00:10:00 (e.g. 00:00:01).")]
-    public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(1);
-}
 
 /// <summary>
 /// Webhooks from the CRM (Pipedrive): 'crmetl webhooks enable' subscribes the worker's public address to every deal
@@ -102,49 +80,6 @@ public sealed partial class WebhookSubscriptions(
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Debug, Message = "A webhook of instance {InstanceId} was received: a sync is due")]
     private static partial void Received(ILogger logger, int instanceId);
-}
-
-/// <summary>In every worker: asks for the incremental run of each instance whose webhook-made sync is due.</summary>
-public sealed partial class WebhookSyncService(
-    WebhookStore store, InstanceRepository instances, RefreshRequests refreshes, SyncRunLog runs, IOptions<WebhookOptions> options, TimeProvider clock,
-    ILogger<WebhookSyncService> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.CheckEvery, clock);
-        do
-        {
-            try
-            {
-                foreach (var (instanceId, dueAt) in await store.DueAsync(stoppingToken)) await RequestAsync(instanceId, dueAt, stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or Quartz.SchedulerException)
-            {
-                NotRequested(logger, e.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    private async Task RequestAsync(int instanceId, DateTime dueAt, CancellationToken ct)
-    {
-        var instance = await instances.FindAsync(instanceId, ct);
-        if (instance is null || !instance.Enabled)
-        {
-            await store.SyncRequestedAsync(instanceId, dueAt, 0, ct); // nothing to sync: the event is dropped with the instance's runs
-            return;
-        }
-        var (runId, created) = await refreshes.RequestAsync(instance, SyncMode.Incremental, ct);
-        // A run already under way may have read past the change: the sync stays due until a run that starts after it is queued.
-        if (!created && (await runs.FindAsync(runId, ct))?.Status != "queued") return;
-        await store.SyncRequestedAsync(instanceId, dueAt, runId, ct);
-        SyncRequested(logger, instance.Name, runId);
-    }
-
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Webhooks of {Instance} asked for run {RunId}")]
-    private static partial void SyncRequested(ILogger logger, string instance, long runId);
-
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "A sync asked by webhooks could not be queued yet: {Reason}")]
-    private static partial void NotRequested(ILogger logger, string reason);
 }
 
 public static class WebhookEndpoints
