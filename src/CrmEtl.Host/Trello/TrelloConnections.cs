@@ -57,6 +57,9 @@ public sealed class TrelloConnections(
         }
     }
 
+    /// <summary>Where the company's Trello is and its key and token; null when it has not connected Trello.</summary>
+    public Task<TrelloAccess?> AccessAsync(string company, CancellationToken ct) => store.AccessAsync(company, ct);
+
     /// <summary>Records that Trello refused the company's key or token, as the console and 'crmetl trello' show it.</summary>
     public Task RecordRefusedAsync(string company, string error) => store.RecordTestAsync(company, "unauthorized", null, error, CancellationToken.None);
 

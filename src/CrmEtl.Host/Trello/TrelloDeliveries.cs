@@ -18,7 +18,7 @@ public sealed record DeliveryPass(int Delivered, int Found, int PutOff, int Fail
 
 /// <summary>
 /// Makes the Trello cards of the outbox's due events, exactly one per event. A worker takes a company's events only while
-/// it holds the company's Trello lock, claims a batch for Trello:ClaimFor, and for each event: a rule ended meanwhile
+/// it holds the lock of the company's Trello API key, claims a batch for Trello:ClaimFor, and for each event: a rule ended meanwhile
 /// cancels it; an event whose card may already have been asked for (maybe_sent) is first looked for on its list; the event
 /// is marked maybe-sent, then the card is made and recorded. 429s wait as Trello asks without counting as attempts; 5xx
 /// and unanswered calls are tried again with a growing back-off, up to Trello:MaxAttempts; a refused key or token is
@@ -37,8 +37,11 @@ public sealed partial class TrelloDeliveries(
         var pass = DeliveryPass.None;
         foreach (var company in await outbox.CompaniesDueAsync(ct))
         {
-            await using var held = await locks.TryAcquireTrelloAsync(company, ct);
-            if (held is null) continue; // another worker delivers this company's cards
+            // One worker at a time per Trello API key (companies may share one, a Power-Up's): this process's pace is then all
+            // the key's calls, and all its token's.
+            var key = (await connections.AccessAsync(company, ct))?.Credentials.Key ?? company;
+            await using var held = await locks.TryAcquireTrelloAsync(key, ct);
+            if (held is null) continue; // another worker delivers the cards made with this key
             pass = pass.Add(await DeliverCompanyAsync(company, ct));
         }
         return pass;

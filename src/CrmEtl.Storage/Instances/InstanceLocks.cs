@@ -19,11 +19,12 @@ public sealed class InstanceLocks(NpgsqlDataSource dataSource)
         TryAcquireAsync(Space, instanceId, cancellationToken);
 
     /// <summary>
-    /// The lock on delivering a company's Trello cards, or null at once if another worker holds it: one worker at a time
-    /// paces the calls made with the company's token, so that a cluster stays within Trello's limits as one worker does.
+    /// The lock on delivering Trello cards made with one API key, or null at once if another worker holds it: one worker at
+    /// a time paces the calls made with the key (and its tokens), so that a cluster stays within Trello's limits as one
+    /// worker does. The lock's number is a 32-bit hash of the key, which does not give the key away.
     /// </summary>
-    public Task<IAsyncDisposable?> TryAcquireTrelloAsync(string company, CancellationToken cancellationToken) =>
-        TryAcquireAsync(TrelloSpace, StableHash(company), cancellationToken);
+    public Task<IAsyncDisposable?> TryAcquireTrelloAsync(string apiKey, CancellationToken cancellationToken) =>
+        TryAcquireAsync(TrelloSpace, StableHash(apiKey), cancellationToken);
 
     private async Task<IAsyncDisposable?> TryAcquireAsync(int space, int id, CancellationToken cancellationToken)
     {
