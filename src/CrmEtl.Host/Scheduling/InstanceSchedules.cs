@@ -20,6 +20,7 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
 
     public static JobKey JobOf(int instanceId) => new($"instance-{instanceId}", JobGroup);
     public static TriggerKey ScheduleOf(int instanceId) => new($"nightly-{instanceId}", ScheduleGroup);
+    public static TriggerKey RefreshOf(long runId) => new($"refresh-{runId}", RefreshGroup);
 
     /// <summary>The cron trigger for an instance's schedule, in its time zone. A fire missed while no worker ran fires once, as soon as one runs.</summary>
     /// <param name="clock">The trigger's clock (Quartz computes fires and misfires with it): it may fire from its now on.</param>
@@ -70,13 +71,31 @@ public sealed partial class InstanceSchedules(ISchedulerFactory schedulers, Inst
         if (!await scheduler.Exists(JobOf(instanceId), cancellationToken))
             await scheduler.AddJob(BuildJob(instanceId), AddJobOptions.Replacing, cancellationToken);
         var trigger = TriggerBuilder.Create(clock)
-            .WithIdentity($"refresh-{runId}", RefreshGroup)
+            .WithIdentity(RefreshOf(runId))
             .ForJob(JobOf(instanceId))
             .UsingJobData(RunIdKey, runId)
             .StartNow()
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fires again for queued runs that no trigger will take up (the process that queued one stopped
+    /// before it fired, or its firing ended without claiming it); returns the runs fired for.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> FireForgottenAsync(IReadOnlyList<(long RunId, int InstanceId)> queued, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var fired = new List<long>();
+        foreach (var (runId, instanceId) in queued)
+        {
+            // A fired trigger stays stored until its job ends, so one that exists is waiting or running, anywhere in the cluster.
+            if (await scheduler.Exists(RefreshOf(runId), cancellationToken)) continue;
+            await FireNowAsync(instanceId, runId, cancellationToken);
+            fired.Add(runId);
+        }
+        return fired;
     }
 
     /// <summary>When the instance's schedule fires next, or null when it has none (disabled).</summary>

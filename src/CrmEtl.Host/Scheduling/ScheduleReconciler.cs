@@ -9,7 +9,7 @@ namespace CrmEtl.Host.Scheduling;
 /// <summary>
 /// In every worker: at start and then every Scheduler:ReconcileEvery, brings the schedules in line
 /// with the instances (so an instance added, edited or disabled from any machine is scheduled without
-/// a restart), and once a day trims the run history.
+/// a restart), fires for queued runs that no trigger would take up, and once a day trims the run history.
 /// </summary>
 public sealed partial class ScheduleReconciler(
     InstanceSchedules schedules, SyncRunLog runs, IOptions<SchedulerOptions> options, TimeProvider clock, ILogger<ScheduleReconciler> logger) : BackgroundService
@@ -23,6 +23,8 @@ public sealed partial class ScheduleReconciler(
             try
             {
                 await schedules.ReconcileAsync(stoppingToken);
+                var waiting = await runs.QueuedBeforeAsync(clock.GetUtcNow() - 2 * options.Value.ReconcileEvery, stoppingToken);
+                foreach (var runId in await schedules.FireForgottenAsync(waiting, stoppingToken)) SchedulingLog.RunFiredAgain(logger, runId);
                 if (clock.GetUtcNow() - lastPrune > TimeSpan.FromDays(1))
                 {
                     var pruned = await runs.PruneAsync(clock.GetUtcNow().AddDays(-options.Value.RunHistoryDays), stoppingToken);

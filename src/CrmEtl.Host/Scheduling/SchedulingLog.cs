@@ -13,4 +13,7 @@ internal static partial class SchedulingLog
 
     [LoggerMessage(EventId = 3003, EventName = "ReconcileFailed", Level = LogLevel.Warning, Message = "Could not bring the schedules up to date: {Reason}")]
     public static partial void ReconcileFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3004, EventName = "RunFiredAgain", Level = LogLevel.Warning, Message = "Run {RunId} was queued with nothing to take it up; fired for it again")]
+    public static partial void RunFiredAgain(ILogger logger, long runId);
 }

@@ -77,6 +77,16 @@ public sealed class SyncRunLog(NpgsqlDataSource dataSource, TimeProvider clock)
         return new ClaimedRun(id, mode, false);
     }
 
+    /// <summary>The queued runs requested before <paramref name="before"/>: (run, instance), oldest first.</summary>
+    public async Task<IReadOnlyList<(long RunId, int InstanceId)>> QueuedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long, int)>(new CommandDefinition(
+            "SELECT id, instance_id FROM etl.sync_run WHERE status = 'queued' AND requested_at < @before ORDER BY id",
+            new { before }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
     /// <summary>Puts a run that a shutting-down worker stopped back in the queue, for the next worker to continue.</summary>
     public async Task RequeueAsync(long runId, RunStats stats, CancellationToken cancellationToken)
     {

@@ -170,6 +170,26 @@ public sealed class SchedulingTests
         Assert.That(await worker.ScalarAsync<bool>("SELECT tstzrange(min(started_at), min(ended_at)) && tstzrange(max(started_at), max(ended_at)) FROM etl.sync_run"), Is.EqualTo(overlap));
     }
 
+    [Test]
+    public async Task A_run_queued_by_a_process_that_stopped_before_firing_is_taken_up_by_a_worker()
+    {
+        await using var sandbox = await PipedriveSandbox.StartAsync(new PipedriveSandboxOptions
+        {
+            Companies = [new PipedriveCompanyOptions { Name = "a", ApiToken = "token-a-1234", Seed = 70, Deals = 20, Activities = 20, Leads = 2 }],
+            Clock = TestClock.Clock, AsOf = TestClock.Now,
+        });
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("forgotten"));
+        var added = await worker.Client.PostAsJsonAsync("/api/instances", new { name = "a", url = sandbox.BaseUrl, token = "token-a-1234" });
+        var instance = (await added.Content.ReadFromJsonAsync<InstanceView>())!;
+        // What 'crmetl refresh' leaves when it dies between queueing the run and firing its trigger: the row and nothing in Quartz.
+        var runId = await worker.ScalarAsync<long>(
+            "INSERT INTO etl.sync_run (instance_id, mode, status, requested_by, requested_at, started_at) VALUES (@id, 'incremental', 'queued', 'refresh', @at, @at) RETURNING id",
+            new { id = instance.Id, at = TestClock.Clock.GetUtcNow() });
+
+        var run = await worker.WaitForRunAsync(runId, TimeSpan.FromSeconds(60));
+        Assert.That(run.Status, Is.EqualTo("succeeded"));
+    }
+
     private static async Task<(string, string)?> CronOfAsync(InProcessWorker worker, int instanceId)
     {
         await using var connection = new NpgsqlConnection(worker.ConnectionString);
