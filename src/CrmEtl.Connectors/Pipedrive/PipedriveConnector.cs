@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using CrmEtl.Connectors.Streams;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
@@ -62,41 +63,47 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         return new PipedriveClient(http, instance.Credentials.ResolveApiToken(), _options, stats, logger);
     }
 
-    /// <summary>The state of one run: checkpoints read at its start and what it has seen.</summary>
+    private StreamSettings Settings => new(_options.BatchRows, _options.Overlap, _options.FullResyncAfter);
+
+    /// <summary>One run: its streams, declared in the order they are read, and the stream runner that reads them.</summary>
     private sealed class Run(PipedriveConnector connector, PipedriveClient client, SyncContext context)
     {
         private readonly PipedriveOptions _options = connector._options;
-        private readonly DateTimeOffset _startedAt = context.Clock.GetUtcNow();
-        private IReadOnlyDictionary<string, StreamCheckpoint> _checkpoints = new Dictionary<string, StreamCheckpoint>();
-        private CursorStream? _streamer;
+        private StreamRunner _runner = null!;
         private int InstanceId => context.Instance.Id;
 
         public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
         {
-            _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
-            var mode = Streamer.ModeFor(Streams.Deals, context.RequestedMode, _options.FullResyncAfter);
+            _runner = await StreamRunner.StartAsync(context, connector.Settings, ct);
+            var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
+            // Activities, leads and contacts have no list of deleted ones: they are read whole every ReconcileEvery.
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
             var reconcileContacts = mode == SyncMode.Full || ReconcileDue(Streams.Persons) || ReconcileDue(Streams.Organizations);
 
             await ReferenceDataAsync(ct);
-            var seenDeals = mode == SyncMode.Full ? new IdSet() : null;
-            await DealsAsync(Streams.Deals, "/api/v2/deals", mode, seenDeals, reconcileAtEnd: false, ct);
-            await DealsAsync(Streams.ArchivedDeals, "/api/v2/deals/archived", mode, seenDeals, reconcileAtEnd: true, ct);
-            await ActivitiesAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
+            // Deleted deals stay listed (status=deleted) for 30 days, so only a full pass reconciles them.
+            var deals = mode == SyncMode.Full ? new Reconcile(ReplicaEntity.Deal) : null;
+            await _runner.RunAsync(Deals(Streams.Deals, "/api/v2/deals") with { Reconcile = deals, FinishesReconcile = false }, mode, ct);
+            await _runner.RunAsync(Deals(Streams.ArchivedDeals, "/api/v2/deals/archived") with { Reconcile = deals }, mode, ct);
+            await _runner.RunAsync(Updated(Streams.Activities, "/api/v2/activities", PipedriveJsonContext.Default.V2PageActivityDto, (batch, a) =>
+            {
+                var row = ToActivityRow(a);
+                batch.Activities.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            }) with { Reconcile = reconcile ? new Reconcile(ReplicaEntity.Activity, remembered: true) : null }, reconcile ? SyncMode.Full : mode, ct);
             await LeadsAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
-            await ContactsAsync(reconcileContacts ? SyncMode.Full : mode, reconcileContacts, ct);
+            var contacts = reconcileContacts ? SyncMode.Full : mode;
+            await _runner.RunAsync(Organizations() with { Reconcile = reconcileContacts ? new Reconcile(ReplicaEntity.Organization, remembered: true) : null }, contacts, ct);
+            await _runner.RunAsync(Persons() with { Reconcile = reconcileContacts ? new Reconcile(ReplicaEntity.Contact, remembered: true) : null }, contacts, ct);
             await StageHistoryAsync(ct);
             return mode;
         }
 
-        private bool ReconcileDue(string stream)
-        {
-            var extra = _checkpoints.GetValueOrDefault(stream)?.ExtraJson;
-            var at = extra is null ? null : JsonNode.Parse(extra)?["reconciled_at"]?.GetValue<DateTimeOffset>();
-            return at is null || _startedAt - at >= _options.ReconcileEvery;
-        }
+        private bool ReconcileDue(string stream) => _runner.ReconcileDue(stream, _options.ReconcileEvery);
 
-        private string ReconciledExtra() => new JsonObject { ["reconciled_at"] = _startedAt }.ToJsonString();
+        /// <summary>A v2 list read in update_time order from a lower bound.</summary>
+        private UpdatedStream<T> Updated<T>(string stream, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, Func<ReplicaBatch, T, Written> write, string query = "") =>
+            new(stream, (since, ct) => client.V2Async(stream, path, query + "sort_by=update_time&sort_direction=asc" + Since(since), type, ct), write);
 
         // ---- reference data: small, read whole every run ------------------------------------
 
@@ -128,25 +135,13 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- deals --------------------------------------------------------------------------
 
-        private async Task DealsAsync(string stream, string operation, SyncMode mode, IdSet? seen, bool reconcileAtEnd, CancellationToken ct)
-        {
-            var query = "status=open,won,lost,deleted&sort_by=update_time&sort_direction=asc" + Since(stream, mode);
-            await CursorStreamAsync(stream, mode,
-                client.V2Async(stream, operation, query, PipedriveJsonContext.Default.V2PageDealDto, ct),
-                (batch, d) =>
-                {
-                    seen?.Add(d.Id);
-                    var row = ToDealRow(d);
-                    batch.Deals.Add(row);
-                    return row.UpdateTime;
-                },
-                completed: batch =>
-                {
-                    if (reconcileAtEnd && seen is not null)
-                        batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Deal, id => seen.Contains(long.Parse(id, Inv))));
-                },
-                ct);
-        }
+        private UpdatedStream<DealDto> Deals(string stream, string operation) =>
+            Updated(stream, operation, PipedriveJsonContext.Default.V2PageDealDto, (batch, d) =>
+            {
+                var row = ToDealRow(d);
+                batch.Deals.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            }, query: "status=open,won,lost,deleted&");
 
         internal static DealRow ToDealRow(DealDto d) => new()
         {
@@ -181,23 +176,6 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- activities and leads -----------------------------------------------------------
 
-        private async Task ActivitiesAsync(SyncMode mode, bool reconcile, CancellationToken ct)
-        {
-            var seen = reconcile ? new IdSet() : null;
-            var query = "sort_by=update_time&sort_direction=asc" + Since(Streams.Activities, mode);
-            await CursorStreamAsync(Streams.Activities, mode,
-                client.V2Async(Streams.Activities, "/api/v2/activities", query, PipedriveJsonContext.Default.V2PageActivityDto, ct),
-                (batch, a) =>
-                {
-                    seen?.Add(a.Id);
-                    var row = ToActivityRow(a);
-                    batch.Activities.Add(row);
-                    return row.UpdateTime;
-                },
-                completed: batch => Reconciled(batch, ReplicaEntity.Activity, seen),
-                ct);
-        }
-
         internal static ActivityRow ToActivityRow(ActivityDto a) => new()
         {
             Id = a.Id, Subject = a.Subject, Type = a.Type, OwnerId = a.OwnerId, DealId = a.DealId, LeadId = a.LeadId,
@@ -210,84 +188,54 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- persons and organizations, for the customer card ----------------------------------
 
-        /// <summary>Persons and organizations by update time, as activities: deletions found by a full pass every ReconcileEvery.</summary>
-        private async Task ContactsAsync(SyncMode mode, bool reconcile, CancellationToken ct)
-        {
-            await UpdatedListAsync(Streams.Organizations, "/api/v2/organizations", PipedriveJsonContext.Default.V2PageOrganizationDto, o => o.Id,
-                ReplicaEntity.Organization, mode, reconcile, (batch, o) =>
-                {
-                    var row = new OrganizationRow
-                    {
-                        Id = o.Id, Name = o.Name, OwnerId = o.OwnerId, Address = o.AddressText,
-                        AddTime = PipedriveFormat.Time(o.AddTime), UpdateTime = PipedriveFormat.Time(o.UpdateTime), IsDeleted = o.IsDeleted ?? false,
-                    };
-                    batch.Organizations.Add(row);
-                    return row.UpdateTime;
-                }, ct);
-            await UpdatedListAsync(Streams.Persons, "/api/v2/persons", PipedriveJsonContext.Default.V2PagePersonDto, p => p.Id,
-                ReplicaEntity.Contact, mode, reconcile, (batch, p) =>
-                {
-                    var row = ContactOf(p);
-                    batch.Contacts.Add(row);
-                    return row.UpdateTime;
-                }, ct);
-        }
+        // ---- persons and organizations, for the customer card ----------------------------------
 
-        /// <summary>A v2 list read in update_time order from its cursor; with <paramref name="reconcile"/>, a whole pass after which what was not listed is flagged deleted.</summary>
-        private async Task UpdatedListAsync<T>(string stream, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, Func<T, long> idOf,
-            ReplicaEntity entity, SyncMode mode, bool reconcile, Func<ReplicaBatch, T, DateTimeOffset?> add, CancellationToken ct)
-        {
-            var seen = reconcile ? new IdSet() : null;
-            await CursorStreamAsync(stream, mode, client.V2Async(stream, path, "sort_by=update_time&sort_direction=asc" + Since(stream, mode), type, ct),
-                (batch, item) =>
+        private UpdatedStream<OrganizationDto> Organizations() =>
+            Updated(Streams.Organizations, "/api/v2/organizations", PipedriveJsonContext.Default.V2PageOrganizationDto, (batch, o) =>
+            {
+                var row = new OrganizationRow
                 {
-                    seen?.Add(idOf(item));
-                    return add(batch, item);
-                },
-                completed: batch => Reconciled(batch, entity, seen),
-                ct);
-        }
+                    Id = o.Id, Name = o.Name, OwnerId = o.OwnerId, Address = o.AddressText,
+                    AddTime = PipedriveFormat.Time(o.AddTime), UpdateTime = PipedriveFormat.Time(o.UpdateTime), IsDeleted = o.IsDeleted ?? false,
+                };
+                batch.Organizations.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            });
 
-        /// <summary>After a complete pass: what the CRM no longer lists is flagged deleted, and the pass is remembered.</summary>
-        private void Reconciled(ReplicaBatch batch, ReplicaEntity entity, IdSet? seen)
-        {
-            if (seen is null) return;
-            batch.Reconciliations.Add(new Reconciliation(entity, id => seen.Contains(long.Parse(id, Inv))));
-            batch.Checkpoints[^1] = batch.Checkpoints[^1] with { ExtraJson = ReconciledExtra() };
-        }
+        private UpdatedStream<PersonDto> Persons() =>
+            Updated(Streams.Persons, "/api/v2/persons", PipedriveJsonContext.Default.V2PagePersonDto, (batch, p) =>
+            {
+                var row = ContactOf(p);
+                batch.Contacts.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            });
 
         private async Task LeadsAsync(SyncMode mode, bool reconcile, CancellationToken ct)
         {
-            var seen = reconcile ? new HashSet<string>(StringComparer.Ordinal) : null;
+            var seen = reconcile ? new Reconcile(ReplicaEntity.Lead, remembered: true) : null;
             // Archived leads have no update filter: they are read whole, and first, so that the
             // reconciliation at the end of the main lead list has seen both lists.
-            var archived = new ReplicaBatch();
-            await foreach (var lead in V1PagesAsync(Streams.ArchivedLeads, "/api/v1/leads/archived", "sort=update_time%20ASC", ct))
-            {
-                seen?.Add(lead.Id!);
-                archived.Leads.Add(ToLeadRow(lead));
-                if (archived.Leads.Count < _options.BatchRows) continue;
-                await CommitAsync(Streams.ArchivedLeads, archived, ct);
-                archived = new ReplicaBatch();
-            }
-            await CommitAsync(Streams.ArchivedLeads, archived, ct);
-
-            var query = "sort=update_time%20ASC" + Since(Streams.Leads, mode);
-            await CursorStreamAsync(Streams.Leads, mode, V1PagesAsync(Streams.Leads, "/api/v1/leads", query, ct),
+            await _runner.WholeAsync(Streams.ArchivedLeads, WithIds(client.V1Async(Streams.ArchivedLeads, "/api/v1/leads/archived", "sort=update_time%20ASC", PipedriveJsonContext.Default.V1ListLeadDto, ct)),
+                (batch, lead) =>
+                {
+                    seen?.Saw(new Written(lead.Id!, null));
+                    batch.Leads.Add(ToLeadRow(lead));
+                }, ct);
+            await _runner.RunAsync(new UpdatedStream<LeadDto>(Streams.Leads,
+                (since, token) => WithIds(client.V1Async(Streams.Leads, "/api/v1/leads", "sort=update_time%20ASC" + Since(since), PipedriveJsonContext.Default.V1ListLeadDto, token)),
                 (batch, l) =>
                 {
-                    seen?.Add(l.Id!);
                     var row = ToLeadRow(l);
                     batch.Leads.Add(row);
-                    return row.UpdateTime;
-                },
-                completed: batch =>
-                {
-                    if (seen is null) return;
-                    batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Lead, seen.Contains));
-                    batch.Checkpoints[^1] = batch.Checkpoints[^1] with { ExtraJson = ReconciledExtra() };
-                },
-                ct);
+                    return new Written(row.Id, row.UpdateTime);
+                }) { Reconcile = seen }, mode, ct);
+        }
+
+        /// <summary>Leads without an id cannot be stored or reconciled: they are passed over.</summary>
+        private static async IAsyncEnumerable<LeadDto> WithIds(IAsyncEnumerable<LeadDto> leads)
+        {
+            await foreach (var lead in leads)
+                if (lead.Id is not null) yield return lead;
         }
 
         private static LeadRow ToLeadRow(LeadDto l) => new()
@@ -391,39 +339,9 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         // ---- shared stream mechanics --------------------------------------------------------
 
-        private CursorStream Streamer => _streamer ??= new CursorStream(context, _checkpoints, _startedAt, _options.BatchRows);
-
-        private Task CursorStreamAsync<T>(
-            string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
-            Action<ReplicaBatch> completed, CancellationToken ct) =>
-            Streamer.RunAsync(stream, mode, records, add, completed, ct);
-
-        private Task CommitAsync(string stream, ReplicaBatch batch, CancellationToken ct) => Streamer.CommitAsync(stream, batch, ct);
-
-        /// <summary>The incremental lower bound: the committed cursor minus the overlap (inclusive).</summary>
-        private string Since(string stream, SyncMode mode) =>
-            Streamer.Since(stream, mode, _options.Overlap) is { } since
-                ? "&updated_since=" + Uri.EscapeDataString(since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv))
-                : "";
-
-        /// <summary>Every record of an offset-paged v1 list (start/limit, more_items_in_collection).</summary>
-        private async IAsyncEnumerable<LeadDto> V1PagesAsync(string stream, string operation, string query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            var start = 0;
-            var stats = context.Stats.For(stream);
-            while (true)
-            {
-                var path = $"{operation.TrimStart('/')}?start={start}&limit={_options.PageSize}&" + query.TrimStart('&');
-                var page = await client.GetAsync(stream, operation, path, PipedriveJsonContext.Default.V1ListLeadDto, ct)
-                    ?? throw new CrmException($"Pipedrive answered 404 for {operation}.");
-                var data = page.Data ?? [];
-                stats.AddRead(data.Count);
-                foreach (var item in data.Where(l => l.Id is not null)) yield return item;
-                var more = page.AdditionalData?.MoreItemsInCollection ?? page.AdditionalData?.Pagination?.MoreItemsInCollection ?? false;
-                if (!more || data.Count == 0) yield break;
-                start = page.AdditionalData?.Pagination?.NextStart ?? start + data.Count;
-            }
-        }
+        /// <summary>The incremental lower bound as Pipedrive's updated_since (inclusive); nothing for a full read.</summary>
+        private static string Since(DateTimeOffset? since) =>
+            since is { } at ? "&updated_since=" + Uri.EscapeDataString(at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv)) : "";
 
         private async Task<List<T>> V1AllAsync<T>(string stream, string operation, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V1List<T>> type, CancellationToken ct)
         {

@@ -21,7 +21,7 @@ public sealed partial class ZohoConnector
         private async Task StageHistoryAsync(SyncMode mode, CancellationToken ct)
         {
             var stream = Streams.StageHistory;
-            var since = _streamer.Since(stream, mode, _options.Overlap);
+            var since = _runner.Since(stream, mode);
             var rows = new Dictionary<long, List<HistoryRow>>();
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
             string? Shared(string? name) => name is null ? null : names.TryGetValue(name, out var known) ? known : names[name] = name;
@@ -66,10 +66,10 @@ public sealed partial class ZohoConnector
             foreach (var chunk in rows.Keys.Where(id => !done.Contains(id)).Chunk(2_000))
                 await RewriteAsync(await context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), rows, merge ? since : null, merge, due: false, ct);
 
-            var previous = _checkpoints.GetValueOrDefault(stream);
+            var previous = _runner.Checkpoint(stream);
             var finished = new ReplicaBatch();
-            finished.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? (merge ? previous?.Cursor : null), _startedAt));
-            await _streamer.CommitAsync(stream, finished, ct);
+            finished.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? (merge ? previous?.Cursor : null), _runner.StartedAt));
+            await _runner.CommitAsync(stream, finished, ct);
         }
 
         /// <param name="due">The deals are due (new, or moved): their history is written even when unchanged, which marks it fetched.</param>
@@ -88,7 +88,7 @@ public sealed partial class ZohoConnector
                 if (!due && stored?.GetValueOrDefault(deal.DealId) is { } before && before.SequenceEqual(arrivals)) continue;
                 batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
             }
-            await _streamer.CommitAsync(Streams.StageHistory, batch, ct);
+            await _runner.CommitAsync(Streams.StageHistory, batch, ct);
         }
 
         /// <summary>
@@ -136,20 +136,13 @@ public sealed partial class ZohoConnector
                     // A deal whose stage never changed has been in it since it was created: no call needed.
                     if (deal.StageChangeTime is { } moved && moved > deal.AddTime)
                     {
-                        for (var page = 1; ; page++)
-                        {
-                            var body = await client.GetAsync(Streams.StageHistory,
-                                $"/crm/v8/Deals/{deal.DealId}/Stage_History?fields=Stage,Moved_To__s,Modified_Time&per_page=200&page={page}", null, ct);
-                            foreach (var r in body?["data"]?.AsArray().OfType<JsonObject>() ?? [])
-                                if (ZohoValues.Time(r["Modified_Time"]) is { } at) rows.Add(new HistoryRow(ZohoValues.Text(r["Stage"]) ?? "", ZohoValues.Text(r["Moved_To__s"]), at));
-                            if (body?["info"]?["more_records"]?.GetValue<bool>() != true) break;
-                        }
+                        await foreach (var r in client.PagesAsync(Streams.StageHistory, $"/crm/v8/Deals/{deal.DealId}/Stage_History?fields=Stage,Moved_To__s,Modified_Time&per_page=200", "data", ct))
+                            if (ZohoValues.Time(r["Modified_Time"]) is { } at) rows.Add(new HistoryRow(ZohoValues.Text(r["Stage"]) ?? "", ZohoValues.Text(r["Moved_To__s"]), at));
                     }
                     var arrivals = Arrivals(deal, [], rows);
                     batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
-                    context.Stats.For(Streams.StageHistory).AddRead(arrivals.Count);
                 }
-                await _streamer.CommitAsync(Streams.StageHistory, batch, ct);
+                await _runner.CommitAsync(Streams.StageHistory, batch, ct);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CrmEtl.Connectors.Streams;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
@@ -78,9 +79,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
     private sealed partial class Run(ZohoConnector connector, ZohoClient client, SyncContext context)
     {
         private readonly ZohoOptions _options = connector._options;
-        private readonly DateTimeOffset _startedAt = context.Clock.GetUtcNow();
-        private IReadOnlyDictionary<string, StreamCheckpoint> _checkpoints = new Dictionary<string, StreamCheckpoint>();
-        private CursorStream _streamer = null!;
+        private StreamRunner _runner = null!;
         private ZohoPipelines _pipelines = new();
         private string? _baseCurrency;
         /// <summary>API names of each module's fields; a module the org lacks is absent.</summary>
@@ -89,15 +88,21 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
         public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
         {
-            _checkpoints = await context.Replica.LoadCheckpointsAsync(InstanceId, ct);
-            _streamer = new CursorStream(context, _checkpoints, _startedAt, _options.BatchRows);
-            var mode = _streamer.ModeFor(Streams.Deals, context.RequestedMode, _options.FullResyncAfter);
+            _runner = await StreamRunner.StartAsync(context, new StreamSettings(_options.BatchRows, _options.Overlap, _options.FullResyncAfter), ct);
+            var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
+            // Zoho lists deleted records (DeletedAsync), so only a full pass reconciles by what it saw.
+            Reconcile? Reconciled(ReplicaEntity entity) => mode == SyncMode.Full ? new Reconcile(entity) : null;
 
             await ReferenceDataAsync(ct);
-            await DealsAsync(mode, ct);
-            await LeadsAsync(mode, ct);
-            await ActivitiesAsync(mode, ct);
-            await ContactsAsync(mode, ct);
+            await _runner.RunAsync(Deals() with { Reconcile = Reconciled(ReplicaEntity.Deal) }, mode, ct);
+            if (_fields.ContainsKey("Leads")) await _runner.RunAsync(Leads() with { Reconcile = Reconciled(ReplicaEntity.Lead) }, mode, ct);
+            // Tasks, events and calls share the activities table: reconciled once all three were read whole.
+            var modules = ActivityModules.Where(_fields.ContainsKey).ToList();
+            var activities = Reconciled(ReplicaEntity.Activity);
+            foreach (var module in modules)
+                await _runner.RunAsync(Activities(module) with { Reconcile = activities, FinishesReconcile = module == modules[^1] }, mode, ct);
+            if (_fields.ContainsKey("Accounts")) await _runner.RunAsync(Accounts() with { Reconcile = Reconciled(ReplicaEntity.Organization) }, mode, ct);
+            if (_fields.ContainsKey("Contacts")) await _runner.RunAsync(Contacts() with { Reconcile = Reconciled(ReplicaEntity.Contact) }, mode, ct);
             await DeletedAsync(mode, ct);
             await StageHistoryAsync(mode, ct);
             return mode;
@@ -108,15 +113,10 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         private async Task ReferenceDataAsync(CancellationToken ct)
         {
             var batch = new ReplicaBatch();
-            for (var page = 1; ; page++)
-            {
-                var users = await client.GetAsync(Streams.Users, $"/crm/v8/users?type=AllUsers&per_page=200&page={page}", null, ct);
-                foreach (var u in users?["users"]?.AsArray().OfType<JsonObject>() ?? [])
-                    if (ZohoValues.Id(u["id"]) is { } id)
-                        batch.Users.Add(new UserRow(id, ZohoValues.Text(u["full_name"]) ?? ZohoValues.Text(u["email"]) ?? "", ZohoValues.Text(u["email"]),
-                            ZohoValues.Text(u["status"]) == "active", u["time_zone"] is JsonValue ? ZohoValues.Text(u["time_zone"]) : null, null));
-                if (users?["info"]?["more_records"]?.GetValue<bool>() != true) break;
-            }
+            await foreach (var u in client.PagesAsync(Streams.Users, "/crm/v8/users?type=AllUsers&per_page=200", "users", ct))
+                if (ZohoValues.Id(u["id"]) is { } id)
+                    batch.Users.Add(new UserRow(id, ZohoValues.Text(u["full_name"]) ?? ZohoValues.Text(u["email"]) ?? "", ZohoValues.Text(u["email"]),
+                        ZohoValues.Text(u["status"]) == "active", u["time_zone"] is JsonValue ? ZohoValues.Text(u["time_zone"]) : null, null));
             var currencies = await client.GetAsync(Streams.Currencies, "/crm/v8/org/currencies", null, ct);
             foreach (var c in currencies?["currencies"]?.AsArray().OfType<JsonObject>() ?? [])
             {
@@ -151,11 +151,10 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                             ZohoValues.Text(f["data_type"]) ?? "text", true, null));
             }
 
-            context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
             context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
             context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
             context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count + batch.ActivityTypes.Count);
-            await _streamer.CommitAsync("reference", batch, ct);
+            await _runner.CommitAsync("reference", batch, ct);
         }
 
         /// <summary>
@@ -178,25 +177,21 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
         // ---- deals -----------------------------------------------------------------------------------
 
-        private async Task DealsAsync(SyncMode mode, CancellationToken ct)
+        /// <summary>A module's records by Modified_Time with the wanted fields the org has; see <see cref="RecordsAsync"/>.</summary>
+        private UpdatedStream<JsonObject> Module(string stream, string module, IReadOnlyList<string> fields, Func<ReplicaBatch, JsonObject, Written> write, string extraQuery = "") =>
+            new(stream, (since, ct) => RecordsAsync(stream, module, fields, since, extraQuery, ct), write);
+
+        private UpdatedStream<JsonObject> Deals()
         {
             if (!_fields.TryGetValue("Deals", out var all)) throw new CrmException("The Zoho org has no Deals module the authorised user can read.");
             // Every field, the mapped ones first so that the first group drives paging with Modified_Time.
             var fields = Available("Deals", Wanted.DealCore).Concat(all.Where(f => !Wanted.DealColumns.Contains(f)).Order(StringComparer.Ordinal)).ToList();
-            var seen = mode == SyncMode.Full ? new IdSet() : null;
-            await _streamer.RunAsync(Streams.Deals, mode, RecordsAsync(Streams.Deals, "Deals", fields, _streamer.Since(Streams.Deals, mode, _options.Overlap), "", ct),
-                (batch, r) =>
-                {
-                    var row = ToDealRow(r);
-                    seen?.Add(row.Id);
-                    batch.Deals.Add(row);
-                    return row.UpdateTime;
-                },
-                completed: batch =>
-                {
-                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Deal, id => seen.Contains(long.Parse(id, CultureInfo.InvariantCulture))));
-                },
-                ct);
+            return Module(Streams.Deals, "Deals", fields, (batch, r) =>
+            {
+                var row = ToDealRow(r);
+                batch.Deals.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            });
         }
 
         private DealRow ToDealRow(JsonObject r)
@@ -243,10 +238,8 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
         // ---- accounts and contacts, for the customer card ---------------------------------------------------
 
-        /// <summary>Accounts and contacts by modified time; a full pass reconciles deletions, later runs read the deleted lists.</summary>
-        private async Task ContactsAsync(SyncMode mode, CancellationToken ct)
-        {
-            await ModuleAsync(Streams.Accounts, "Accounts", Wanted.Accounts, ReplicaEntity.Organization, mode, (batch, r) =>
+        private UpdatedStream<JsonObject> Accounts() =>
+            Module(Streams.Accounts, "Accounts", Available("Accounts", Wanted.Accounts), (batch, r) =>
             {
                 var row = new OrganizationRow
                 {
@@ -256,95 +249,46 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                     AddTime = ZohoValues.Time(r["Created_Time"]), UpdateTime = ZohoValues.Time(r["Modified_Time"]),
                 };
                 batch.Organizations.Add(row);
-                return (row.Id, row.UpdateTime);
-            }, ct);
-            await ModuleAsync(Streams.Contacts, "Contacts", Wanted.Contacts, ReplicaEntity.Contact, mode, (batch, r) =>
+                return new Written(row.Id, row.UpdateTime);
+            });
+
+        private UpdatedStream<JsonObject> Contacts() =>
+            Module(Streams.Contacts, "Contacts", Available("Contacts", Wanted.Contacts), (batch, r) =>
             {
                 var row = ContactOf(r);
                 batch.Contacts.Add(row);
-                return (row.Id, row.UpdateTime);
-            }, ct);
-        }
-
-        /// <summary>A module's records by modified time; on a full pass, what was not listed is flagged deleted.</summary>
-        private async Task ModuleAsync(string stream, string module, string[] wanted, ReplicaEntity entity, SyncMode mode,
-            Func<ReplicaBatch, JsonObject, (long Id, DateTimeOffset? Modified)> add, CancellationToken ct)
-        {
-            if (!_fields.ContainsKey(module)) return;
-            var seen = mode == SyncMode.Full ? new HashSet<string>(StringComparer.Ordinal) : null;
-            await _streamer.RunAsync(stream, mode, RecordsAsync(stream, module, Available(module, wanted), _streamer.Since(stream, mode, _options.Overlap), "", ct),
-                (batch, r) =>
-                {
-                    var (id, modified) = add(batch, r);
-                    seen?.Add(id.ToString(CultureInfo.InvariantCulture));
-                    return modified;
-                },
-                completed: batch =>
-                {
-                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(entity, seen.Contains));
-                },
-                ct);
-        }
+                return new Written(row.Id, row.UpdateTime);
+            });
 
         // ---- leads and activities -----------------------------------------------------------------------
 
-        private async Task LeadsAsync(SyncMode mode, CancellationToken ct)
-        {
-            if (!_fields.ContainsKey("Leads")) return;
-            var seen = mode == SyncMode.Full ? new HashSet<string>(StringComparer.Ordinal) : null;
-            await _streamer.RunAsync(Streams.Leads, mode,
-                RecordsAsync(Streams.Leads, "Leads", Available("Leads", Wanted.Leads), _streamer.Since(Streams.Leads, mode, _options.Overlap), "&converted=both", ct),
-                (batch, r) =>
-                {
-                    var converted = ZohoValues.Bool(r["Converted__s"]) == true;
-                    var row = new LeadRow
-                    {
-                        Id = ZohoValues.Text(r["id"]) ?? throw new FormatException("A Zoho lead has no id."),
-                        Title = ZohoValues.Text(r["Company"]) ?? ZohoValues.Text(r["Full_Name"]) ?? ZohoValues.Text(r["Last_Name"]),
-                        OwnerId = ZohoValues.Id(r["Owner"]),
-                        SourceName = ZohoValues.Text(r["Lead_Source"]),
-                        Status = ZohoValues.Text(r["Lead_Status"]),
-                        ConvertedDealId = converted ? ZohoValues.Id(r["Converted_Deal"]) : null,
-                        ConvertedTime = converted ? ZohoValues.Time(r["Converted_Date_Time"]) ?? ZohoValues.Time(r["Modified_Time"]) : null,
-                        AddTime = ZohoValues.Time(r["Created_Time"]),
-                        UpdateTime = ZohoValues.Time(r["Modified_Time"]),
-                    };
-                    seen?.Add(row.Id);
-                    batch.Leads.Add(row);
-                    return row.UpdateTime;
-                },
-                completed: batch =>
-                {
-                    if (seen is not null) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Lead, seen.Contains));
-                },
-                ct);
-        }
-
-        private async Task ActivitiesAsync(SyncMode mode, CancellationToken ct)
-        {
-            var modules = ActivityModules.Where(_fields.ContainsKey).ToList();
-            var seen = mode == SyncMode.Full ? new IdSet() : null;
-            foreach (var module in modules)
+        private UpdatedStream<JsonObject> Leads() =>
+            Module(Streams.Leads, "Leads", Available("Leads", Wanted.Leads), (batch, r) =>
             {
-                var stream = module.ToLowerInvariant();
-                var wanted = module switch { "Tasks" => Wanted.Tasks, "Events" => Wanted.Events, _ => Wanted.Calls };
-                var last = module == modules[^1];
-                await _streamer.RunAsync(stream, mode, RecordsAsync(stream, module, Available(module, wanted), _streamer.Since(stream, mode, _options.Overlap), "", ct),
-                    (batch, r) =>
-                    {
-                        var row = ToActivityRow(module, r);
-                        seen?.Add(row.Id);
-                        batch.Activities.Add(row);
-                        return row.UpdateTime;
-                    },
-                    completed: batch =>
-                    {
-                        // Reconcile once all three modules were read whole: their ids share one table.
-                        if (seen is not null && last) batch.Reconciliations.Add(new Reconciliation(ReplicaEntity.Activity, id => seen.Contains(long.Parse(id, CultureInfo.InvariantCulture))));
-                    },
-                    ct);
-            }
-        }
+                var converted = ZohoValues.Bool(r["Converted__s"]) == true;
+                var row = new LeadRow
+                {
+                    Id = ZohoValues.Text(r["id"]) ?? throw new FormatException("A Zoho lead has no id."),
+                    Title = ZohoValues.Text(r["Company"]) ?? ZohoValues.Text(r["Full_Name"]) ?? ZohoValues.Text(r["Last_Name"]),
+                    OwnerId = ZohoValues.Id(r["Owner"]),
+                    SourceName = ZohoValues.Text(r["Lead_Source"]),
+                    Status = ZohoValues.Text(r["Lead_Status"]),
+                    ConvertedDealId = converted ? ZohoValues.Id(r["Converted_Deal"]) : null,
+                    ConvertedTime = converted ? ZohoValues.Time(r["Converted_Date_Time"]) ?? ZohoValues.Time(r["Modified_Time"]) : null,
+                    AddTime = ZohoValues.Time(r["Created_Time"]),
+                    UpdateTime = ZohoValues.Time(r["Modified_Time"]),
+                };
+                batch.Leads.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            }, "&converted=both");
+
+        private UpdatedStream<JsonObject> Activities(string module) =>
+            Module(module.ToLowerInvariant(), module, Available(module, module switch { "Tasks" => Wanted.Tasks, "Events" => Wanted.Events, _ => Wanted.Calls }), (batch, r) =>
+            {
+                var row = ToActivityRow(module, r);
+                batch.Activities.Add(row);
+                return new Written(row.Id, row.UpdateTime);
+            });
 
         internal static ActivityRow ToActivityRow(string module, JsonObject r)
         {
@@ -415,33 +359,25 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 {
                     // A full pass reconciles deletions itself; later runs read the deleted list from here on.
                     var start = new ReplicaBatch();
-                    start.Checkpoints.Add(new StreamCheckpoint(stream, _startedAt, _startedAt));
-                    await _streamer.CommitAsync(stream, start, ct);
+                    start.Checkpoints.Add(new StreamCheckpoint(stream, _runner.StartedAt, _runner.StartedAt));
+                    await _runner.CommitAsync(stream, start, ct);
                     continue;
                 }
-                var since = _streamer.Since(stream, mode, _options.Overlap);
-                await _streamer.RunAsync(stream, mode, DeletedRecordsAsync(stream, module, since, ct),
-                    (batch, d) =>
-                    {
-                        batch.Deletions.Add(new Deletion(entity, d.Id));
-                        return d.At;
-                    },
-                    completed: _ => { }, ct);
+                await _runner.RunAsync(new UpdatedStream<JsonObject>(stream, (since, token) => DeletedRecordsAsync(stream, module, since, token), (batch, d) =>
+                {
+                    var id = ZohoValues.Text(d["id"])!; // NextPage passes over records without an id
+                    batch.Deletions.Add(new Deletion(entity, id));
+                    return new Written(id, ZohoValues.Time(d["deleted_time"]));
+                }), mode, ct);
             }
         }
 
-        private async IAsyncEnumerable<(string Id, DateTimeOffset? At)> DeletedRecordsAsync(string stream, string module, DateTimeOffset? since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            for (var page = 1; ; page++)
-            {
-                var body = await client.GetAsync(stream, $"/crm/v8/{module}/deleted?type=all&per_page={_options.PerPage}&page={page}", since, ct);
-                var data = body?["data"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
-                context.Stats.For(stream).AddRead(data.Count);
-                foreach (var d in data)
-                    if (ZohoValues.Text(d["id"]) is { } id) yield return (id, ZohoValues.Time(d["deleted_time"]));
-                if (body?["info"]?["more_records"]?.GetValue<bool>() != true) yield break;
-            }
-        }
+        /// <summary>The module's deleted records since the bound (If-Modified-Since), page by page.</summary>
+        private IAsyncEnumerable<JsonObject> DeletedRecordsAsync(string stream, string module, DateTimeOffset? since, CancellationToken ct) =>
+            Paging.AllAsync(context.Stats.For(stream),
+                async (page, token) => await client.GetAsync(stream, $"/crm/v8/{module}/deleted?type=all&per_page={_options.PerPage}&page={page ?? "1"}", since, token),
+                ZohoClient.NextPage("data"),
+                ct);
     }
 
     /// <summary>Stream names, as they appear in sync state, run statistics and logs.</summary>
