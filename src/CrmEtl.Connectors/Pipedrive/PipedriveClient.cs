@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using CrmEtl.Connectors.Http;
 using CrmEtl.Connectors.Streams;
+using CrmEtl.Core.Customers;
 using CrmEtl.Core.Sync;
 using Microsoft.Extensions.Logging;
 
@@ -46,12 +47,12 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
 
     protected override string Crm => "Pipedrive";
 
-    /// <summary>Every record of a cursor-paged v2 list, page by page.</summary>
-    public IAsyncEnumerable<T> V2Async<T>(string stream, string operation, string query, JsonTypeInfo<V2Page<T>> type, CancellationToken ct) =>
+    /// <summary>Every record of a cursor-paged v2 list, page by page; each page's cost is taken from the allowance, when there is one, before it is asked for.</summary>
+    public IAsyncEnumerable<T> V2Async<T>(string stream, string operation, string query, JsonTypeInfo<V2Page<T>> type, CancellationToken ct, ReadAllowance? allowance = null) =>
         Paging.AllAsync(Stats.For(stream),
             async (cursor, token) => await GetAsync(stream, operation,
                     $"{operation.TrimStart('/')}?limit={options.PageSize}" + (query.Length > 0 ? "&" + query.TrimStart('&') : "") + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)),
-                    type, token)
+                    type, token, allowance)
                 ?? throw new CrmException($"Pipedrive answered 404 for {operation}: the account or API version does not offer it."),
             (page, _) => (page.Data ?? [], page.AdditionalData?.NextCursor),
             ct);
@@ -70,9 +71,12 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
             },
             ct);
 
-    /// <summary>GETs and parses a page; null when Pipedrive answers 404 for it.</summary>
-    public Task<T?> GetAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct) where T : class =>
-        GetAsync(new CrmCall(HttpMethod.Get, stream, operation, pathAndQuery), Parse(type), ct);
+    /// <summary>GETs and parses a page; null when Pipedrive answers 404 for it. Its cost is first taken from the allowance, when there is one.</summary>
+    public Task<T?> GetAsync<T>(string stream, string operation, string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct, ReadAllowance? allowance = null) where T : class
+    {
+        allowance?.Take(Costs[operation], operation);
+        return GetAsync(new CrmCall(HttpMethod.Get, stream, operation, pathAndQuery), Parse(type), ct);
+    }
 
     /// <summary>
     /// POSTs a JSON body once: a write that got no answer or a 5xx is not sent again (it may have been done), the caller

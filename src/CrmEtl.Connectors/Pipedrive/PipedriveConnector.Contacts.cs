@@ -27,11 +27,11 @@ public sealed partial class PipedriveConnector
         var persons = await PersonsWithAsync(client, emails, allowance, cancellationToken);
         var deals = new List<DealRow>();
         foreach (var person in persons)
-            await foreach (var d in PagesAsync(client, allowance, "/api/v2/deals", $"person_id={person.Id}&status=open,won,lost", PipedriveJsonContext.Default.V2PageDealDto, cancellationToken))
+            await foreach (var d in client.V2Async(ContactsStream, "/api/v2/deals", $"person_id={person.Id}&status=open,won,lost", PipedriveJsonContext.Default.V2PageDealDto, cancellationToken, allowance))
                 deals.Add(Run.ToDealRow(d));
         var activities = new List<ActivityRow>();
         foreach (var deal in deals.OrderByDescending(d => d.AddTime).ThenByDescending(d => d.Id).Take(CustomerCardBuilder.LatestDeals))
-            await foreach (var a in PagesAsync(client, allowance, "/api/v2/activities", $"deal_id={deal.Id}&done=false", PipedriveJsonContext.Default.V2PageActivityDto, cancellationToken))
+            await foreach (var a in client.V2Async(ContactsStream, "/api/v2/activities", $"deal_id={deal.Id}&done=false", PipedriveJsonContext.Default.V2PageActivityDto, cancellationToken, allowance))
                 activities.Add(Run.ToActivityRow(a));
         return new CustomerReading(persons, deals.Where(d => !d.IsDeleted).ToList(), activities.Where(a => !a.IsDeleted && !a.Done).ToList());
     }
@@ -43,30 +43,15 @@ public sealed partial class PipedriveConnector
         foreach (var email in emails)
         {
             const string Search = "/api/v2/persons/search";
-            allowance?.Take(PipedriveClient.Costs[Search], Search);
             var found = await client.GetAsync(ContactsStream, Search,
-                $"api/v2/persons/search?term={Uri.EscapeDataString(email)}&fields=email&exact_match=true&limit=100", PipedriveJsonContext.Default.ItemPersonSearchDto, ct);
+                $"api/v2/persons/search?term={Uri.EscapeDataString(email)}&fields=email&exact_match=true&limit=100", PipedriveJsonContext.Default.ItemPersonSearchDto, ct, allowance);
             ids.UnionWith(found?.Data?.Items?.Select(i => i.Item?.Id).OfType<long>() ?? []);
         }
         if (ids.Count == 0) return [];
         var persons = new List<ContactRow>();
-        await foreach (var p in PagesAsync(client, allowance, "/api/v2/persons", $"ids={string.Join(',', ids.Take(100))}", PipedriveJsonContext.Default.V2PagePersonDto, ct))
+        await foreach (var p in client.V2Async(ContactsStream, "/api/v2/persons", $"ids={string.Join(',', ids.Take(100))}", PipedriveJsonContext.Default.V2PagePersonDto, ct, allowance))
             if (p.IsDeleted != true) persons.Add(ContactOf(p));
         return persons;
-    }
-
-    /// <summary>A v2 list page by page, each page's cost taken from the allowance (when there is one) before it is asked for.</summary>
-    private static async IAsyncEnumerable<T> PagesAsync<T>(PipedriveClient client, ReadAllowance? allowance, string operation, string query,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        string? cursor = null;
-        do
-        {
-            allowance?.Take(PipedriveClient.Costs[operation], operation);
-            var page = await client.GetAsync(ContactsStream, operation, $"{operation.TrimStart('/')}?{query}&limit=500" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), type, ct);
-            foreach (var item in page?.Data ?? []) yield return item;
-            cursor = page?.AdditionalData?.NextCursor;
-        } while (cursor is not null);
     }
 
     public async Task<ContactRow> CreateAsync(Instance instance, NewContact contact, ILogger logger, CancellationToken cancellationToken)

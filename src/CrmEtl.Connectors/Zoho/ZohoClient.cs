@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrmEtl.Connectors.Http;
 using CrmEtl.Connectors.Streams;
+using CrmEtl.Core.Customers;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
 using Microsoft.Extensions.Logging;
@@ -34,10 +35,14 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
                 : [],
         }, Parse, ct);
 
-    /// <summary>Every record of a page-numbered list (page, per_page, info.more_records) under <paramref name="key"/>.</summary>
-    public IAsyncEnumerable<JsonObject> PagesAsync(string stream, string pathAndQuery, string key, CancellationToken ct) =>
+    /// <summary>Every record of a page-numbered list (page, per_page, info.more_records) under <paramref name="key"/>; a credit is taken from the allowance, when there is one, before each page.</summary>
+    public IAsyncEnumerable<JsonObject> PagesAsync(string stream, string pathAndQuery, string key, CancellationToken ct, ReadAllowance? allowance = null) =>
         Paging.AllAsync(Stats.For(stream),
-            async (page, token) => await GetAsync(stream, $"{pathAndQuery}{(pathAndQuery.Contains('?') ? '&' : '?')}page={page ?? "1"}", null, token),
+            async (page, token) =>
+            {
+                allowance?.Take(1, pathAndQuery.Split('?')[0].Replace("/crm/v8", "", StringComparison.Ordinal));
+                return await GetAsync(stream, $"{pathAndQuery}{(pathAndQuery.Contains('?') ? '&' : '?')}page={page ?? "1"}", null, token);
+            },
             NextPage(key), ct);
 
     /// <summary>A page-numbered page's records under <paramref name="key"/> (those with an id), and the next page's number while info.more_records.</summary>

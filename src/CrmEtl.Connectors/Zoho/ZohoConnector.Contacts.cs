@@ -79,17 +79,8 @@ public sealed partial class ZohoConnector
     private static IEnumerable<JsonObject> Records(JsonNode? page) => page?["data"] is JsonArray records ? records.OfType<JsonObject>() : [];
 
     /// <summary>A related list page by page (200 records each), a credit taken from the allowance before each page.</summary>
-    private static async IAsyncEnumerable<JsonObject> RelatedAsync(ZohoClient client, ReadAllowance allowance, string path, IEnumerable<string> fields,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        for (var page = 1; ; page++)
-        {
-            allowance.Take(1, "/" + path);
-            var answer = await client.GetAsync(ContactsStream, $"/crm/v8/{path}?fields={string.Join(',', fields)}&per_page=200&page={page}", null, ct);
-            foreach (var record in Records(answer)) yield return record;
-            if (answer?["info"]?["more_records"]?.GetValue<bool>() != true) yield break;
-        }
-    }
+    private static IAsyncEnumerable<JsonObject> RelatedAsync(ZohoClient client, ReadAllowance allowance, string path, IEnumerable<string> fields, CancellationToken ct) =>
+        client.PagesAsync(ContactsStream, $"/crm/v8/{path}?fields={string.Join(',', fields)}&per_page=200", "data", ct, allowance);
 
     /// <summary>A deal as a fresh card needs it; its stage and status are found by name in the replica (<see cref="CustomerReading.StageNames"/>).</summary>
     private static DealRow FreshDealOf(JsonObject r, string baseCurrency)
