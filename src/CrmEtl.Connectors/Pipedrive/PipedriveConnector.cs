@@ -76,27 +76,33 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         {
             _runner = await StreamRunner.StartAsync(context, connector.Settings, ct);
             var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
+            await _runner.RunAllAsync(Declare(mode), mode, ct);
+            return mode;
+        }
+
+        /// <summary>The run's streams, in order.</summary>
+        private IEnumerable<ISyncStream> Declare(SyncMode mode)
+        {
             // Activities, leads and contacts have no list of deleted ones: they are read whole every ReconcileEvery.
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
             var reconcileContacts = mode == SyncMode.Full || ReconcileDue(Streams.Persons) || ReconcileDue(Streams.Organizations);
+            Reconcile? Reconciled(bool due, ReplicaEntity entity) => due ? new Reconcile(entity, remembered: true) : null;
 
-            await ReferenceDataAsync(ct);
+            yield return new DependentStream("reference", (_, ct) => ReferenceDataAsync(ct));
             // Deleted deals stay listed (status=deleted) for 30 days, so only a full pass reconciles them.
             var deals = mode == SyncMode.Full ? new Reconcile(ReplicaEntity.Deal) : null;
-            await _runner.RunAsync(Deals(Streams.Deals, "/api/v2/deals") with { Reconcile = deals, FinishesReconcile = false }, mode, ct);
-            await _runner.RunAsync(Deals(Streams.ArchivedDeals, "/api/v2/deals/archived") with { Reconcile = deals }, mode, ct);
-            await _runner.RunAsync(Updated(Streams.Activities, "/api/v2/activities", PipedriveJsonContext.Default.V2PageActivityDto, (batch, a) =>
+            yield return Deals(Streams.Deals, "/api/v2/deals") with { Reconcile = deals, FinishesReconcile = false };
+            yield return Deals(Streams.ArchivedDeals, "/api/v2/deals/archived") with { Reconcile = deals };
+            yield return Updated(Streams.Activities, "/api/v2/activities", PipedriveJsonContext.Default.V2PageActivityDto, (batch, a) =>
             {
                 var row = ToActivityRow(a);
                 batch.Activities.Add(row);
                 return new Written(row.Id, row.UpdateTime);
-            }) with { Reconcile = reconcile ? new Reconcile(ReplicaEntity.Activity, remembered: true) : null }, reconcile ? SyncMode.Full : mode, ct);
-            await LeadsAsync(reconcile ? SyncMode.Full : mode, reconcile, ct);
-            var contacts = reconcileContacts ? SyncMode.Full : mode;
-            await _runner.RunAsync(Organizations() with { Reconcile = reconcileContacts ? new Reconcile(ReplicaEntity.Organization, remembered: true) : null }, contacts, ct);
-            await _runner.RunAsync(Persons() with { Reconcile = reconcileContacts ? new Reconcile(ReplicaEntity.Contact, remembered: true) : null }, contacts, ct);
-            await StageHistoryAsync(ct);
-            return mode;
+            }) with { Reconcile = Reconciled(reconcile, ReplicaEntity.Activity), Mode = reconcile ? SyncMode.Full : null };
+            yield return new DependentStream(Streams.Leads, (_, ct) => LeadsAsync(reconcile ? SyncMode.Full : mode, reconcile, ct));
+            yield return Organizations() with { Reconcile = Reconciled(reconcileContacts, ReplicaEntity.Organization), Mode = reconcileContacts ? SyncMode.Full : null };
+            yield return Persons() with { Reconcile = Reconciled(reconcileContacts, ReplicaEntity.Contact), Mode = reconcileContacts ? SyncMode.Full : null };
+            yield return new DependentStream(Streams.StageHistory, (_, ct) => StageHistoryAsync(ct));
         }
 
         private bool ReconcileDue(string stream) => _runner.ReconcileDue(stream, _options.ReconcileEvery);

@@ -47,6 +47,12 @@ internal sealed class StreamRunner(SyncContext context, IReadOnlyDictionary<stri
         return at is null || startedAt - at >= every;
     }
 
+    /// <summary>Runs the declared streams one after the other. They are enumerated lazily: a declaration may depend on what the streams before it read.</summary>
+    public async Task RunAllAsync(IEnumerable<ISyncStream> streams, SyncMode mode, CancellationToken ct)
+    {
+        foreach (var stream in streams) await stream.RunAsync(this, mode, ct);
+    }
+
     /// <summary>Runs a declared stream: a full pass when <paramref name="mode"/> is full, else from its cursor.</summary>
     public Task RunAsync<T>(UpdatedStream<T> stream, SyncMode mode, CancellationToken ct) =>
         RunAsync(stream.Name, mode, stream.Read(Since(stream.Name, mode), ct),

@@ -1,4 +1,5 @@
 using CrmEtl.Core.Replica;
+using CrmEtl.Core.Sync;
 
 namespace CrmEtl.Connectors.Streams;
 
@@ -9,6 +10,23 @@ internal readonly record struct Written(long Id, string? TextId, DateTimeOffset?
     public Written(string id, DateTimeOffset? updatedAt) : this(0, id, updatedAt) { }
 }
 
+/// <summary>One stream of a connector's run, in the order the connector declares them.</summary>
+internal interface ISyncStream
+{
+    string Name { get; }
+
+    Task RunAsync(StreamRunner runner, SyncMode mode, CancellationToken ct);
+}
+
+/// <summary>
+/// A stream whose reading is its own (reference data read whole, a stage history that depends on what
+/// the deals stream wrote): declared by name, in its place among the others.
+/// </summary>
+internal sealed record DependentStream(string Name, Func<SyncMode, CancellationToken, Task> Run) : ISyncStream
+{
+    public Task RunAsync(StreamRunner runner, SyncMode mode, CancellationToken ct) => Run(mode, ct);
+}
+
 /// <summary>
 /// A stream a connector declares: a list read in update-time order from a lower bound (null: all of
 /// it), each record written into the replica batch by <see cref="Write"/>. The runner pages it,
@@ -16,13 +34,18 @@ internal readonly record struct Written(long Id, string? TextId, DateTimeOffset?
 /// <see cref="Reconcile"/>.
 /// </summary>
 /// <param name="Read">The records updated since the bound (inclusive), oldest first; the connector's client pages them.</param>
-internal sealed record UpdatedStream<T>(string Name, Func<DateTimeOffset?, CancellationToken, IAsyncEnumerable<T>> Read, Func<ReplicaBatch, T, Written> Write)
+internal sealed record UpdatedStream<T>(string Name, Func<DateTimeOffset?, CancellationToken, IAsyncEnumerable<T>> Read, Func<ReplicaBatch, T, Written> Write) : ISyncStream
 {
+    /// <summary>Read whole even in an incremental run (a periodic reconciliation); null: the run's mode.</summary>
+    public SyncMode? Mode { get; init; }
+
     /// <summary>Where the ids of a complete pass go; null when this run does not reconcile the stream.</summary>
     public Reconcile? Reconcile { get; init; }
 
     /// <summary>False when a later stream shares <see cref="Reconcile"/> and finishes it (e.g. deals, then archived deals).</summary>
     public bool FinishesReconcile { get; init; } = true;
+
+    public Task RunAsync(StreamRunner runner, SyncMode mode, CancellationToken ct) => runner.RunAsync(this, Mode ?? mode, ct);
 }
 
 /// <summary>

@@ -90,22 +90,28 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
         {
             _runner = await StreamRunner.StartAsync(context, new StreamSettings(_options.BatchRows, _options.Overlap, _options.FullResyncAfter), ct);
             var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
-            // Zoho lists deleted records (DeletedAsync), so only a full pass reconciles by what it saw.
+            await _runner.RunAllAsync(Declare(mode), mode, ct);
+            return mode;
+        }
+
+        /// <summary>The run's streams, in order. Those after the reference data depend on the modules and fields it found.</summary>
+        private IEnumerable<ISyncStream> Declare(SyncMode mode)
+        {
+            // Zoho lists deleted records (the deleted_* streams), so only a full pass reconciles by what it saw.
             Reconcile? Reconciled(ReplicaEntity entity) => mode == SyncMode.Full ? new Reconcile(entity) : null;
 
-            await ReferenceDataAsync(ct);
-            await _runner.RunAsync(Deals() with { Reconcile = Reconciled(ReplicaEntity.Deal) }, mode, ct);
-            if (_fields.ContainsKey("Leads")) await _runner.RunAsync(Leads() with { Reconcile = Reconciled(ReplicaEntity.Lead) }, mode, ct);
+            yield return new DependentStream("reference", (_, ct) => ReferenceDataAsync(ct));
+            yield return Deals() with { Reconcile = Reconciled(ReplicaEntity.Deal) };
+            if (_fields.ContainsKey("Leads")) yield return Leads() with { Reconcile = Reconciled(ReplicaEntity.Lead) };
             // Tasks, events and calls share the activities table: reconciled once all three were read whole.
             var modules = ActivityModules.Where(_fields.ContainsKey).ToList();
             var activities = Reconciled(ReplicaEntity.Activity);
             foreach (var module in modules)
-                await _runner.RunAsync(Activities(module) with { Reconcile = activities, FinishesReconcile = module == modules[^1] }, mode, ct);
-            if (_fields.ContainsKey("Accounts")) await _runner.RunAsync(Accounts() with { Reconcile = Reconciled(ReplicaEntity.Organization) }, mode, ct);
-            if (_fields.ContainsKey("Contacts")) await _runner.RunAsync(Contacts() with { Reconcile = Reconciled(ReplicaEntity.Contact) }, mode, ct);
-            await DeletedAsync(mode, ct);
-            await StageHistoryAsync(mode, ct);
-            return mode;
+                yield return Activities(module) with { Reconcile = activities, FinishesReconcile = module == modules[^1] };
+            if (_fields.ContainsKey("Accounts")) yield return Accounts() with { Reconcile = Reconciled(ReplicaEntity.Organization) };
+            if (_fields.ContainsKey("Contacts")) yield return Contacts() with { Reconcile = Reconciled(ReplicaEntity.Contact) };
+            foreach (var module in DeletableModules.Where(_fields.ContainsKey)) yield return Deleted(module, mode);
+            yield return new DependentStream(Streams.StageHistory, StageHistoryAsync);
         }
 
         // ---- reference data: small, read whole every run -------------------------------------------
@@ -345,31 +351,31 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
         // ---- deleted records: Zoho's lists leave them out, /deleted names them ----------------------------
 
-        private async Task DeletedAsync(SyncMode mode, CancellationToken ct)
+        /// <summary>
+        /// A module's deleted records, read since the last run; a full pass reconciles deletions itself, so it only
+        /// marks where the deleted list is read from next time.
+        /// </summary>
+        private ISyncStream Deleted(string module, SyncMode mode)
         {
-            foreach (var module in DeletableModules.Where(_fields.ContainsKey))
+            var stream = "deleted_" + module.ToLowerInvariant();
+            var entity = module switch
             {
-                var stream = "deleted_" + module.ToLowerInvariant();
-                var entity = module switch
+                "Deals" => ReplicaEntity.Deal, "Leads" => ReplicaEntity.Lead, "Contacts" => ReplicaEntity.Contact, "Accounts" => ReplicaEntity.Organization,
+                _ => ReplicaEntity.Activity,
+            };
+            if (mode == SyncMode.Full)
+                return new DependentStream(stream, async (_, ct) =>
                 {
-                    "Deals" => ReplicaEntity.Deal, "Leads" => ReplicaEntity.Lead, "Contacts" => ReplicaEntity.Contact, "Accounts" => ReplicaEntity.Organization,
-                    _ => ReplicaEntity.Activity,
-                };
-                if (mode == SyncMode.Full)
-                {
-                    // A full pass reconciles deletions itself; later runs read the deleted list from here on.
                     var start = new ReplicaBatch();
                     start.Checkpoints.Add(new StreamCheckpoint(stream, _runner.StartedAt, _runner.StartedAt));
                     await _runner.CommitAsync(stream, start, ct);
-                    continue;
-                }
-                await _runner.RunAsync(new UpdatedStream<JsonObject>(stream, (since, token) => DeletedRecordsAsync(stream, module, since, token), (batch, d) =>
-                {
-                    var id = ZohoValues.Text(d["id"])!; // NextPage passes over records without an id
-                    batch.Deletions.Add(new Deletion(entity, id));
-                    return new Written(id, ZohoValues.Time(d["deleted_time"]));
-                }), mode, ct);
-            }
+                });
+            return new UpdatedStream<JsonObject>(stream, (since, ct) => DeletedRecordsAsync(stream, module, since, ct), (batch, d) =>
+            {
+                var id = ZohoValues.Text(d["id"])!; // NextPage passes over records without an id
+                batch.Deletions.Add(new Deletion(entity, id));
+                return new Written(id, ZohoValues.Time(d["deleted_time"]));
+            });
         }
 
         /// <summary>The module's deleted records since the bound (If-Modified-Since), page by page.</summary>
