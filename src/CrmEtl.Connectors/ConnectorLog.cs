@@ -28,4 +28,7 @@ internal static partial class ConnectorLog
 
     [LoggerMessage(EventId = 1205, EventName = "ZohoModuleSkipped", Level = LogLevel.Information, Message = "Zoho module {Module} is skipped: {Reason}")]
     public static partial void ZohoModuleSkipped(ILogger logger, string module, string reason);
+
+    [LoggerMessage(EventId = 1301, EventName = "KommoTooManyRequests", Level = LogLevel.Information, Message = "Kommo answered 429 Too Many Requests ({Count} in this call); waiting before trying again")]
+    public static partial void KommoTooManyRequests(ILogger logger, int count);
 }

@@ -67,7 +67,7 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
                 var data = page.Data ?? [];
                 var more = page.AdditionalData?.MoreItemsInCollection ?? page.AdditionalData?.Pagination?.MoreItemsInCollection ?? false;
                 var next = page.AdditionalData?.Pagination?.NextStart ?? int.Parse(start ?? "0", CultureInfo.InvariantCulture) + data.Count;
-                return (data, more ? next.ToString(CultureInfo.InvariantCulture) : null);
+                return (data, more && data.Count > 0 ? next.ToString(CultureInfo.InvariantCulture) : null);
             },
             ct);
 

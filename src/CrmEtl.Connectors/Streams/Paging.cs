@@ -11,7 +11,7 @@ namespace CrmEtl.Connectors.Streams;
 internal static class Paging
 {
     /// <param name="fetch">The page at a position; null when there is nothing there (e.g. an empty list answered 204).</param>
-    /// <param name="read">A page's items, and the position of the next page (null after the last). It is given the page's own position.</param>
+    /// <param name="read">A page's items (which may be none, e.g. all read before), and the position of the next page (null after the last). It is given the page's own position.</param>
     public static async IAsyncEnumerable<TItem> AllAsync<TPage, TItem>(
         StreamStats stats, Func<string?, CancellationToken, Task<TPage?>> fetch, Func<TPage, string?, (IReadOnlyList<TItem> Items, string? Next)> read,
         [EnumeratorCancellation] CancellationToken ct)
@@ -24,7 +24,7 @@ internal static class Paging
             var (items, next) = read(page, position);
             stats.AddRead(items.Count);
             foreach (var item in items) yield return item;
-            position = items.Count == 0 ? null : next;
+            position = next;
         } while (position is not null);
     }
 }

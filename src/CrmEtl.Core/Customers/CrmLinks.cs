@@ -5,16 +5,17 @@ namespace CrmEtl.Core.Customers;
 /// <summary>
 /// Links to a record's page in the CRM, as its users know them, from the account's web address
 /// (<see cref="WebAddress"/>): Pipedrive https://{company}.pipedrive.com/person/{id} and /deal/{id};
-/// Zoho https://crm.zoho.{dc}/crm/org{org id}/tab/Contacts/{id} and /tab/Potentials/{id} (deals are "Potentials" in its URLs).
+/// Zoho https://crm.zoho.{dc}/crm/org{org id}/tab/Contacts/{id} and /tab/Potentials/{id} (deals are "Potentials" in its URLs);
+/// Kommo https://{subdomain}.kommo.com/contacts/detail/{id} and /leads/detail/{id}.
 /// </summary>
 public sealed record CrmLinks(string Kind, string? WebAddress)
 {
-    public string? Contact(long id) => Page(Kind == InstanceKinds.Zoho ? $"tab/Contacts/{id}" : $"person/{id}");
+    public string? Contact(long id) => Page(Kind switch { InstanceKinds.Zoho => $"tab/Contacts/{id}", InstanceKinds.Kommo => $"contacts/detail/{id}", _ => $"person/{id}" });
 
-    public string? Deal(long id) => Page(Kind == InstanceKinds.Zoho ? $"tab/Potentials/{id}" : $"deal/{id}");
+    public string? Deal(long id) => Page(Kind switch { InstanceKinds.Zoho => $"tab/Potentials/{id}", InstanceKinds.Kommo => $"leads/detail/{id}", _ => $"deal/{id}" });
 
-    /// <summary>Where to create a deal for a contact: Zoho's new-deal form; Pipedrive adds deals from the person's page.</summary>
-    public string? NewDeal(long contactId) => Page(Kind == InstanceKinds.Zoho ? "tab/Potentials/create" : $"person/{contactId}");
+    /// <summary>Where to create a deal for a contact: Zoho's and Kommo's new-deal forms; Pipedrive adds deals from the person's page.</summary>
+    public string? NewDeal(long contactId) => Page(Kind switch { InstanceKinds.Zoho => "tab/Potentials/create", InstanceKinds.Kommo => "leads/add/", _ => $"person/{contactId}" });
 
     private string? Page(string path) => WebAddress is null ? null : WebAddress.TrimEnd('/') + "/" + path;
 

@@ -45,7 +45,17 @@ public static class InstanceKinds
 {
     public const string Pipedrive = "pipedrive";
     public const string Zoho = "zoho";
-    public static readonly IReadOnlyList<string> All = [Pipedrive, Zoho];
+    public const string Kommo = "kommo";
+    public static readonly IReadOnlyList<string> All = [Pipedrive, Zoho, Kommo];
+
+    /// <summary>The CRM's name as its users know it.</summary>
+    public static string DisplayName(string kind) => kind switch
+    {
+        Pipedrive => "Pipedrive",
+        Zoho => "Zoho CRM",
+        Kommo => "Kommo",
+        _ => kind,
+    };
 }
 
 /// <summary>
@@ -89,7 +99,7 @@ public sealed record InstanceCredentials(string? ApiToken, string? ApiTokenEnv)
         var missing = new[] { ("client id", ClientId), ("client secret", ClientSecret), ("refresh token", RefreshToken) }
             .Where(x => string.IsNullOrEmpty(x.Item2)).Select(x => x.Item1).ToList();
         return missing.Count == 0 ? (ClientId!, ClientSecret!, RefreshToken!)
-            : throw new CrmEtl.Core.Sync.CrmAuthException($"This Zoho instance has no {string.Join(", ", missing)}. Set them with 'crmetl instances edit NAME --client-id ... --client-secret ... --refresh-token ...'.");
+            : throw new CrmEtl.Core.Sync.CrmAuthException($"This instance has no {string.Join(", ", missing)}. Set them with 'crmetl instances edit NAME --client-id ... --client-secret ... --refresh-token ...'.");
     }
 
     public override string ToString() =>
@@ -114,4 +124,27 @@ public interface IOAuthTokenCache
     Task SaveAsync(int instanceId, string credentialsHash, OAuthToken token, CancellationToken cancellationToken);
     /// <summary>Drops the access token (keeping the API domain) when the CRM refused it.</summary>
     Task ForgetAsync(int instanceId, string accessToken, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// An OAuth pair whose refresh token works once (Kommo): each refresh answers the next refresh token
+/// with the access token. <see cref="RefreshIssuedAt"/> tells when the refresh token nears its end.
+/// </summary>
+public sealed record RotatingToken(string RefreshToken, DateTimeOffset RefreshIssuedAt, string? AccessToken, DateTimeOffset? AccessExpiresAt);
+
+/// <summary>
+/// Where rotating OAuth pairs live (encrypted, in etl.rotating_token), bound to the refresh token the
+/// admin stored with the instance (its hash): storing a new one there starts the pair again from it.
+/// </summary>
+public interface IRotatingTokenStore
+{
+    Task<RotatingToken?> GetAsync(int instanceId, string seedHash, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="rotate"/> with the current pair (or <paramref name="seed"/> when there is none for
+    /// <paramref name="seedHash"/>) while holding the instance's row lock, so that one process in a cluster
+    /// rotates at a time; what it returns (null: keep the current pair) is committed before it is returned.
+    /// </summary>
+    Task<RotatingToken> RotateAsync(int instanceId, string seedHash, RotatingToken seed,
+        Func<RotatingToken, CancellationToken, Task<RotatingToken?>> rotate, CancellationToken cancellationToken);
 }

@@ -29,7 +29,7 @@ public static class TrelloCardText
     public static NewTrelloCard Build(string listId, DealCardFacts deal, DealEvent happened)
     {
         var link = new CrmLinks(deal.InstanceKind, deal.WebAddress).Deal(deal.DealId);
-        var crm = deal.InstanceKind == Instances.InstanceKinds.Zoho ? "Zoho CRM" : "Pipedrive";
+        var crm = Instances.InstanceKinds.DisplayName(deal.InstanceKind);
         var text = new StringBuilder();
         text.Append(What(deal, happened)).Append("\n\n");
         Line(text, "Value", deal.Value is { } v ? $"{v.ToString("N2", Inv)} {deal.Currency}".Trim() : null);

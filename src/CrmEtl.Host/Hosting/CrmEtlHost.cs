@@ -1,4 +1,5 @@
 using CrmEtl.Connectors.Pipedrive;
+using CrmEtl.Connectors.Kommo;
 using CrmEtl.Connectors.Zoho;
 using CrmEtl.Core.Replica;
 using CrmEtl.Core.Sync;
@@ -52,6 +53,7 @@ public static class CrmEtlHost
         builder.AddCrmEtlSecretProtection();
         builder.AddPipedriveConnector();
         builder.AddZohoConnector();
+        builder.AddKommoConnector();
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
         builder.AddTrello(runJobs);
@@ -189,5 +191,16 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<ZohoConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<ZohoConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<ZohoConnector>());
+    }
+
+    public static void AddKommoConnector(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<KommoOptions>().Bind(builder.Configuration.GetSection(KommoOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(KommoConnector.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        builder.Services.AddSingleton<CrmEtl.Core.Instances.IRotatingTokenStore, RotatingTokenStore>();
+        builder.Services.AddSingleton<KommoTokens>();
+        builder.Services.AddSingleton<KommoConnector>();
+        builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<KommoConnector>());
     }
 }

@@ -31,25 +31,36 @@ public sealed record InstanceInput(
         if (isNew && string.IsNullOrWhiteSpace(Name)) problems.Add("--name is required: a unique name, e.g. \"Acme Finland\".");
         else if (Name is not null && (Name.Trim().Length == 0 || Name.Length > 200)) problems.Add("--name must be 1 to 200 characters.");
         if (Kind is not null && !InstanceKinds.All.Contains(Kind)) problems.Add($"--kind '{Kind}' is not one of {string.Join(", ", InstanceKinds.All)}.");
-        var zoho = kind == InstanceKinds.Zoho;
-        var example = zoho ? "the accounts server of the account's data centre, e.g. https://accounts.zoho.eu" : "the account's base URL, e.g. https://acme.pipedrive.com";
+        var example = kind switch
+        {
+            InstanceKinds.Zoho => "the accounts server of the account's data centre, e.g. https://accounts.zoho.eu",
+            InstanceKinds.Kommo => "the account's address, e.g. https://acme.kommo.com (amoCRM: https://acme.amocrm.ru)",
+            _ => "the account's base URL, e.g. https://acme.pipedrive.com",
+        };
         if (isNew && Url is null) problems.Add($"--url is required: {example}.");
         else if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             problems.Add($"--url '{Url}' is not an http(s) URL. Give {example}.");
-        if (zoho)
+        var token = !string.IsNullOrEmpty(Token) || !string.IsNullOrEmpty(TokenEnv);
+        var oauth = ClientId is not null || ClientSecret is not null || RefreshToken is not null;
+        switch (kind)
         {
-            if (!string.IsNullOrEmpty(Token) || !string.IsNullOrEmpty(TokenEnv))
-                problems.Add("A Zoho instance signs in with OAuth: give --client-id, --client-secret and --refresh-token instead of --token.");
-            if (isNew)
-                foreach (var (option, value) in new[] { ("--client-id", ClientId), ("--client-secret", ClientSecret), ("--refresh-token", RefreshToken) })
-                    if (string.IsNullOrEmpty(value)) problems.Add($"{option} is required for a Zoho instance (from Zoho's API console; the refresh token needs the scopes ZohoCRM.modules.READ, settings, users and org).");
-        }
-        else
-        {
-            if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenEnv) || isNew && string.IsNullOrEmpty(Token) && string.IsNullOrEmpty(TokenEnv))
-                problems.Add("Give exactly one of --token (stored encrypted) or --token-env (the name of an environment variable holding it).");
-            if (ClientId is not null || ClientSecret is not null || RefreshToken is not null)
-                problems.Add("--client-id, --client-secret and --refresh-token are for Zoho instances; a Pipedrive instance uses --token.");
+            case InstanceKinds.Zoho:
+                if (token) problems.Add("A Zoho instance signs in with OAuth: give --client-id, --client-secret and --refresh-token instead of --token.");
+                if (isNew) RequireOAuth(problems, "a Zoho instance", "from Zoho's API console; the refresh token needs the scopes ZohoCRM.modules.READ, settings, users and org");
+                break;
+            case InstanceKinds.Kommo when token && oauth:
+                problems.Add("A Kommo instance signs in with a long-lived token (--token) or with OAuth (--client-id, --client-secret, --refresh-token), not both.");
+                break;
+            case InstanceKinds.Kommo when isNew && !token:
+                RequireOAuth(problems, "a Kommo instance without a long-lived --token", "from the integration's keys in Kommo, and a refresh token from granting it access");
+                break;
+            case InstanceKinds.Kommo:
+                break;
+            default:
+                if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenEnv) || isNew && !token)
+                    problems.Add("Give exactly one of --token (stored encrypted) or --token-env (the name of an environment variable holding it).");
+                if (oauth) problems.Add("--client-id, --client-secret and --refresh-token are for Zoho and Kommo instances; a Pipedrive instance uses --token.");
+                break;
         }
         if (TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
             problems.Add($"--time-zone '{TimeZone}' is not a known IANA time zone, e.g. Europe/Helsinki.");
@@ -58,6 +69,12 @@ public sealed record InstanceInput(
         if (Schedule is not null && !Quartz.CronExpression.TryParse(Schedule, out _))
             problems.Add($"--schedule '{Schedule}' is not a Quartz cron expression: six fields, seconds minutes hours day-of-month month day-of-week, " +
                 "with '?' in one of the day fields, e.g. '0 0 2 * * ?' (02:00 every day) or '0 30 6 ? * MON-FRI' (06:30 on weekdays).");
+    }
+
+    private void RequireOAuth(List<string> problems, string what, string where)
+    {
+        foreach (var (option, value) in new[] { ("--client-id", ClientId), ("--client-secret", ClientSecret), ("--refresh-token", RefreshToken) })
+            if (string.IsNullOrEmpty(value)) problems.Add($"{option} is required for {what} ({where}).");
     }
 
     public NewInstance ToNewInstance() => new(

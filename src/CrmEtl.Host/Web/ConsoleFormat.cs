@@ -27,12 +27,7 @@ public static class ConsoleFormat
 
     public static string Number(long value) => value.ToString("#,0", Culture);
 
-    public static string KindName(string kind) => kind switch
-    {
-        InstanceKinds.Pipedrive => "Pipedrive",
-        InstanceKinds.Zoho => "Zoho CRM",
-        _ => kind,
-    };
+    public static string KindName(string kind) => InstanceKinds.DisplayName(kind);
 
     public static string StatusText(string status) => status switch
     {
