@@ -151,6 +151,9 @@ public sealed class KommoSandboxTests
         Assert.That(lost, Is.Not.Empty);
         Assert.That(lost.Select(l => Long(l["_embedded"]!["loss_reason"]![0]!, "id")), Is.EqualTo(lost.Select(l => Long(l, "loss_reason_id"))));
         Assert.That(leads.Select(l => l["_embedded"]!["contacts"]!.AsArray().Count), Has.Some.EqualTo(1));
+        var pipeline = Long(lost[0], "pipeline_id");
+        var lostThere = await _api.AllPagesAsync($"/api/v4/leads?filter[statuses][0][pipeline_id]={pipeline}&filter[statuses][0][status_id]=143", "leads", "leads.json");
+        Assert.That(lostThere.Select(l => Long(l, "id")), Is.EquivalentTo(lost.Where(l => Long(l, "pipeline_id") == pipeline).Select(l => Long(l, "id"))));
     }
 
     [Test]
@@ -166,6 +169,10 @@ public sealed class KommoSandboxTests
         Assert.That(ofLead.Select(e => Long(e, "entity_id")), Is.All.EqualTo(lead));
         Assert.That(ofLead.Select(e => e["type"]!.GetValue<string>()), Does.Contain("lead_added"));
         Assert.That((await _api.SendAsync("/api/v4/events?filter[entity_id][]=1", "events.json")).Status, Is.EqualTo(400), "entity_id needs one entity");
+        var pipeline = Account.PipelineId(Account.Data.Pipelines[0].Id);
+        var wins = await _api.AllPagesAsync($"/api/v4/events?filter[type]=lead_status_changed&filter[value_after][leads_statuses][0][pipeline_id]={pipeline}"
+            + "&filter[value_after][leads_statuses][0][status_id]=142", "events", "events.json");
+        Assert.That(wins.Select(e => Status(e["value_after"]!)), Is.All.EqualTo((KommoAccount.Won, pipeline)));
     }
 
     [Test]

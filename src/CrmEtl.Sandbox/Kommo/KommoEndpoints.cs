@@ -97,14 +97,13 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
     private async Task ServeAsync(HttpContext context, string operation, Handler handler)
     {
         if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
-        var fault = faults.Next(context.Request.Path.Value ?? "");
         var subdomain = account.Options.Subdomain;
         var refusal = limits.IsBlocked(subdomain) ? Blocked
             : Bearer(context) is not { } token || !account.Auth.Accepts(token, Now) ? Unauthorized
-            : account.Unpaid ? new KommoError(402, "Payment Required", "Подписка закончилась")
+            : account.Unpaid ? Unpaid
             : limits.Admit(subdomain, account.Options.ClientId) switch
             {
-                KommoRateLimits.Verdict.TooMany => new KommoError(429, "Too Many Requests", "Превышено допустимое количество запросов в секунду"),
+                KommoRateLimits.Verdict.TooMany => TooMany,
                 KommoRateLimits.Verdict.Blocked => Blocked,
                 _ => null,
             };
@@ -114,6 +113,8 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
             return;
         }
         Calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        // Faults act on requests Kommo would have answered, as in the Zoho sandbox: a refused one does not use one up.
+        var fault = faults.Next(context.Request.Path.Value ?? "");
         if (await FaultAsync(context, fault)) return;
 
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
@@ -138,8 +139,12 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         await context.Response.Body.WriteAsync(Faults.Damage(fault, buffer.WrittenMemory, FirstRecord), context.RequestAborted);
     }
 
-    private static readonly KommoError Blocked = new(403, "Forbidden", "Аккаунт заблокирован, за неоднократное превышение количества запросов в секунду");
+    // The answers error-codes.md lists, with its descriptions as their detail.
     private static readonly KommoError Unauthorized = new(401, "Unauthorized", "Общая ошибка авторизации. Неправильный логин или пароль.");
+    private static readonly KommoError Unpaid = new(402, "Payment Required", "Подписка закончилась");
+    private static readonly KommoError Blocked = new(403, "Forbidden", "Аккаунт заблокирован, за неоднократное превышение количества запросов в секунду");
+    private static readonly KommoError TooMany = new(429, "Too Many Requests", "Превышено допустимое количество запросов в секунду");
+    private static readonly KommoError ServerError = new(500, "Internal Server Error", "Internal Server Error");
 
     private static string? Bearer(HttpContext context) =>
         context.Request.Headers.Authorization.FirstOrDefault() is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
@@ -155,10 +160,10 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         switch (fault)
         {
             case Faults.Kind.Burst429 or Faults.Kind.Burst429NoHeaders:
-                await WriteProblem(context, new KommoError(429, "Too Many Requests", "Превышено допустимое количество запросов в секунду"));
+                await WriteProblem(context, TooMany);
                 return true;
             case Faults.Kind.ServerError:
-                await WriteProblem(context, new KommoError(500, "Internal Server Error", "Internal Server Error"));
+                await WriteProblem(context, ServerError);
                 return true;
             case Faults.Kind.Revoked:
                 await WriteProblem(context, Unauthorized);
@@ -201,7 +206,7 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         var fault = faults.Next(context.Request.Path.Value ?? "", write: true);
         if (fault == Faults.Kind.ServerError)
         {
-            await WriteProblem(context, new KommoError(500, "Internal Server Error", "Internal Server Error"), TokenJson);
+            await WriteProblem(context, ServerError, TokenJson);
             return;
         }
         var parameters = await ParametersAsync(context.Request);
