@@ -87,20 +87,25 @@ public sealed class Faults
     /// A well-formed answer damaged as <paramref name="kind"/> says (a missing field or one of the wrong type in its
     /// first record); any other kind, or an answer without records, comes back as it was.
     /// </summary>
-    internal static ReadOnlyMemory<byte> Damage(Kind kind, ReadOnlyMemory<byte> body)
+    internal static ReadOnlyMemory<byte> Damage(Kind kind, ReadOnlyMemory<byte> body) => Damage(kind, body, FirstDataRecord);
+
+    /// <param name="firstRecord">Finds the first record in a body parsed as a tree: Pipedrive and Zoho keep records under "data", Kommo under "_embedded".</param>
+    internal static ReadOnlyMemory<byte> Damage(Kind kind, ReadOnlyMemory<byte> body, Func<JsonNode?, JsonObject?> firstRecord)
     {
         if (kind is not (Kind.MissingField or Kind.WrongType)) return body;
         var root = JsonNode.Parse(body.Span);
-        var record = root?["data"] switch
-        {
-            JsonArray { Count: > 0 } list => list[0] as JsonObject,
-            JsonObject one => one,
-            _ => null,
-        };
+        var record = firstRecord(root);
         if (record is null || record.Count == 0) return body;
         var field = record.ContainsKey("id") ? "id" : record.First().Key;
         if (kind == Kind.MissingField) record.Remove(field);
         else record[field] = new JsonObject { ["unexpected"] = true };
         return JsonSerializer.SerializeToUtf8Bytes(root);
     }
+
+    private static JsonObject? FirstDataRecord(JsonNode? root) => root?["data"] switch
+    {
+        JsonArray { Count: > 0 } list => list[0] as JsonObject,
+        JsonObject one => one,
+        _ => null,
+    };
 }

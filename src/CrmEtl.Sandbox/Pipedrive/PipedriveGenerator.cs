@@ -40,7 +40,7 @@ internal static class PipedriveGenerator
     ];
     private static readonly string[] Companies = ["Nordic Steel", "Baltic Foods", "Helios Energy", "Polar Logistics", "Aurora Health", "Kivi Software", "Fjord Marine", "Sisu Retail", "Tundra Games", "Lumo Design"];
     private static readonly string[] Products = ["licence", "support plan", "pilot", "upgrade", "consulting", "renewal", "hardware"];
-    private static readonly string[] LostReasons = ["Price too high", "Chose a competitor", "No budget", "No decision", "Timing"];
+    internal static readonly string[] LostReasons = ["Price too high", "Chose a competitor", "No budget", "No decision", "Timing"];
     private static readonly string[] LeadSources = ["Web forms", "Manually created", "Prospector", "Import", "Chatbot", "Live chat"];
     private static readonly string[] Segments = ["SMB", "Mid-market", "Enterprise"];
 

@@ -1,0 +1,84 @@
+using System.Globalization;
+using CrmEtl.Sandbox.Pipedrive;
+
+namespace CrmEtl.Sandbox.Kommo;
+
+/// <summary>A status a lead entered at <paramref name="At"/>, moved there by <paramref name="ActorUserId"/> (a generated user's id).</summary>
+public sealed record KommoArrival(long StatusId, long PipelineId, DateTime At, long ActorUserId);
+
+/// <summary>
+/// A lead's life the Kommo way, read from the generated deal's changelog: the status it was created in (the pipeline's
+/// incoming Unsorted status for leads that came in through a form, see <see cref="KommoAccount.StartsInUnsorted"/>),
+/// each stage it was moved to while open (forwards, back or skipping), 142 when won and 143 when lost, back to its
+/// stage when reopened; and its trips to the trash and back, kept in the changelog as "deleted" changes.
+/// </summary>
+internal static class KommoLeadHistory
+{
+    /// <summary>Changelog key of a deletion ("true") or a restoration ("false").</summary>
+    public const string DeletedKey = "deleted";
+
+    public static List<KommoArrival> Arrivals(KommoAccount account, SbDeal deal)
+    {
+        var pipeline = account.PipelineId(deal.PipelineId);
+        var firstMove = deal.Changes.Find(c => c.FieldKey == "stage_id");
+        var stage = firstMove?.OldValue is { } old ? long.Parse(old, CultureInfo.InvariantCulture) : deal.StageId;
+        var created = KommoAccount.StartsInUnsorted(deal) ? account.UnsortedStatusId(deal.PipelineId) : account.StatusId(stage);
+        var arrivals = new List<KommoArrival> { new(created, pipeline, deal.AddTime, deal.OwnerId) };
+        var open = true;
+        foreach (var change in deal.Changes)
+        {
+            if (change.FieldKey == "stage_id")
+            {
+                stage = long.Parse(change.NewValue!, CultureInfo.InvariantCulture);
+                if (open) arrivals.Add(new KommoArrival(account.StatusId(stage), pipeline, change.Time, change.ActorUserId));
+            }
+            else if (change.FieldKey == "status")
+            {
+                open = change.NewValue == "open";
+                var status = change.NewValue switch { "won" => KommoAccount.Won, "lost" => KommoAccount.Lost, _ => account.StatusId(stage) };
+                arrivals.Add(new KommoArrival(status, pipeline, change.Time, change.ActorUserId));
+            }
+        }
+        return arrivals;
+    }
+
+    /// <summary>Puts a lead in the trash, as a user deleting it would.</summary>
+    public static void Delete(SbDeal deal, long actor, DateTime at)
+    {
+        PipedriveGenerator.Change(deal, DeletedKey, "false", "true", actor, at);
+        PipedriveGenerator.Delete(deal, at);
+    }
+
+    /// <summary>Takes a lead out of the trash: listed again, updated now.</summary>
+    public static void Restore(SbDeal deal, long actor, DateTime at)
+    {
+        PipedriveGenerator.Change(deal, DeletedKey, "true", "false", actor, at);
+        deal.IsDeleted = false;
+        deal.DeleteTime = null;
+        deal.UpdateTime = at;
+    }
+
+    /// <summary>
+    /// Deals deleted by the shared generator or mutator (which flag them without a changelog entry) get their
+    /// deletion in the changelog, so that the events feed has its lead_deleted.
+    /// </summary>
+    public static void RecordDeletions(PipedriveCompany data)
+    {
+        foreach (var deal in data.Deals.Where(d => d.IsDeleted && d.DeleteTime is { } at && !d.Changes.Exists(c => c.FieldKey == DeletedKey && c.Time == at)))
+            PipedriveGenerator.Change(deal, DeletedKey, "false", "true", deal.OwnerId, deal.DeleteTime!.Value);
+    }
+
+    /// <summary>Some live leads were deleted and restored in the past: about one in thirty, after their last change.</summary>
+    public static void AddPastRestorations(PipedriveCompany data, Random random, DateTime now)
+    {
+        foreach (var deal in data.Deals.Where(d => !d.IsDeleted))
+        {
+            if (random.NextDouble() >= 1.0 / 30) continue;
+            var deletedAt = PipedriveGenerator.RandomTime(random, deal.UpdateTime.AddSeconds(1), now);
+            var restoredAt = PipedriveGenerator.RandomTime(random, deletedAt.AddSeconds(1), now);
+            if (deletedAt <= deal.UpdateTime || restoredAt <= deletedAt || restoredAt >= now) continue;
+            Delete(deal, deal.OwnerId, deletedAt);
+            Restore(deal, deal.OwnerId, restoredAt);
+        }
+    }
+}
