@@ -77,10 +77,12 @@ internal sealed class KommoClient(HttpClient http, KommoTokens tokens, Instance 
                 throw new CrmException($"The Kommo account of '{instance.Name}' is not paid ({error}): Kommo answers nothing until its subscription is renewed.", 402);
             case 403 when error.Code == "113":
                 throw new CrmException($"Kommo refused {call} from this address ({error}): the account only lets listed IP addresses use its API. Add the worker's address in Kommo's security settings.", 403);
-            case 403:
+            case 403 when error.Message.Contains("заблокирован", StringComparison.OrdinalIgnoreCase) || error.Message.Contains("blocked", StringComparison.OrdinalIgnoreCase):
                 throw new CrmBudgetExhaustedException(
                     $"Kommo blocked the API of '{instance.Name}' ({error}), which it does when an account keeps exceeding 7 requests per second. " +
                     "CrmEtl keeps to Kommo:RequestsPerSecond, so another integration may be calling it too. The run stopped with its progress saved; the next run continues once Kommo lifts the block.");
+            case 403:
+                throw new CrmException($"Kommo refused {call} ({error}). The user who granted CrmEtl access needs the rights for it (the users list needs an administrator).", 403);
             case 429:
                 if (refusal.Throttled > options.MaxAttempts * 2)
                     throw new CrmBudgetExhaustedException($"Kommo kept answering 429 Too Many Requests to '{instance.Name}' ({error}). The run stopped with its progress saved; the next run continues.");

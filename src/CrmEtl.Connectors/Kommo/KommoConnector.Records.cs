@@ -53,6 +53,17 @@ public sealed partial class KommoConnector
                     }, ct);
             }, write);
 
+        /// <summary>
+        /// A list Kommo cannot order by updated_at (tasks): filtered by it and read in id order, which a change to a record
+        /// read before does not shift. The stream's cursor moves only when the whole window was read.
+        /// </summary>
+        private UpdatedStream<JsonObject> UpdatedById(string stream, string path, string key, Func<ReplicaBatch, JsonObject, Written> write) =>
+            new(stream, (since, ct) => client.PagesAsync(stream,
+                $"{path}?limit={_options.PageSize}&order[id]=asc" + (since is { } from ? $"&filter[updated_at][from]={KommoValues.Unix(from)}" : ""), key, ct), write)
+            {
+                InUpdateOrder = false,
+            };
+
         /// <summary>Where a page stands: the updated_at lower bound and the page number under it.</summary>
         private static (DateTimeOffset? From, int Page) Position(string? position, DateTimeOffset? since)
         {
@@ -130,7 +141,7 @@ public sealed partial class KommoConnector
                 return new Written(row.Id, row.UpdateTime);
             }, with: "&with=companies");
 
-        /// <summary>A contact with every e-mail and phone (custom fields with the codes EMAIL and PHONE, labelled by their enum code: WORK, MOB, PRIV…).</summary>
+        /// <summary>A contact with every e-mail and phone (custom fields with the codes EMAIL and PHONE, labelled by their enum code: WORK, MOB, PRIV…; the docs' GET examples call it enum).</summary>
         internal static ContactRow ContactOf(JsonObject r) => new()
         {
             Id = KommoValues.Id(r["id"]) ?? throw new FormatException("A Kommo contact has no id."),
@@ -146,14 +157,14 @@ public sealed partial class KommoConnector
             (r["custom_fields_values"]?.AsArray().OfType<JsonObject>() ?? [])
                 .Where(f => KommoValues.Text(f["field_code"]) == code)
                 .SelectMany(f => f["values"]?.AsArray().OfType<JsonObject>() ?? [])
-                .Select(v => (Value: KommoValues.Text(v["value"])?.Trim(), Label: KommoValues.Text(v["enum_code"])?.ToLowerInvariant()))
+                .Select(v => (Value: KommoValues.Text(v["value"])?.Trim(), Label: (KommoValues.Text(v["enum_code"]) ?? KommoValues.Text(v["enum"]))?.ToLowerInvariant()))
                 .Where(v => !string.IsNullOrEmpty(v.Value))
                 .Select((v, i) => new ContactPoint(v.Value!, v.Label, i == 0))
                 .ToList();
 
         /// <summary>Tasks as activities: done when completed (at their last update), due at complete_till, of their task type.</summary>
         private UpdatedStream<JsonObject> Tasks() =>
-            Updated(Streams.Tasks, "/api/v4/tasks", "tasks", (batch, r) =>
+            UpdatedById(Streams.Tasks, "/api/v4/tasks", "tasks", (batch, r) =>
             {
                 var entity = KommoValues.Text(r["entity_type"]);
                 var entityId = KommoValues.Id(r["entity_id"]);

@@ -68,15 +68,16 @@ internal sealed class StreamRunner(SyncContext context, IReadOnlyDictionary<stri
                 reconcile.Finish(batch);
                 if (reconcile.Remembered) batch.Checkpoints[^1] = batch.Checkpoints[^1] with { ExtraJson = new JsonObject { ["reconciled_at"] = startedAt }.ToJsonString() };
             },
-            ct);
+            ct, stream.InUpdateOrder);
 
     /// <summary>
     /// Commits <paramref name="records"/> (in update-time order) in batches with their cursor; <paramref name="completed"/>
-    /// adds to the last batch, which also records the completed pass.
+    /// adds to the last batch, which also records the completed pass. Records not in update-time order
+    /// (<paramref name="inUpdateOrder"/> false) move the cursor only with the last batch.
     /// </summary>
     public async Task RunAsync<T>(
         string stream, SyncMode mode, IAsyncEnumerable<T> records, Func<ReplicaBatch, T, DateTimeOffset?> add,
-        Action<ReplicaBatch> completed, CancellationToken ct)
+        Action<ReplicaBatch> completed, CancellationToken ct, bool inUpdateOrder = true)
     {
         var previous = checkpoints.GetValueOrDefault(stream);
         var cursor = mode == SyncMode.Full ? null : previous?.Cursor;
@@ -91,7 +92,7 @@ internal sealed class StreamRunner(SyncContext context, IReadOnlyDictionary<stri
                 var at = add(batch, record);
                 if (at > cursor || cursor is null) cursor = at;
                 if (++inBatch < settings.BatchRows) continue;
-                batch.Checkpoints.Add(new StreamCheckpoint(stream, cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
+                batch.Checkpoints.Add(new StreamCheckpoint(stream, inUpdateOrder ? cursor : previous?.Cursor, previous?.CompletedAt, previous?.ExtraJson ?? "{}"));
                 await committing;
                 committing = CommitAsync(stream, batch, ct);
                 batch = new ReplicaBatch();

@@ -36,6 +36,12 @@ internal sealed record DependentStream(string Name, Func<SyncMode, CancellationT
 /// <param name="Read">The records updated since the bound (inclusive), oldest first; the connector's client pages them.</param>
 internal sealed record UpdatedStream<T>(string Name, Func<DateTimeOffset?, CancellationToken, IAsyncEnumerable<T>> Read, Func<ReplicaBatch, T, Written> Write) : ISyncStream
 {
+    /// <summary>
+    /// False when the list cannot be read in update-time order (e.g. by id): then a batch committed before the end keeps
+    /// the stream's previous cursor, and only the completed pass moves it (a run stopped midway reads the window again).
+    /// </summary>
+    public bool InUpdateOrder { get; init; } = true;
+
     /// <summary>Read whole even in an incremental run (a periodic reconciliation); null: the run's mode.</summary>
     public SyncMode? Mode { get; init; }
 
