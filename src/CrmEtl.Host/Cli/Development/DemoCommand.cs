@@ -2,6 +2,7 @@ using System.CommandLine;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Sync;
 using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Sandbox.Kommo;
 using CrmEtl.Sandbox.Zoho;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,17 +44,22 @@ internal static class DemoCommand
         {
             Orgs = [new ZohoOrgOptions { Name = "acme-de", DataCentre = "eu", Seed = 33, Deals = deals / 2, Activities = deals * 3 / 2, Leads = deals / 8, BaseCurrency = "EUR" }],
         };
-        Console.WriteLine("Starting a local PostgreSQL and the Pipedrive and Zoho CRM sandboxes...");
-        await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct, zoho);
+        var kommo = new KommoSandboxOptions
+        {
+            Accounts = [new KommoAccountOptions { Subdomain = "acme-ee", Name = "Acme Estonia", Seed = 44, Deals = deals / 2, Activities = deals * 3 / 2, TimeZone = "Europe/Tallinn", Currency = "EUR", Country = "EE" }],
+        };
+        Console.WriteLine("Starting a local PostgreSQL and the Pipedrive, Zoho CRM and Kommo sandboxes...");
+        await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct, zoho, kommo);
         await stack.AddInstanceAsync("Acme Finland", stack.Sandbox.Company("acme-fi"), "Europe/Helsinki", "EUR", "Acme Group", ct);
         await stack.AddInstanceAsync("Acme Sweden", stack.Sandbox.Company("acme-se"), "Europe/Stockholm", "SEK", "Acme Group", ct);
         await stack.AddZohoInstanceAsync("Acme Germany", stack.Zoho!.Org("acme-de"), "Europe/Berlin", "EUR", "Acme Group", ct);
+        await stack.AddKommoInstanceAsync("Acme Estonia", stack.Kommo!.Account("acme-ee"), "Europe/Tallinn", "EUR", "Acme Group", ct);
 
         // Rates first: every build, including the one after each sync, converts with them.
         await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
-        foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany" })
+        foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany", "Acme Estonia" })
         {
             var stats = new RunStats();
             var run = coordinator.RunAsync(name, SyncMode.Full, ct, stats);

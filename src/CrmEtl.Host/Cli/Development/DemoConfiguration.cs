@@ -44,7 +44,7 @@ internal static class DemoConfiguration
                 if ((stage.ClosedWon ? "Won" : stage.ClosedLost ? "Lost" : Steps.FirstOrDefault(s => s.Stages.Contains(stage.Name, StringComparer.OrdinalIgnoreCase)).Step) is { } step)
                     stages.Add(new StageMappingRow(instance.Name, stage.Id, Funnel, step));
             var country = instance.Name.Replace("Acme ", "", StringComparison.Ordinal);
-            var region = country == "Germany" ? "DACH" : "Nordics";
+            var region = country switch { "Germany" => "DACH", "Estonia" => "Baltics", _ => "Nordics" };
             dimensions.Add(new DimensionRow(instance.Name, null, country, region, null));
             foreach (var (id, name) in instance.Pipelines)
                 dimensions.Add(new DimensionRow(instance.Name, id, country, region, Products.GetValueOrDefault(name, name)));

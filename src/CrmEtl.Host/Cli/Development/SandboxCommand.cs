@@ -4,7 +4,7 @@ using CrmEtl.Sandbox.Zoho;
 
 namespace CrmEtl.Host.Cli;
 
-/// <summary>crmetl sandbox: runs the Pipedrive sandbox (and, with --zoho-orgs, the Zoho CRM sandbox; with --trello, Trello's) on loopback until Ctrl+C.</summary>
+/// <summary>crmetl sandbox: runs the Pipedrive sandbox (and, with --zoho-orgs, the Zoho CRM sandbox; with --kommo-accounts, Kommo's; with --trello, Trello's) on loopback until Ctrl+C.</summary>
 internal static class SandboxCommand
 {
     public static Command Build()
@@ -19,9 +19,13 @@ internal static class SandboxCommand
         var burst = new Option<int>("--burst") { Description = "Requests per 2-second window per token.", DefaultValueFactory = _ => 120 };
         var credits = new Option<long>("--daily-credits") { Description = "Zoho: API credits per org per 24 hours.", DefaultValueFactory = _ => new ZohoOrgOptions().DailyCredits };
         var zohoOrgs = new Option<string?>("--zoho-orgs") { Description = "Comma-separated Zoho org names (EU data centre) to serve as well; each gets client id 1000.NAME, secret sandbox-NAME-secret, refresh token 1000.sandbox-NAME-refresh." };
+        var kommoAccounts = new Option<string?>("--kommo-accounts")
+        {
+            Description = "Comma-separated Kommo account subdomains to serve as well, each on a base URL of its own; each gets client id, secret and a refresh token (printed), and the redirect URI https://crmetl.example/oauth/kommo.",
+        };
         var trello = new Option<bool>("--trello") { Description = "Also run the Trello sandbox (member acme-ops with the boards Site inspections, Accounting and Design)." };
-        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs, Trello's with --trello) on loopback (Ctrl+C stops it).")
-            { deals, activities, leads, companies, seed, port, budget, burst, credits, zohoOrgs, trello };
+        var command = new Command("sandbox", "Run the Pipedrive sandbox (and Zoho CRM's with --zoho-orgs, Kommo's with --kommo-accounts, Trello's with --trello) on loopback (Ctrl+C stops it).")
+            { deals, activities, leads, companies, seed, port, budget, burst, credits, zohoOrgs, kommoAccounts, trello };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(deals);
@@ -56,6 +60,21 @@ internal static class SandboxCommand
                 Console.WriteLine($"Zoho CRM sandbox org {org.Options.Name} (EU): accounts server {zoho!.AccountsUrl("eu")} (API domain {zoho.ApiDomain("eu")}),");
                 Console.WriteLine($"  client id {org.Options.ClientId}, client secret {org.Options.ClientSecret}, refresh token {org.Options.RefreshToken}; {org.Data.Deals.Count} deals");
                 Console.WriteLine($"  change data: curl -X POST '{zoho.ApiDomain("eu")}/_sandbox/{org.Options.Name}/mutate?mixed=10'");
+            }
+            var subdomains = parse.GetValue(kommoAccounts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            await using var kommo = subdomains.Length == 0 ? null : await Sandbox.Kommo.KommoSandbox.StartAsync(new Sandbox.Kommo.KommoSandboxOptions
+            {
+                Accounts = subdomains.Select((name, i) => new Sandbox.Kommo.KommoAccountOptions
+                {
+                    Subdomain = name, Name = name, ClientId = $"sandbox-{name}-client", ClientSecret = $"sandbox-{name}-secret", RefreshToken = $"sandbox-{name}-refresh",
+                    Seed = parse.GetValue(seed) + 200 + i, Deals = n, Activities = parse.GetValue(activities) ?? n * 3,
+                }).ToList(),
+            }, ct);
+            foreach (var account in kommo?.Accounts ?? [])
+            {
+                Console.WriteLine($"Kommo sandbox account {account.Options.Subdomain}: {account.BaseUrl} (standing for https://{account.Options.Subdomain}.kommo.com), {account.Data.Deals.Count} leads;");
+                Console.WriteLine($"  client id {account.Options.ClientId}, client secret {account.Options.ClientSecret}, refresh token {account.Options.RefreshToken} (works once), redirect URI {account.Options.RedirectUri}");
+                Console.WriteLine($"  change data: curl -X POST '{account.BaseUrl}/_sandbox/kommo/mutate?mixed=10'");
             }
             await using var trelloSandbox = parse.GetValue(trello) ? await Sandbox.Trello.TrelloSandbox.StartAsync(new Sandbox.Trello.TrelloSandboxOptions(), ct) : null;
             foreach (var account in trelloSandbox?.Accounts ?? [])
