@@ -162,6 +162,40 @@ public sealed class ConsoleTests
     }
 
     [Test]
+    public async Task An_admin_connects_a_kommo_account_through_the_wizard_a_spent_refresh_token_refused_by_name()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        await using var kommo = await Sandbox.Kommo.KommoSandbox.StartAsync(new Sandbox.Kommo.KommoSandboxOptions
+        {
+            Accounts = [new Sandbox.Kommo.KommoAccountOptions { Subdomain = "acme-ee", Seed = 8, Deals = 120, Activities = 150 }], Clock = TestClock.Clock, AsOf = TestClock.Now,
+        });
+        var account = kommo.Accounts[0].Options;
+        await using var browser = await world.SignedInAsync("anna@acme.example", ConsoleWorld.AcmeGroup, ConsoleRoles.Admin);
+        var page = browser.Page;
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Connect a CRM" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Kommo" }).ClickAsync();
+        await page.GetByLabel("Name").FillAsync("Acme Estonia");
+        await page.GetByLabel("Account address").FillAsync(kommo.Accounts[0].BaseUrl);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("wizard-problem").First).ToContainTextAsync("without a long-lived");
+
+        await page.GetByLabel("Or: integration ID").FillAsync(account.ClientId);
+        await page.GetByLabel("Secret key").FillAsync(account.ClientSecret);
+        await page.GetByLabel("Refresh token").FillAsync("def502-a-token-used-before");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("Kommo refused the refresh token");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the credentials" }).ClickAsync();
+        await page.GetByLabel("Refresh token").FillAsync(account.RefreshToken!);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test the connection" }).ClickAsync();
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync($"Connected: {kommo.Accounts[0].Data.Pipelines.Count} pipeline(s).");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the first sync" }).ClickAsync();
+        await Expect(page.GetByTestId("run")).ToHaveAttributeAsync("data-run-status", "succeeded", new() { Timeout = 120_000 });
+        Assert.That(kommo.Accounts[0].SpentRefreshTokenReuses, Is.Zero);
+    }
+
+    [Test]
     public async Task Each_company_sees_only_its_own_instances_and_a_viewer_cannot_change_them()
     {
         await using var world = await ConsoleWorld.StartAsync();
