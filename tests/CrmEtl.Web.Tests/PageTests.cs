@@ -98,7 +98,7 @@ public sealed class PageTests
         await using var viewer = world.SignedIn(ConsoleRoles.Viewer);
         Assert.That(viewer.Render<ConnectWizard>().Find(".mud-alert").TextContent, Does.Contain("Only an admin of Acme Group can connect a CRM."));
         await using var admin = world.SignedIn(ConsoleRoles.Admin);
-        Assert.That(admin.Render<ConnectWizard>().FindAll("button").Select(b => b.TextContent.Trim()), Is.EqualTo(new[] { "Pipedrive", "Zoho CRM" }));
+        Assert.That(admin.Render<ConnectWizard>().FindAll("button").Select(b => b.TextContent.Trim()), Is.EqualTo(new[] { "Pipedrive", "Zoho CRM", "Kommo" }));
     }
 
     [Test]

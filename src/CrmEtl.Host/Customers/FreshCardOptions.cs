@@ -32,11 +32,7 @@ public sealed class FreshCardOptions
     [Range(1, 10_000, ErrorMessage = "Customers:ReadMaxUnits is the most API units one fresh card may spend, e.g. 300.")]
     public int ReadMaxUnits { get; set; } = 300;
 
-    /// <summary>Requests a day to a Kommo account that fresh cards may share in (Kommo counts no daily budget, only 7 requests per second).</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Customers:KommoDailyRequests is how many requests a day fresh cards of a Kommo account may share in, e.g. 20000.")]
-    public int KommoDailyRequests { get; set; } = 20_000;
-
     /// <summary>The units fresh cards of an instance of <paramref name="kind"/> may spend per day.</summary>
     public int DailyAllowance(string kind) =>
-        (int)Math.Floor(FreshShare * kind switch { InstanceKinds.Zoho => ZohoDailyCredits, InstanceKinds.Kommo => KommoDailyRequests, _ => PipedriveDailyTokens });
+        (int)Math.Floor(FreshShare * (kind == InstanceKinds.Zoho ? ZohoDailyCredits : PipedriveDailyTokens));
 }
