@@ -20,8 +20,8 @@ public sealed partial class KommoConnector
         private async Task LeadEventsAsync(SyncMode mode, CancellationToken ct)
         {
             var stream = Streams.LeadEvents;
-            var since = _runner.Since(stream, mode);
-            var until = _runner.StartedAt;
+            var since = Runner.Since(stream, mode);
+            var until = Runner.StartedAt;
             var changes = new Dictionary<long, List<StageChange>>();
             var deletedOrRestored = new Dictionary<long, (bool Deleted, DateTimeOffset At)>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -49,8 +49,8 @@ public sealed partial class KommoConnector
             await DeletionsAsync(deletedOrRestored, ct);
             await HistoriesAsync(changes, mode == SyncMode.Incremental ? since : null, ct);
             var finished = new ReplicaBatch();
-            finished.Checkpoints.Add(new StreamCheckpoint(stream, until, _runner.StartedAt));
-            await _runner.CommitAsync(stream, finished, ct);
+            finished.Checkpoints.Add(new StreamCheckpoint(stream, until, Runner.StartedAt));
+            await Runner.CommitAsync(stream, finished, ct);
         }
 
         /// <summary>The replica's stage of a status event's value: {lead_status: {id, pipeline_id}}.</summary>
@@ -70,7 +70,7 @@ public sealed partial class KommoConnector
                 await foreach (var lead in client.PagesAsync(Streams.LeadEvents, $"/api/v4/leads?limit={_options.PageSize}&with=contacts,loss_reason{ids}", "leads", ct))
                     batch.Deals.Add(ToDealRow(lead));
             }
-            await _runner.CommitAsync(Streams.LeadEvents, batch, ct);
+            await Runner.CommitAsync(Streams.LeadEvents, batch, ct);
         }
 
         /// <param name="windowFrom">Where the window of changes starts: what the replica has from before it is kept; null: the changes are the whole history.</param>
@@ -79,19 +79,19 @@ public sealed partial class KommoConnector
             var done = new HashSet<long>();
             for (long after = 0; ;)
             {
-                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, HistoryBatch, ct);
+                var due = await Context.Replica.DealsDueForHistoryAsync(InstanceId, after, HistoryBatch, ct);
                 if (due.Count == 0) break;
                 after = due[^1].DealId;
                 await RewriteAsync(due, changes, windowFrom, ct);
                 done.UnionWith(due.Select(d => d.DealId));
             }
             foreach (var chunk in changes.Keys.Where(id => !done.Contains(id)).Chunk(HistoryBatch))
-                await RewriteAsync(await context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), changes, windowFrom, ct);
+                await RewriteAsync(await Context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), changes, windowFrom, ct);
         }
 
         private async Task RewriteAsync(IReadOnlyList<DealHistoryDue> deals, Dictionary<long, List<StageChange>> changes, DateTimeOffset? windowFrom, CancellationToken ct)
         {
-            var stored = windowFrom is null ? null : await context.Replica.StageHistoriesAsync(InstanceId, deals.Select(d => d.DealId).ToList(), ct);
+            var stored = windowFrom is null ? null : await Context.Replica.StageHistoriesAsync(InstanceId, deals.Select(d => d.DealId).ToList(), ct);
             var batch = new ReplicaBatch();
             foreach (var deal in deals)
             {
@@ -103,7 +103,7 @@ public sealed partial class KommoConnector
                 var history = StageHistoryBuilder.Build(current, deal.AddTime, before.Concat(changes.GetValueOrDefault(deal.DealId) ?? []));
                 batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, history));
             }
-            await _runner.CommitAsync(Streams.LeadEvents, batch, ct);
+            await Runner.CommitAsync(Streams.LeadEvents, batch, ct);
         }
     }
 }

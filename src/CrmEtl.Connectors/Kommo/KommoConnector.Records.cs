@@ -19,7 +19,7 @@ public sealed partial class KommoConnector
             new(stream, (since, ct) =>
             {
                 var atAnchor = new HashSet<long>();
-                return Paging.AllAsync(context.Stats.For(stream),
+                return Paging.AllAsync(Context.Stats.For(stream),
                     async (position, token) =>
                     {
                         var (from, page) = Position(position, since);

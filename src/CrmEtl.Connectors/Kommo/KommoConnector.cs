@@ -62,28 +62,18 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
                 .Where(s => s.Id != 0).OrderBy(s => s.Sort).ToList())).ToList();
 
     /// <summary>One run: its streams, declared in the order they are read, and the stream runner that reads them.</summary>
-    private sealed partial class Run(KommoConnector connector, KommoClient client, SyncContext context)
+    private sealed partial class Run(KommoConnector connector, KommoClient client, SyncContext syncContext)
+        : ConnectorRun(syncContext, new StreamSettings(connector._options.BatchRows, connector._options.Overlap, connector._options.FullResyncAfter), Streams.Leads)
     {
         private readonly KommoOptions _options = connector._options;
-        private StreamRunner _runner = null!;
         private string? _currency;
         private readonly Dictionary<long, string> _taskTypes = [];
-        private int InstanceId => context.Instance.Id;
 
-        public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
-        {
-            _runner = await StreamRunner.StartAsync(context, new StreamSettings(_options.BatchRows, _options.Overlap, _options.FullResyncAfter), ct);
-            var mode = _runner.ModeFor(Streams.Leads, context.RequestedMode);
-            await _runner.RunAllAsync(Declare(mode), mode, ct);
-            return mode;
-        }
-
-        /// <summary>The run's streams, in order.</summary>
-        private IEnumerable<ISyncStream> Declare(SyncMode mode)
+        protected override IEnumerable<ISyncStream> Declare(SyncMode mode)
         {
             // Deleted leads come with their events; companies, contacts and tasks only by re-reading them whole now and then.
-            var reconcile = mode == SyncMode.Full || _runner.ReconcileDue(Streams.Tasks, _options.ReconcileEvery);
-            var reconcileContacts = mode == SyncMode.Full || _runner.ReconcileDue(Streams.Contacts, _options.ReconcileEvery);
+            var reconcile = mode == SyncMode.Full || Runner.ReconcileDue(Streams.Tasks, _options.ReconcileEvery);
+            var reconcileContacts = mode == SyncMode.Full || Runner.ReconcileDue(Streams.Contacts, _options.ReconcileEvery);
             Reconcile? Reconciled(bool due, ReplicaEntity entity) => due ? new Reconcile(entity, remembered: true) : null;
             SyncMode? Whole(bool due) => due ? SyncMode.Full : null;
 
@@ -126,8 +116,8 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
                 if (KommoValues.Id(f["id"]) is { } id)
                     batch.DealFields.Add(new DealFieldRow(id.ToString(System.Globalization.CultureInfo.InvariantCulture), KommoValues.Text(f["name"]) ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         KommoValues.Text(f["type"]) ?? "text", true, f["enums"] is JsonArray enums ? enums.ToJsonString() : null));
-            context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
-            await _runner.CommitAsync("reference", batch, ct);
+            Context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
+            await Runner.CommitAsync("reference", batch, ct);
         }
     }
 

@@ -65,23 +65,13 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
     private StreamSettings Settings => new(_options.BatchRows, _options.Overlap, _options.FullResyncAfter);
 
-    /// <summary>One run: its streams, declared in the order they are read, and the stream runner that reads them.</summary>
-    private sealed class Run(PipedriveConnector connector, PipedriveClient client, SyncContext context)
+    /// <summary>One run: its streams, declared in the order they are read.</summary>
+    private sealed class Run(PipedriveConnector connector, PipedriveClient client, SyncContext syncContext) : ConnectorRun(syncContext, connector.Settings, Streams.Deals)
     {
         private readonly PipedriveOptions _options = connector._options;
-        private StreamRunner _runner = null!;
-        private int InstanceId => context.Instance.Id;
-
-        public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
-        {
-            _runner = await StreamRunner.StartAsync(context, connector.Settings, ct);
-            var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
-            await _runner.RunAllAsync(Declare(mode), mode, ct);
-            return mode;
-        }
 
         /// <summary>The run's streams, in order.</summary>
-        private IEnumerable<ISyncStream> Declare(SyncMode mode)
+        protected override IEnumerable<ISyncStream> Declare(SyncMode mode)
         {
             // Activities, leads and contacts have no list of deleted ones: they are read whole every ReconcileEvery.
             var reconcile = mode == SyncMode.Full || ReconcileDue(Streams.Activities) || ReconcileDue(Streams.Leads);
@@ -105,7 +95,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             yield return new DependentStream(Streams.StageHistory, (_, ct) => StageHistoryAsync(ct));
         }
 
-        private bool ReconcileDue(string stream) => _runner.ReconcileDue(stream, _options.ReconcileEvery);
+        private bool ReconcileDue(string stream) => Runner.ReconcileDue(stream, _options.ReconcileEvery);
 
         /// <summary>A v2 list read in update_time order from a lower bound.</summary>
         private UpdatedStream<T> Updated<T>(string stream, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<V2Page<T>> type, Func<ReplicaBatch, T, Written> write, string query = "") =>
@@ -130,13 +120,13 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             foreach (var t in await V1AllAsync(Streams.ActivityTypes, "/api/v1/activityTypes", PipedriveJsonContext.Default.V1ListActivityTypeDto, ct))
                 batch.ActivityTypes.Add(new ActivityTypeRow(t.Id, t.Name ?? "", t.KeyString ?? "", t.OrderNr, t.ActiveFlag ?? true));
 
-            context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count);
-            context.Stats.For(Streams.Stages).AddRead(batch.Stages.Count);
-            context.Stats.For(Streams.DealFields).AddRead(batch.DealFields.Count);
-            context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
-            context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
-            context.Stats.For(Streams.ActivityTypes).AddRead(batch.ActivityTypes.Count);
-            await context.Stats.For("reference").WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
+            Context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count);
+            Context.Stats.For(Streams.Stages).AddRead(batch.Stages.Count);
+            Context.Stats.For(Streams.DealFields).AddRead(batch.DealFields.Count);
+            Context.Stats.For(Streams.Users).AddRead(batch.Users.Count);
+            Context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
+            Context.Stats.For(Streams.ActivityTypes).AddRead(batch.ActivityTypes.Count);
+            await Context.Stats.For("reference").WriteAsync(() => Context.Replica.CommitAsync(InstanceId, batch, ct));
         }
 
         // ---- deals --------------------------------------------------------------------------
@@ -221,13 +211,13 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
             var seen = reconcile ? new Reconcile(ReplicaEntity.Lead, remembered: true) : null;
             // Archived leads have no update filter: they are read whole, and first, so that the
             // reconciliation at the end of the main lead list has seen both lists.
-            await _runner.WholeAsync(Streams.ArchivedLeads, WithIds(client.V1Async(Streams.ArchivedLeads, "/api/v1/leads/archived", "sort=update_time%20ASC", PipedriveJsonContext.Default.V1ListLeadDto, ct)),
+            await Runner.WholeAsync(Streams.ArchivedLeads, WithIds(client.V1Async(Streams.ArchivedLeads, "/api/v1/leads/archived", "sort=update_time%20ASC", PipedriveJsonContext.Default.V1ListLeadDto, ct)),
                 (batch, lead) =>
                 {
                     seen?.Saw(new Written(lead.Id!, null));
                     batch.Leads.Add(ToLeadRow(lead));
                 }, ct);
-            await _runner.RunAsync(new UpdatedStream<LeadDto>(Streams.Leads,
+            await Runner.RunAsync(new UpdatedStream<LeadDto>(Streams.Leads,
                 (since, token) => WithIds(client.V1Async(Streams.Leads, "/api/v1/leads", "sort=update_time%20ASC" + Since(since), PipedriveJsonContext.Default.V1ListLeadDto, token)),
                 (batch, l) =>
                 {
@@ -278,7 +268,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                     // A deal that never moved has no changelog to ask for: its history is its creation stage.
                     async (deal, token) => await fetched.Writer.WriteAsync(deal.StageChangeTime is null
                         ? (deal, null, [])
-                        : (deal, context.Clock.GetUtcNow(), await ChangelogAsync(deal.DealId, token)), token));
+                        : (deal, Context.Clock.GetUtcNow(), await ChangelogAsync(deal.DealId, token)), token));
             }
             catch (Exception e)
             {
@@ -296,7 +286,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
         {
             for (long after = 0; ;)
             {
-                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, HistoryBatch, ct);
+                var due = await Context.Replica.DealsDueForHistoryAsync(InstanceId, after, HistoryBatch, ct);
                 foreach (var deal in due) yield return deal;
                 if (due.Count < HistoryBatch) yield break;
                 after = due[^1].DealId;
@@ -305,7 +295,7 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
 
         private async Task CommitHistoriesAsync(ChannelReader<(DealHistoryDue Deal, DateTimeOffset? AskedAt, List<StageChange>? Changes)> fetched, CancellationToken ct)
         {
-            var stats = context.Stats.For(Streams.StageHistory);
+            var stats = Context.Stats.For(Streams.StageHistory);
             var batch = new ReplicaBatch();
             await foreach (var (deal, askedAt, changes) in fetched.ReadAllAsync(ct))
             {
@@ -315,10 +305,10 @@ public sealed partial class PipedriveConnector(IHttpClientFactory httpClientFact
                 batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals, askedAt));
                 stats.AddRead(arrivals.Count);
                 if (batch.StageHistories.Count < HistoryBatch) continue;
-                await stats.WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
+                await stats.WriteAsync(() => Context.Replica.CommitAsync(InstanceId, batch, ct));
                 batch = new ReplicaBatch();
             }
-            await stats.WriteAsync(() => context.Replica.CommitAsync(InstanceId, batch, ct));
+            await stats.WriteAsync(() => Context.Replica.CommitAsync(InstanceId, batch, ct));
         }
 
         private async Task<List<StageChange>?> ChangelogAsync(long dealId, CancellationToken ct)

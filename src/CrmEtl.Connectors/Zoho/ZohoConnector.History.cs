@@ -21,7 +21,7 @@ public sealed partial class ZohoConnector
         private async Task StageHistoryAsync(SyncMode mode, CancellationToken ct)
         {
             var stream = Streams.StageHistory;
-            var since = _runner.Since(stream, mode);
+            var since = Runner.Since(stream, mode);
             var rows = new Dictionary<long, List<HistoryRow>>();
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
             string? Shared(string? name) => name is null ? null : names.TryGetValue(name, out var known) ? known : names[name] = name;
@@ -41,11 +41,11 @@ public sealed partial class ZohoConnector
                 }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_DATA" && rows.Count == 0 && fields != Wanted.HistoryMinimal)
                 {
-                    ConnectorLog.ZohoHistoryFieldsRefused(context.Logger, e.Message);
+                    ConnectorLog.ZohoHistoryFieldsRefused(Context.Logger, e.Message);
                 }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION" or "INVALID_URL_PATTERN" or "NOT_SUPPORTED" || e.StatusCode is 403 or 404)
                 {
-                    ConnectorLog.ZohoHistoryFallback(context.Logger, e.Message);
+                    ConnectorLog.ZohoHistoryFallback(Context.Logger, e.Message);
                     await PerDealHistoryAsync(ct);
                     return;
                 }
@@ -57,25 +57,25 @@ public sealed partial class ZohoConnector
             long after = 0;
             while (true)
             {
-                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, 2_000, ct);
+                var due = await Context.Replica.DealsDueForHistoryAsync(InstanceId, after, 2_000, ct);
                 if (due.Count == 0) break;
                 after = due[^1].DealId;
                 await RewriteAsync(due, rows, merge ? since : null, merge, due: true, ct);
                 done.UnionWith(due.Select(d => d.DealId));
             }
             foreach (var chunk in rows.Keys.Where(id => !done.Contains(id)).Chunk(2_000))
-                await RewriteAsync(await context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), rows, merge ? since : null, merge, due: false, ct);
+                await RewriteAsync(await Context.Replica.DealsForHistoryAsync(InstanceId, chunk, ct), rows, merge ? since : null, merge, due: false, ct);
 
-            var previous = _runner.Checkpoint(stream);
+            var previous = Runner.Checkpoint(stream);
             var finished = new ReplicaBatch();
-            finished.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? (merge ? previous?.Cursor : null), _runner.StartedAt));
-            await _runner.CommitAsync(stream, finished, ct);
+            finished.Checkpoints.Add(new StreamCheckpoint(stream, cursor ?? (merge ? previous?.Cursor : null), Runner.StartedAt));
+            await Runner.CommitAsync(stream, finished, ct);
         }
 
         /// <param name="due">The deals are due (new, or moved): their history is written even when unchanged, which marks it fetched.</param>
         private async Task RewriteAsync(IReadOnlyList<DealHistoryDue> deals, Dictionary<long, List<HistoryRow>> rows, DateTimeOffset? rowsSince, bool merge, bool due, CancellationToken ct)
         {
-            var stored = merge ? await context.Replica.StageHistoriesAsync(InstanceId, deals.Select(d => d.DealId).ToList(), ct) : null;
+            var stored = merge ? await Context.Replica.StageHistoriesAsync(InstanceId, deals.Select(d => d.DealId).ToList(), ct) : null;
             var batch = new ReplicaBatch();
             foreach (var deal in deals)
             {
@@ -88,7 +88,7 @@ public sealed partial class ZohoConnector
                 if (!due && stored?.GetValueOrDefault(deal.DealId) is { } before && before.SequenceEqual(arrivals)) continue;
                 batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
             }
-            await _runner.CommitAsync(Streams.StageHistory, batch, ct);
+            await Runner.CommitAsync(Streams.StageHistory, batch, ct);
         }
 
         /// <summary>
@@ -126,7 +126,7 @@ public sealed partial class ZohoConnector
             long after = 0;
             while (true)
             {
-                var due = await context.Replica.DealsDueForHistoryAsync(InstanceId, after, 200, ct);
+                var due = await Context.Replica.DealsDueForHistoryAsync(InstanceId, after, 200, ct);
                 if (due.Count == 0) return;
                 after = due[^1].DealId;
                 var batch = new ReplicaBatch();
@@ -142,7 +142,7 @@ public sealed partial class ZohoConnector
                     var arrivals = Arrivals(deal, [], rows);
                     batch.StageHistories.Add(new DealStageHistory(deal.DealId, deal.StageChangeTime, arrivals));
                 }
-                await _runner.CommitAsync(Streams.StageHistory, batch, ct);
+                await Runner.CommitAsync(Streams.StageHistory, batch, ct);
             }
         }
     }

@@ -20,7 +20,7 @@ public sealed partial class ZohoConnector
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
         {
             var groups = fields.Chunk(_options.FieldsPerRequest).Select(g => string.Join(',', g)).ToList();
-            var stats = context.Stats.For(stream);
+            var stats = Context.Stats.For(stream);
             var anchor = since;
             while (true)
             {
@@ -59,7 +59,7 @@ public sealed partial class ZohoConnector
                 if (!reanchor) yield break;
                 if (last is null || last == anchor)
                     throw new CrmException($"More than {read} Zoho {module} records share the Modified_Time {last:O}; CrmEtl cannot page past them with If-Modified-Since.");
-                ConnectorLog.ZohoWindowReanchored(context.Logger, module, read, last.Value);
+                ConnectorLog.ZohoWindowReanchored(Context.Logger, module, read, last.Value);
                 anchor = last; // inclusive: the records of that second are read again and upserted once more
             }
         }

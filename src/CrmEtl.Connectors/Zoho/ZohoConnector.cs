@@ -76,26 +76,17 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
     private static readonly string[] DeletableModules = ["Deals", "Leads", "Tasks", "Events", "Calls", "Accounts", "Contacts"];
 
     /// <summary>The state of one run: checkpoints read at its start, the org's structure, what it has seen.</summary>
-    private sealed partial class Run(ZohoConnector connector, ZohoClient client, SyncContext context)
+    private sealed partial class Run(ZohoConnector connector, ZohoClient client, SyncContext syncContext)
+        : ConnectorRun(syncContext, new StreamSettings(connector._options.BatchRows, connector._options.Overlap, connector._options.FullResyncAfter), Streams.Deals)
     {
         private readonly ZohoOptions _options = connector._options;
-        private StreamRunner _runner = null!;
         private ZohoPipelines _pipelines = new();
         private string? _baseCurrency;
         /// <summary>API names of each module's fields; a module the org lacks is absent.</summary>
         private readonly Dictionary<string, HashSet<string>> _fields = new(StringComparer.Ordinal);
-        private int InstanceId => context.Instance.Id;
-
-        public async Task<SyncMode> ExecuteAsync(CancellationToken ct)
-        {
-            _runner = await StreamRunner.StartAsync(context, new StreamSettings(_options.BatchRows, _options.Overlap, _options.FullResyncAfter), ct);
-            var mode = _runner.ModeFor(Streams.Deals, context.RequestedMode);
-            await _runner.RunAllAsync(Declare(mode), mode, ct);
-            return mode;
-        }
 
         /// <summary>The run's streams, in order. Those after the reference data depend on the modules and fields it found.</summary>
-        private IEnumerable<ISyncStream> Declare(SyncMode mode)
+        protected override IEnumerable<ISyncStream> Declare(SyncMode mode)
         {
             // Zoho lists deleted records (the deleted_* streams), so only a full pass reconciles by what it saw.
             Reconcile? Reconciled(ReplicaEntity entity) => mode == SyncMode.Full ? new Reconcile(entity) : null;
@@ -140,7 +131,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 try { meta = await client.GetAsync(Streams.Fields, "/crm/v8/settings/fields?module=" + module, null, ct); }
                 catch (ZohoRequestException e) when (e.Code is "INVALID_MODULE" or "NO_PERMISSION")
                 {
-                    ConnectorLog.ZohoModuleSkipped(context.Logger, module, e.Message);
+                    ConnectorLog.ZohoModuleSkipped(Context.Logger, module, e.Message);
                     continue;
                 }
                 var fields = (meta?["fields"]?.AsArray() ?? []).OfType<JsonObject>().ToList();
@@ -157,10 +148,10 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                             ZohoValues.Text(f["data_type"]) ?? "text", true, null));
             }
 
-            context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
-            context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
-            context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count + batch.ActivityTypes.Count);
-            await _runner.CommitAsync("reference", batch, ct);
+            Context.Stats.For(Streams.Currencies).AddRead(batch.Currencies.Count);
+            Context.Stats.For(Streams.Pipelines).AddRead(batch.Pipelines.Count + batch.Stages.Count);
+            Context.Stats.For(Streams.Fields).AddRead(batch.DealFields.Count + batch.ActivityTypes.Count);
+            await Runner.CommitAsync("reference", batch, ct);
         }
 
         /// <summary>
@@ -367,8 +358,8 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
                 return new DependentStream(stream, async (_, ct) =>
                 {
                     var start = new ReplicaBatch();
-                    start.Checkpoints.Add(new StreamCheckpoint(stream, _runner.StartedAt, _runner.StartedAt));
-                    await _runner.CommitAsync(stream, start, ct);
+                    start.Checkpoints.Add(new StreamCheckpoint(stream, Runner.StartedAt, Runner.StartedAt));
+                    await Runner.CommitAsync(stream, start, ct);
                 });
             return new UpdatedStream<JsonObject>(stream, (since, ct) => DeletedRecordsAsync(stream, module, since, ct), (batch, d) =>
             {
@@ -380,7 +371,7 @@ public sealed partial class ZohoConnector(IHttpClientFactory httpClientFactory, 
 
         /// <summary>The module's deleted records since the bound (If-Modified-Since), page by page.</summary>
         private IAsyncEnumerable<JsonObject> DeletedRecordsAsync(string stream, string module, DateTimeOffset? since, CancellationToken ct) =>
-            Paging.AllAsync(context.Stats.For(stream),
+            Paging.AllAsync(Context.Stats.For(stream),
                 async (page, token) => await client.GetAsync(stream, $"/crm/v8/{module}/deleted?type=all&per_page={_options.PerPage}&page={page ?? "1"}", since, token),
                 ZohoClient.NextPage("data"),
                 ct);
