@@ -178,4 +178,28 @@ public sealed class TrelloCardTests
         await world.SyncAsync(CrmEtl.Core.Sync.SyncMode.Full);
         Assert.That(await world.DeliverAllAsync(), Is.EqualTo(Host.Trello.DeliveryPass.None));
     }
+
+    [Test]
+    public async Task On_Kommo_leads_won_and_lost_make_their_cards_with_links_to_the_leads_in_Kommo()
+    {
+        await using var world = await TrelloWorld.StartKommoAsync(seed: 217);
+        await world.SetRuleAsync("Accounting", "Invoices to send", "won_or_lost");
+        await Task.Delay(1100);
+        var open = world.Data.Deals.Where(d => d.Status == "open" && !d.IsDeleted).Select(d => d.Id).ToHashSet();
+        world.Mutate(new MutationPlan { WinDeals = 4, LoseDeals = 3 }, seed: 17);
+        var closed = world.Data.Deals.Where(d => open.Contains(d.Id) && d.Status is "won" or "lost").ToList();
+        Assert.That(closed, Has.Count.GreaterThan(3), "the mutation closes leads");
+        await world.SyncAsync();
+
+        var pass = await world.DeliverAllAsync();
+        Assert.That(world.CardsOn("Accounting", "Invoices to send").Select(c => c.Name), Is.EquivalentTo(closed.Select(d => d.Title)));
+        Assert.That(pass.Delivered, Is.EqualTo(closed.Count));
+        var deal = closed.First(d => d.Status == "won");
+        var card = world.CardsOn("Accounting", "Invoices to send").Single(c => c.Name == deal.Title);
+        Assert.That(card.Desc, Does.StartWith("Won ").And.Contain($"**In Kommo:** {card.UrlSource}"));
+        Assert.That(card.UrlSource, Does.Match($@"^http://127\.0\.0\.1:\d+/leads/detail/{world.CrmDealId(deal)}$"));
+
+        await world.SyncAsync(CrmEtl.Core.Sync.SyncMode.Full);
+        Assert.That(await world.DeliverAllAsync(), Is.EqualTo(Host.Trello.DeliveryPass.None));
+    }
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CrmEtl.IntegrationTests.Trello;
 
 /// <summary>
-/// A Pipedrive sandbox account or Zoho sandbox org synced into a fresh database, and a Trello sandbox member connected for
+/// A Pipedrive sandbox account, Zoho sandbox org or Kommo sandbox account synced into a fresh database, and a Trello sandbox member connected for
 /// its company ("Acme"), with the default boards: Site inspections, Accounting, Design.
 /// </summary>
 internal sealed class TrelloWorld : IAsyncDisposable
@@ -49,6 +49,14 @@ internal sealed class TrelloWorld : IAsyncDisposable
         var crm = await ZohoWorld.StartAsync(ZohoWorld.DefaultOrg with { Seed = seed, Deals = 60, Activities = 60, Leads = 4 });
         var replica = await crm.NewReplicaAsync(settings ?? QuickRetries);
         return await ConnectAsync(new TrelloWorld(crm, crm.Org.Data, (plan, s) => crm.Sandbox.Mutate(crm.Org.Options.Name, plan, s), crm.Org.DealId,
+            await TrelloSandbox.StartAsync(new TrelloSandboxOptions()), replica), firstSync: true);
+    }
+
+    public static async Task<TrelloWorld> StartKommoAsync(int seed, Dictionary<string, string?>? settings = null)
+    {
+        var crm = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Seed = seed, Deals = 60, Activities = 60 });
+        var replica = await crm.NewReplicaAsync(settings ?? QuickRetries);
+        return await ConnectAsync(new TrelloWorld(crm, crm.Account.Data, (plan, s) => crm.Sandbox.Mutate(crm.Account.Options.Subdomain, plan, s), crm.Account.LeadId,
             await TrelloSandbox.StartAsync(new TrelloSandboxOptions()), replica), firstSync: true);
     }
 
