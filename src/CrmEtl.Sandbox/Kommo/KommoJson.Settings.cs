@@ -7,7 +7,7 @@ internal static partial class KommoJson
 {
     private static readonly Dictionary<string, string> CurrencySymbols = new(StringComparer.Ordinal)
     {
-        ["EUR"] = "€", ["USD"] = "$", ["SEK"] = "kr", ["GBP"] = "£", ["JPY"] = "¥", ["RUB"] = "₽",
+        ["EUR"] = "€", ["USD"] = "$", ["SEK"] = "kr", ["GBP"] = "£", ["JPY"] = "¥", ["RUB"] = "₽", ["UAH"] = "₴",
     };
 
     /// <summary>GET /api/v4/account (account-info.md) with what with= asks for; currency as the vendor's PHP library reads it.</summary>

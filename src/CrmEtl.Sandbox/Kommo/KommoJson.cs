@@ -16,7 +16,7 @@ internal static partial class KommoJson
     // Kommo keeps one currency per account: deals the generator made in others are converted at these rates (EUR per unit).
     private static readonly Dictionary<string, decimal> EuroRates = new(StringComparer.Ordinal)
     {
-        ["EUR"] = 1m, ["USD"] = 0.92m, ["SEK"] = 0.087m, ["GBP"] = 1.17m, ["JPY"] = 0.0062m,
+        ["EUR"] = 1m, ["USD"] = 0.92m, ["SEK"] = 0.087m, ["GBP"] = 1.17m, ["JPY"] = 0.0062m, ["UAH"] = 0.021m,
     };
 
     public static long Unix(DateTime t) => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeSeconds();

@@ -16,8 +16,9 @@ using Spectre.Console;
 namespace CrmEtl.Host.Cli;
 
 /// <summary>
-/// crmetl demo: a group company with two Pipedrive accounts (Acme Finland, Acme Sweden) served by
-/// the sandbox, fully synced into a local PostgreSQL, then a summary of what landed.
+/// crmetl demo: a group company with two Pipedrive accounts (Acme Finland, Acme Sweden), a Zoho CRM org
+/// (Acme Germany) and a Kommo account (Acme Ukraine, in UAH) served by the sandboxes, fully synced into a
+/// local PostgreSQL and mapped into one funnel, then a summary of what landed.
 /// </summary>
 internal static class DemoCommand
 {
@@ -46,20 +47,20 @@ internal static class DemoCommand
         };
         var kommo = new KommoSandboxOptions
         {
-            Accounts = [new KommoAccountOptions { Subdomain = "acme-ee", Name = "Acme Estonia", Seed = 44, Deals = deals / 2, Activities = deals * 3 / 2, TimeZone = "Europe/Tallinn", Currency = "EUR", Country = "EE" }],
+            Accounts = [new KommoAccountOptions { Subdomain = "acme-ua", Name = "Acme Ukraine", Seed = 44, Deals = deals / 2, Activities = deals * 3 / 2, TimeZone = "Europe/Kyiv", Currency = "UAH", Country = "UA" }],
         };
         Console.WriteLine("Starting a local PostgreSQL and the Pipedrive, Zoho CRM and Kommo sandboxes...");
         await using var stack = await LocalStack.StartAsync(options, LogEventLevel.Warning, ct, zoho, kommo);
         await stack.AddInstanceAsync("Acme Finland", stack.Sandbox.Company("acme-fi"), "Europe/Helsinki", "EUR", "Acme Group", ct);
         await stack.AddInstanceAsync("Acme Sweden", stack.Sandbox.Company("acme-se"), "Europe/Stockholm", "SEK", "Acme Group", ct);
         await stack.AddZohoInstanceAsync("Acme Germany", stack.Zoho!.Org("acme-de"), "Europe/Berlin", "EUR", "Acme Group", ct);
-        await stack.AddKommoInstanceAsync("Acme Estonia", stack.Kommo!.Account("acme-ee"), "Europe/Tallinn", "EUR", "Acme Group", ct);
+        await stack.AddKommoInstanceAsync("Acme Ukraine", stack.Kommo!.Account("acme-ua"), "Europe/Kyiv", "UAH", "Acme Group", ct);
 
         // Rates first: every build, including the one after each sync, converts with them.
         await stack.Host.Services.GetRequiredService<ConfigurationStore>().SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(stack.Today), ct);
         var coordinator = stack.Host.Services.GetRequiredService<SyncRunCoordinator>();
         var outcomes = new List<(string, SyncOutcome)>();
-        foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany", "Acme Estonia" })
+        foreach (var name in new[] { "Acme Finland", "Acme Sweden", "Acme Germany", "Acme Ukraine" })
         {
             var stats = new RunStats();
             var run = coordinator.RunAsync(name, SyncMode.Full, ct, stats);

@@ -44,7 +44,7 @@ internal static class DemoConfiguration
                 if ((stage.ClosedWon ? "Won" : stage.ClosedLost ? "Lost" : Steps.FirstOrDefault(s => s.Stages.Contains(stage.Name, StringComparer.OrdinalIgnoreCase)).Step) is { } step)
                     stages.Add(new StageMappingRow(instance.Name, stage.Id, Funnel, step));
             var country = instance.Name.Replace("Acme ", "", StringComparison.Ordinal);
-            var region = country switch { "Germany" => "DACH", "Estonia" => "Baltics", _ => "Nordics" };
+            var region = country switch { "Germany" => "DACH", "Ukraine" => "Eastern Europe", _ => "Nordics" };
             dimensions.Add(new DimensionRow(instance.Name, null, country, region, null));
             foreach (var (id, name) in instance.Pipelines)
                 dimensions.Add(new DimensionRow(instance.Name, id, country, region, Products.GetValueOrDefault(name, name)));
@@ -93,7 +93,7 @@ internal static class DemoConfiguration
     {
         var longAgo = today.AddYears(-5);
         var yearAgo = today.AddYears(-1);
-        (string Currency, decimal ToEur, decimal ToEurNow)[] table = [("USD", 0.90m, 0.92m), ("SEK", 0.088m, 0.087m), ("GBP", 1.16m, 1.17m), ("JPY", 0.0062m, 0.0060m)];
+        (string Currency, decimal ToEur, decimal ToEurNow)[] table = [("USD", 0.90m, 0.92m), ("SEK", 0.088m, 0.087m), ("GBP", 1.16m, 1.17m), ("JPY", 0.0062m, 0.0060m), ("UAH", 0.024m, 0.021m)];
         var rates = new List<ExchangeRateRow>();
         foreach (var (currency, then, now) in table)
         {
