@@ -56,8 +56,12 @@ public sealed class KommoSyncTests
                 SELECT concat_ws('|', id, to_char(won_time AT TIME ZONE 'UTC', {Utc})) FROM crm.deal WHERE status = 'won' AND NOT is_deleted ORDER BY id
                 """), Is.EqualTo(live.Where(l => l.StatusId == KommoAccount.Won).Select(l => Join(l.Id, T(l.Arrivals[^1].At)))), "won when it entered 142");
             Assert.That(await replica.RowsAsync("SELECT concat_ws('|', id, done, deal_id) FROM crm.activity WHERE NOT is_deleted ORDER BY id"),
-                Is.EqualTo(account.Tasks().Where(t => !t.Activity.IsDeleted).OrderBy(t => t.Id)
-                    .Select(t => Join(t.Id, t.Activity.Done ? "t" : "f", t.EntityType == "leads" ? t.EntityId : null))), "tasks, done and planned");
+                Is.EqualTo(account.Tasks().Where(t => !t.Activity.IsDeleted).Select(t => (t.Id, Row: Join(t.Id, t.Activity.Done ? "t" : "f", t.EntityType == "leads" ? t.EntityId : null)))
+                    .Concat(account.Notes().Where(n => n.NoteType is "call_in" or "call_out").Select(n => (Id: -n.Id, Row: Join(-n.Id, "t", n.EntityType == "leads" ? n.EntityId : null))))
+                    .OrderBy(a => a.Id).Select(a => a.Row)),
+                "tasks, done and planned, and logged calls (their note ids negated), done");
+            Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.activity WHERE id < 0 AND type = 'call' AND done AND duration IS NOT NULL AND person_id IS NOT NULL"),
+                Is.GreaterThan(0), "calls logged on a contact, with their duration");
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.stage WHERE forecast_type = 'Closed Won'"), Is.EqualTo(account.Data.Pipelines.Count),
                 "142 in every pipeline, the default Won step");
             Assert.That(await replica.ScalarAsync<long>("SELECT count(*) FROM crm.contact_email"), Is.GreaterThan(0), "contacts' e-mails for the customer card");

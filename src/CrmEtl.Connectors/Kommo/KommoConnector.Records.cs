@@ -15,7 +15,7 @@ public sealed partial class KommoConnector
         /// each page is asked for from the last updated_at read (inclusive; the records of that second already
         /// given are passed over), and page numbers are only followed within one second.
         /// </summary>
-        private UpdatedStream<JsonObject> Updated(string stream, string path, string key, Func<ReplicaBatch, JsonObject, Written> write, string with = "") =>
+        private UpdatedStream<JsonObject> Updated(string stream, string path, string key, Func<ReplicaBatch, JsonObject, Written> write, string query = "") =>
             new(stream, (since, ct) =>
             {
                 var atAnchor = new HashSet<long>();
@@ -23,9 +23,9 @@ public sealed partial class KommoConnector
                     async (position, token) =>
                     {
                         var (from, page) = Position(position, since);
-                        var query = $"{path}?limit={_options.PageSize}&page={page}&order[updated_at]=asc{with}"
+                        var address = $"{path}?limit={_options.PageSize}&page={page}&order[updated_at]=asc{query}"
                             + (from is { } f ? $"&filter[updated_at][from]={KommoValues.Unix(f)}" : "");
-                        return await client.GetAsync(stream, query, token);
+                        return await client.GetAsync(stream, address, token);
                     },
                     (body, position) =>
                     {
@@ -79,7 +79,7 @@ public sealed partial class KommoConnector
                 var row = ToDealRow(r);
                 batch.Deals.Add(row);
                 return new Written(row.Id, row.UpdateTime);
-            }, with: "&with=contacts,loss_reason");
+            }, query: "&with=contacts,loss_reason");
 
         private DealRow ToDealRow(JsonObject r)
         {
@@ -139,7 +139,7 @@ public sealed partial class KommoConnector
                 var row = ContactOf(r);
                 batch.Contacts.Add(row);
                 return new Written(row.Id, row.UpdateTime);
-            }, with: "&with=companies");
+            }, query: "&with=companies");
 
         /// <summary>A contact with every e-mail and phone (custom fields with the codes EMAIL and PHONE, labelled by their enum code: WORK, MOB, PRIV…; the docs' GET examples call it enum).</summary>
         internal static ContactRow ContactOf(JsonObject r) => new()

@@ -11,7 +11,8 @@ namespace CrmEtl.Connectors.Kommo;
 /// <summary>
 /// Syncs one Kommo (amoCRM) account into the replica. Streams, in order: reference data (the account's
 /// currency and task types, users, pipelines with their statuses, lead fields), leads, companies,
-/// contacts and tasks by updated_at from the last committed cursor minus an overlap, then the lead
+/// contacts, logged calls (notes call_in / call_out) and tasks by updated_at from the last committed cursor
+/// minus an overlap, then the lead
 /// events since the last run: status changes become stage history, lead_deleted flags a lead deleted
 /// and lead_restored brings it back. Won (142) and lost (143) are statuses of every pipeline.
 /// </summary>
@@ -71,7 +72,7 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
 
         protected override IEnumerable<ISyncStream> Declare(SyncMode mode)
         {
-            // Deleted leads come with their events; companies, contacts and tasks only by re-reading them whole now and then.
+            // Deleted leads come with their events; companies, contacts, calls and tasks only by re-reading them whole now and then.
             var reconcile = mode == SyncMode.Full || Runner.ReconcileDue(Streams.Tasks, _options.ReconcileEvery);
             var reconcileContacts = mode == SyncMode.Full || Runner.ReconcileDue(Streams.Contacts, _options.ReconcileEvery);
             Reconcile? Reconciled(bool due, ReplicaEntity entity) => due ? new Reconcile(entity, remembered: true) : null;
@@ -81,7 +82,10 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
             yield return Leads() with { Reconcile = mode == SyncMode.Full ? new Reconcile(ReplicaEntity.Deal) : null };
             yield return Companies() with { Reconcile = Reconciled(reconcileContacts, ReplicaEntity.Organization), Mode = Whole(reconcileContacts) };
             yield return Contacts() with { Reconcile = Reconciled(reconcileContacts, ReplicaEntity.Contact), Mode = Whole(reconcileContacts) };
-            yield return Tasks() with { Reconcile = Reconciled(reconcile, ReplicaEntity.Activity), Mode = Whole(reconcile) };
+            // Tasks and logged calls are the activities: one reconciliation over the four lists, finished by the tasks.
+            var activities = Reconciled(reconcile, ReplicaEntity.Activity);
+            foreach (var calls in Calls()) yield return calls with { Reconcile = activities, FinishesReconcile = false, Mode = Whole(reconcile) };
+            yield return Tasks() with { Reconcile = activities, Mode = Whole(reconcile) };
             yield return new DependentStream(Streams.LeadEvents, LeadEventsAsync);
         }
 
@@ -132,6 +136,9 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
         public const string Companies = "companies";
         public const string Contacts = "contacts";
         public const string Tasks = "tasks";
+        public const string LeadCalls = "lead_calls";
+        public const string ContactCalls = "contact_calls";
+        public const string CompanyCalls = "company_calls";
         public const string LeadEvents = "lead_events";
     }
 }
