@@ -16,14 +16,18 @@ namespace CrmEtl.Host.Cli;
 
 /// <summary>
 /// crmetl bench: the performance scenarios of docs/BENCHMARKS.md on one sandbox account (Pipedrive,
-/// or with --crm zoho Zoho CRM) run in its own process, into a scratch database: a full sync, the
+/// or with --crm zoho Zoho CRM, --crm kommo Kommo) run in its own process, into a scratch database: a full sync, the
 /// floor (--floor, Pipedrive), a recompute after a mapping change, an incremental sync after 1% of
 /// the records changed, and one after no change. Each prints wall time, records/s, calls, tokens
-/// (Zoho: credits) and this process's peak RSS; a summary table ends the run.
+/// (Zoho: credits) and this process's peak RSS; a summary table ends the run. Kommo allows 7 requests a
+/// second, so its floor is its calls at that rate, and each Kommo sync prints how far above it it took.
 /// </summary>
 internal static class BenchCommand
 {
     private const string Account = "bench";
+
+    /// <summary>Kommo's limit per integration (API-NOTES, error-codes.md): no client can read faster, so it is Kommo's floor.</summary>
+    private const int KommoRequestsPerSecond = 7;
 
     private sealed record Scenario(string Name, TimeSpan Elapsed, long Read, long Written, long Calls, long Tokens, long PeakRssMb);
 
@@ -32,11 +36,11 @@ internal static class BenchCommand
         var deals = new Option<int>("--deals") { Description = "Deals in the sandbox account.", DefaultValueFactory = _ => 100_000 };
         var activities = new Option<int?>("--activities") { Description = "Activities (default 3 per deal)." };
         var leads = new Option<int?>("--leads") { Description = "Leads (default 1 per 20 deals)." };
-        var crm = new Option<string>("--crm") { Description = "pipedrive or zoho.", DefaultValueFactory = _ => "pipedrive" };
+        var crm = new Option<string>("--crm") { Description = "pipedrive, zoho or kommo.", DefaultValueFactory = _ => "pipedrive" };
         var floor = new Option<bool>("--floor") { Description = "Pipedrive: after the full sync, measure the floor (the sandbox serving the same pages to a byte reader; COPY of the same rows) and print the ratio." };
         var changed = new Option<double>("--changed") { Description = "Percent of the records changed before the incremental sync.", DefaultValueFactory = _ => 1.0 };
         var steps = new Option<bool>("--steps") { Description = "Log every analytics build step with its rows and time." };
-        crm.AcceptOnlyFromAmong("pipedrive", "zoho");
+        crm.AcceptOnlyFromAmong("pipedrive", "zoho", "kommo");
         var command = new Command("bench", "Measure a full sync, the floor, a recompute and incremental syncs from a sandbox account (see docs/BENCHMARKS.md).")
         {
             deals, activities, leads, crm, floor, changed, steps, RecomputeBench.Build(), CardBench.Build(), TrelloBench.Build(),
@@ -44,25 +48,28 @@ internal static class BenchCommand
         command.SetAction((parse, ct) =>
         {
             var n = parse.GetValue(deals);
-            return RunAsync(parse.GetValue(crm) == "zoho", n, parse.GetValue(activities) ?? n * 3, parse.GetValue(leads) ?? n / 20,
+            return RunAsync(parse.GetValue(crm)!, n, parse.GetValue(activities) ?? n * 3, parse.GetValue(leads) ?? n / 20,
                 parse.GetValue(floor), parse.GetValue(changed), parse.GetValue(steps), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(bool zoho, int deals, int activities, int leads, bool floor, double changedPercent, bool logSteps, CancellationToken ct)
+    private static async Task<int> RunAsync(string crm, int deals, int activities, int leads, bool floor, double changedPercent, bool logSteps, CancellationToken ct)
     {
         // Named like the demo's instances and in its group, so that the demo's mapping applies to it.
-        var name = zoho ? "Acme Germany" : "Acme Sweden";
+        var name = crm switch { "zoho" => "Acme Germany", "kommo" => "Acme Ukraine", _ => "Acme Sweden" };
         var generate = Stopwatch.StartNew();
-        await using var sandbox = await SandboxProcess.StartAsync(Account, zoho, 42, deals, activities, leads, ct);
-        Console.WriteLine($"{(zoho ? "Zoho CRM" : "Pipedrive")} sandbox (its own process): {deals} deals, {activities} activities, {leads} leads " +
+        await using var sandbox = await SandboxProcess.StartAsync(Account, crm, 42, deals, activities, leads, ct);
+        Console.WriteLine($"{InstanceKinds.DisplayName(crm)} sandbox (its own process): {deals} deals, {activities} activities, {leads} leads " +
                           $"generated and served in {generate.Elapsed.TotalSeconds:0.0} s, peak RSS {sandbox.PeakRssMb()} MB");
         await using var stack = await LocalStack.StartAsync(new PipedriveSandboxOptions(), logSteps ? LogEventLevel.Debug : LogEventLevel.Warning, ct);
         var services = stack.Host.Services;
-        var instance = await services.GetRequiredService<InstanceRepository>().AddAsync(zoho
-            ? new NewInstance(name, InstanceKinds.Zoho, sandbox.ZohoAccountsUrl!, InstanceCredentials.OAuth($"1000.{Account}", $"sandbox-{Account}-secret", $"1000.sandbox-{Account}-refresh"), "UTC", "EUR", DemoConfiguration.Company)
-            : new NewInstance(name, InstanceKinds.Pipedrive, sandbox.PipedriveUrl, new InstanceCredentials($"sandbox-{Account}-token", null), "UTC", "EUR", DemoConfiguration.Company), ct);
+        var instance = await services.GetRequiredService<InstanceRepository>().AddAsync(crm switch
+        {
+            "zoho" => new NewInstance(name, InstanceKinds.Zoho, sandbox.ZohoAccountsUrl!, InstanceCredentials.OAuth($"1000.{Account}", $"sandbox-{Account}-secret", $"1000.sandbox-{Account}-refresh"), "UTC", "EUR", DemoConfiguration.Company),
+            "kommo" => new NewInstance(name, InstanceKinds.Kommo, sandbox.KommoUrl!, InstanceCredentials.OAuth($"sandbox-{Account}-client", $"sandbox-{Account}-secret", $"sandbox-{Account}-refresh"), "UTC", "EUR", DemoConfiguration.Company),
+            _ => new NewInstance(name, InstanceKinds.Pipedrive, sandbox.PipedriveUrl, new InstanceCredentials($"sandbox-{Account}-token", null), "UTC", "EUR", DemoConfiguration.Company),
+        }, ct);
         // The sandbox's deals come in several currencies: with the demo's rates every deal converts, as in production.
         var store = services.GetRequiredService<ConfigurationStore>();
         await store.SaveRatesAsync(DemoConfiguration.Company, DemoConfiguration.Rates(stack.Today), ct);
@@ -79,13 +86,18 @@ internal static class BenchCommand
             var gc = GC.GetGCMemoryInfo();
             Console.WriteLine($"     managed heap after the run {gc.HeapSizeBytes / 1048576} MB, committed {gc.TotalCommittedBytes / 1048576} MB, GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
             Console.WriteLine($"     CPU: this process {(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:0.0} s, the sandbox {(sandbox.Cpu() - sandboxCpu).TotalSeconds:0.0} s (of {Environment.ProcessorCount * outcome.Elapsed.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores)");
+            if (crm == "kommo")
+            {
+                var floorSeconds = outcome.Stats.Calls / (double)KommoRequestsPerSecond;
+                Console.WriteLine($"     floor: {outcome.Stats.Calls} calls at Kommo's {KommoRequestsPerSecond} requests/s = {floorSeconds:0.0} s; this sync took {outcome.Elapsed.TotalSeconds / Math.Max(floorSeconds, 0.001):0.00} x the floor");
+            }
             scenarios.Add(new Scenario(scenario, outcome.Elapsed, outcome.Stats.Read, outcome.Stats.Written, outcome.Stats.Calls, outcome.Stats.Tokens, rss));
             return outcome;
         }
 
         var full = await SyncAsync("1. full sync", SyncMode.Full);
         if (full.Status != RunStatus.Succeeded) return ExitCodes.Failed;
-        if (floor && !zoho)
+        if (floor && crm == "pipedrive")
         {
             var f = await FloorBench.MeasureAsync(sandbox.PipedriveUrl, $"sandbox-{Account}-token", stack.Database.ConnectionString, instance.Id, ct);
             Console.WriteLine($"5. floor (a) the sandbox serving the same pages to a byte reader: {f.Serve.TotalSeconds:0.0} s, {f.Calls} calls, {f.Bytes / 1024 / 1024} MB");

@@ -14,26 +14,38 @@ internal sealed partial class SandboxProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly HttpClient _control = new() { Timeout = TimeSpan.FromMinutes(10) };
 
-    private SandboxProcess(Process process, string pipedriveUrl, string? zohoAccounts, string? zohoApi)
+    private SandboxProcess(Process process, string crm, string pipedriveUrl, string? zohoAccounts, string? zohoApi, string? kommoUrl)
     {
         _process = process;
+        Crm = crm;
         PipedriveUrl = pipedriveUrl;
         ZohoAccountsUrl = zohoAccounts;
         ZohoApiDomain = zohoApi;
+        KommoUrl = kommoUrl;
     }
 
+    /// <summary>pipedrive, zoho or kommo: the CRM the account lives in.</summary>
+    public string Crm { get; }
     public string PipedriveUrl { get; }
     public string? ZohoAccountsUrl { get; }
     public string? ZohoApiDomain { get; }
 
-    /// <summary>The control endpoints of the CRM the account lives in.</summary>
-    private string ControlUrl => ZohoApiDomain ?? PipedriveUrl;
+    /// <summary>The Kommo account's base URL (standing for https://SUBDOMAIN.kommo.com).</summary>
+    public string? KommoUrl { get; }
+
+    /// <summary>The control endpoint that changes the account's data.</summary>
+    private string MutateUrl(string name) => Crm switch
+    {
+        "zoho" => $"{ZohoApiDomain}/_sandbox/{name}/mutate",
+        "kommo" => $"{KommoUrl}/_sandbox/kommo/mutate",
+        _ => $"{PipedriveUrl}/_sandbox/{name}/mutate",
+    };
 
     /// <summary>
-    /// Starts `crmetl sandbox` with one account named <paramref name="name"/> (a Pipedrive company, or
-    /// with <paramref name="zoho"/> a Zoho org in the EU data centre) and waits until it listens.
+    /// Starts `crmetl sandbox` with one account named <paramref name="name"/> in <paramref name="crm"/> (a Pipedrive
+    /// company, a Zoho org in the EU data centre, or a Kommo account of that subdomain) and waits until it listens.
     /// </summary>
-    public static async Task<SandboxProcess> StartAsync(string name, bool zoho, int seed, int deals, int activities, int leads, CancellationToken ct)
+    public static async Task<SandboxProcess> StartAsync(string name, string crm, int seed, int deals, int activities, int leads, CancellationToken ct)
     {
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var self = Environment.ProcessPath!;
@@ -42,24 +54,30 @@ internal sealed partial class SandboxProcess : IAsyncDisposable
         string[] args =
         [
             "sandbox", "--seed", Text(seed), "--deals", Text(deals), "--activities", Text(activities), "--leads", Text(leads),
-            "--companies", zoho ? "" : name, "--daily-tokens", Text(long.MaxValue / 2), "--burst", Text(100_000),
-            .. zoho ? new[] { "--zoho-orgs", name, "--daily-credits", Text(long.MaxValue / 2) } : [],
+            "--companies", crm == "pipedrive" ? name : "", "--daily-tokens", Text(long.MaxValue / 2), "--burst", Text(100_000),
+            .. crm switch
+            {
+                "zoho" => new[] { "--zoho-orgs", name, "--daily-credits", Text(long.MaxValue / 2) },
+                "kommo" => ["--kommo-accounts", name],
+                _ => [],
+            },
         ];
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the sandbox process");
         _ = process.StandardError.ReadToEndAsync(ct);
         try
         {
-            string? pipedrive = null, accounts = null, api = null;
-            while (pipedrive is null || (zoho && api is null))
+            string? pipedrive = null, accounts = null, api = null, kommo = null;
+            while (pipedrive is null || (crm == "zoho" && api is null) || (crm == "kommo" && kommo is null))
             {
                 var line = await process.StandardOutput.ReadLineAsync(ct)
                     ?? throw new InvalidOperationException($"the sandbox process ended (exit code {(process.WaitForExit(5_000) ? process.ExitCode : -1)}) before it listened");
                 if (PipedriveLine().Match(line) is { Success: true } p) pipedrive = p.Groups[1].Value;
                 if (ZohoLine().Match(line) is { Success: true } z) (accounts, api) = (z.Groups[1].Value, z.Groups[2].Value);
+                if (KommoLine().Match(line) is { Success: true } k) kommo = k.Groups[1].Value;
             }
             _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            return new SandboxProcess(process, pipedrive, accounts, api);
+            return new SandboxProcess(process, crm, pipedrive, accounts, api, kommo);
         }
         catch
         {
@@ -73,7 +91,7 @@ internal sealed partial class SandboxProcess : IAsyncDisposable
     public async Task MutateAsync(string name, IReadOnlyDictionary<string, int> changes, CancellationToken ct)
     {
         var query = string.Join('&', changes.Select(c => $"{c.Key}={Text(c.Value)}"));
-        using var response = await _control.PostAsync(new Uri($"{ControlUrl}/_sandbox/{name}/mutate?{query}"), null, ct);
+        using var response = await _control.PostAsync(new Uri($"{MutateUrl(name)}?{query}"), null, ct);
         response.EnsureSuccessStatusCode();
     }
 
@@ -102,6 +120,9 @@ internal sealed partial class SandboxProcess : IAsyncDisposable
 
     [GeneratedRegex(@"accounts server (\S+) \(API domain (\S+)\)")]
     private static partial Regex ZohoLine();
+
+    [GeneratedRegex(@"^Kommo sandbox account \S+: (\S+)")]
+    private static partial Regex KommoLine();
 }
 
 /// <summary>Peak resident memory (VmHWM) from /proc, and its reset, so each benchmark scenario reports its own peak.</summary>
