@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrmEtl.Connectors.Http;
 using CrmEtl.Connectors.Streams;
+using CrmEtl.Core.Customers;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
 using Microsoft.Extensions.Logging;
@@ -28,16 +29,27 @@ internal sealed class KommoClient(HttpClient http, KommoTokens tokens, Instance 
 
     protected override string Crm => "Kommo";
 
-    /// <summary>Every item of a list, page by page along <c>_links.next</c>, from <paramref name="pathAndQuery"/> (limit and page included).</summary>
-    public IAsyncEnumerable<JsonObject> PagesAsync(string stream, string pathAndQuery, string key, CancellationToken ct) =>
+    /// <summary>
+    /// Every item of a list, page by page along <c>_links.next</c>, from <paramref name="pathAndQuery"/> (limit and page included);
+    /// a unit is taken from the allowance, when there is one, before each page (Kommo has no per-call price).
+    /// </summary>
+    public IAsyncEnumerable<JsonObject> PagesAsync(string stream, string pathAndQuery, string key, CancellationToken ct, ReadAllowance? allowance = null) =>
         Paging.AllAsync(Stats.For(stream),
-            async (next, token) => await GetAsync(stream, next ?? pathAndQuery, token),
+            async (next, token) =>
+            {
+                allowance?.Take(1, (next ?? pathAndQuery).Split('?')[0]);
+                return await GetAsync(stream, next ?? pathAndQuery, token);
+            },
             (page, _) => (page["_embedded"]?[key]?.AsArray().OfType<JsonObject>().ToList() ?? [], NextOf(page)),
             ct);
 
     /// <summary>A GET of the API; null when Kommo answers 204 (nothing there).</summary>
     public Task<JsonNode?> GetAsync(string stream, string pathAndQuery, CancellationToken ct) =>
         GetAsync(new CrmCall(HttpMethod.Get, stream, pathAndQuery.Split('?')[0], pathAndQuery), Parse, ct);
+
+    /// <summary>A write of the API (sent once: it may have been done), with its JSON body.</summary>
+    public Task<JsonNode?> PostAsync(string stream, string path, string json, CancellationToken ct) =>
+        SendAsync(new CrmCall(HttpMethod.Post, stream, path, path) { Json = json }, Parse, ct);
 
     /// <summary>The path and query of <c>_links.next</c> (Kommo gives it absolute, on the account's host), or null on the last page.</summary>
     private static string? NextOf(JsonNode page) =>

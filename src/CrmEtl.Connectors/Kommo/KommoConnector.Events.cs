@@ -68,7 +68,7 @@ public sealed partial class KommoConnector
             {
                 var ids = string.Concat(chunk.Select(id => $"&filter[id][]={id}"));
                 await foreach (var lead in client.PagesAsync(Streams.LeadEvents, $"/api/v4/leads?limit={_options.PageSize}&with=contacts,loss_reason{ids}", "leads", ct))
-                    batch.Deals.Add(ToDealRow(lead));
+                    batch.Deals.Add(ToDealRow(lead, _currency));
             }
             await Runner.CommitAsync(Streams.LeadEvents, batch, ct);
         }

@@ -76,12 +76,13 @@ public sealed partial class KommoConnector
         private UpdatedStream<JsonObject> Leads() =>
             Updated(Streams.Leads, "/api/v4/leads", "leads", (batch, r) =>
             {
-                var row = ToDealRow(r);
+                var row = ToDealRow(r, _currency);
                 batch.Deals.Add(row);
                 return new Written(row.Id, row.UpdateTime);
             }, query: "&with=contacts,loss_reason");
 
-        private DealRow ToDealRow(JsonObject r)
+        /// <summary>A lead as a deal; its price is in the account's <paramref name="currency"/>.</summary>
+        internal static DealRow ToDealRow(JsonObject r, string? currency)
         {
             var id = KommoValues.Id(r["id"])!.Value;
             var added = KommoValues.Time(r["created_at"]) ?? throw new FormatException($"Kommo lead {id} has no created_at.");
@@ -102,7 +103,7 @@ public sealed partial class KommoConnector
                 Id = id,
                 Title = KommoValues.Text(r["name"]),
                 Value = KommoValues.Decimal(r["price"]),
-                Currency = _currency,
+                Currency = currency,
                 Status = status,
                 PipelineId = pipeline,
                 StageId = pipeline is { } p && statusId is { } s ? KommoValues.StageKey(p, s) : null,
@@ -166,24 +167,58 @@ public sealed partial class KommoConnector
         private UpdatedStream<JsonObject> Tasks() =>
             UpdatedById(Streams.Tasks, "/api/v4/tasks", "tasks", (batch, r) =>
             {
-                var entity = KommoValues.Text(r["entity_type"]);
-                var entityId = KommoValues.Id(r["entity_id"]);
-                var due = KommoValues.Time(r["complete_till"]);
-                var done = KommoValues.Bool(r["is_completed"]) ?? false;
-                var updated = KommoValues.Time(r["updated_at"]);
-                var type = KommoValues.Id(r["task_type_id"]) is { } t ? _taskTypes.GetValueOrDefault(t, $"task_{t}") : "task";
-                var row = new ActivityRow
-                {
-                    Id = KommoValues.Id(r["id"])!.Value, Subject = KommoValues.Text(r["text"]), Type = type,
-                    OwnerId = KommoValues.Id(r["responsible_user_id"]),
-                    DealId = entity == "leads" ? entityId : null, PersonId = entity == "contacts" ? entityId : null, OrgId = entity == "companies" ? entityId : null,
-                    DueDate = due is { } d ? DateOnly.FromDateTime(d.UtcDateTime) : null, DueTime = due is { } dt ? TimeOnly.FromDateTime(dt.UtcDateTime) : null,
-                    Duration = KommoValues.Id(r["duration"]) is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null,
-                    Done = done, MarkedAsDoneTime = done ? updated : null,
-                    AddTime = KommoValues.Time(r["created_at"]), UpdateTime = updated,
-                };
+                var row = TaskOf(r, _taskTypes, _zone);
                 batch.Activities.Add(row);
                 return new Written(row.Id, row.UpdateTime);
             });
+
+        /// <summary>
+        /// A task as an activity; its type is the code of its task type (<paramref name="taskTypes"/>, by id). Kommo has no
+        /// all-day tasks: its interface makes a task "for the whole day" due at 23:59 in the account's time zone
+        /// (<paramref name="zone"/>), so such a task is due on that day with no time, like an all-day activity elsewhere.
+        /// </summary>
+        internal static ActivityRow TaskOf(JsonObject r, IReadOnlyDictionary<long, string> taskTypes, TimeZoneInfo zone)
+        {
+            var entity = KommoValues.Text(r["entity_type"]);
+            var entityId = KommoValues.Id(r["entity_id"]);
+            var due = KommoValues.Time(r["complete_till"]);
+            var done = KommoValues.Bool(r["is_completed"]) ?? false;
+            var updated = KommoValues.Time(r["updated_at"]);
+            return new ActivityRow
+            {
+                Id = KommoValues.Id(r["id"]) ?? throw new FormatException("A Kommo task has no id."), Subject = KommoValues.Text(r["text"]),
+                Type = KommoValues.Id(r["task_type_id"]) is { } t ? taskTypes.GetValueOrDefault(t, $"task_{t}") : "task",
+                OwnerId = KommoValues.Id(r["responsible_user_id"]),
+                DealId = entity == "leads" ? entityId : null, PersonId = entity == "contacts" ? entityId : null, OrgId = entity == "companies" ? entityId : null,
+                DueDate = due is { } d ? AllDay(d, zone) ?? DateOnly.FromDateTime(d.UtcDateTime) : null,
+                DueTime = due is { } dt && AllDay(dt, zone) is null ? TimeOnly.FromDateTime(dt.UtcDateTime) : null,
+                Duration = KommoValues.Id(r["duration"]) is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null,
+                Done = done, MarkedAsDoneTime = done ? updated : null,
+                AddTime = KommoValues.Time(r["created_at"]), UpdateTime = updated,
+            };
+        }
+
+        /// <summary>The day of a due time at 23:59 in <paramref name="zone"/> (a task for the whole day), else null.</summary>
+        private static DateOnly? AllDay(DateTimeOffset due, TimeZoneInfo zone)
+        {
+            var local = TimeZoneInfo.ConvertTime(due, zone);
+            return local is { Hour: 23, Minute: 59 } ? DateOnly.FromDateTime(local.DateTime) : null;
+        }
+
+        /// <summary>The account's time zone (GET /api/v4/account?with=datetime_settings), or <paramref name="fallback"/> when it names none this machine knows.</summary>
+        internal static TimeZoneInfo ZoneOf(JsonNode account, string fallback) =>
+            TimeZoneInfo.TryFindSystemTimeZoneById(KommoValues.Text(account["_embedded"]?["datetime_settings"]?["timezone"]) ?? fallback, out var zone)
+            || TimeZoneInfo.TryFindSystemTimeZoneById(fallback, out zone) ? zone : TimeZoneInfo.Utc;
+
+        /// <summary>The account's task types (GET /api/v4/account?with=task_types): id, name and code, lower-case (task_ID when it has none).</summary>
+        internal static IEnumerable<(long Id, string Name, string Code)> TaskTypesOf(JsonNode account) =>
+            (account["_embedded"]?["task_types"]?.AsArray().OfType<JsonObject>() ?? [])
+                .Where(t => KommoValues.Id(t["id"]) is not null)
+                .Select(t =>
+                {
+                    var id = KommoValues.Id(t["id"])!.Value;
+                    var code = KommoValues.Text(t["code"])?.ToLowerInvariant() ?? $"task_{id}";
+                    return (id, KommoValues.Text(t["name"]) ?? code, code);
+                });
     }
 }

@@ -69,6 +69,7 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
         private readonly KommoOptions _options = connector._options;
         private string? _currency;
         private readonly Dictionary<long, string> _taskTypes = [];
+        private TimeZoneInfo _zone = TimeZoneInfo.Utc;
 
         protected override IEnumerable<ISyncStream> Declare(SyncMode mode)
         {
@@ -94,17 +95,16 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
         private async Task ReferenceDataAsync(CancellationToken ct)
         {
             var batch = new ReplicaBatch();
-            var account = await client.GetAsync(Streams.Account, "/api/v4/account?with=task_types", ct)
+            var account = await client.GetAsync(Streams.Account, "/api/v4/account?with=task_types,datetime_settings", ct)
                 ?? throw new CrmException("Kommo answered nothing for /api/v4/account.");
             _currency = KommoValues.Text(account["currency"]);
+            _zone = ZoneOf(account, Context.Instance.TimeZone);
             if (_currency is not null) batch.Currencies.Add(new CurrencyRow(_currency, KommoValues.Text(account["currency_symbol"]), null, KommoValues.Text(account["currency_symbol"]), true));
-            foreach (var t in account["_embedded"]?["task_types"]?.AsArray().OfType<JsonObject>() ?? [])
-                if (KommoValues.Id(t["id"]) is { } id)
-                {
-                    var code = KommoValues.Text(t["code"])?.ToLowerInvariant() ?? $"task_{id}";
-                    _taskTypes[id] = code;
-                    batch.ActivityTypes.Add(new ActivityTypeRow(id, KommoValues.Text(t["name"]) ?? code, code, (int)id, true));
-                }
+            foreach (var (id, name, code) in TaskTypesOf(account))
+            {
+                _taskTypes[id] = code;
+                batch.ActivityTypes.Add(new ActivityTypeRow(id, name, code, (int)id, true));
+            }
             await foreach (var u in client.PagesAsync(Streams.Users, $"/api/v4/users?limit={_options.PageSize}", "users", ct))
                 if (KommoValues.Id(u["id"]) is { } id)
                     batch.Users.Add(new UserRow(id, KommoValues.Text(u["name"]) ?? KommoValues.Text(u["email"]) ?? "", KommoValues.Text(u["email"]),

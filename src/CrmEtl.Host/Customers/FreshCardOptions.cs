@@ -28,11 +28,23 @@ public sealed class FreshCardOptions
     [Range(1, int.MaxValue, ErrorMessage = "Customers:ZohoDailyCredits is the org's API credits per 24 hours (Free 5000, Standard 50000 + 250 per user, ...).")]
     public int ZohoDailyCredits { get; set; } = 5_000;
 
+    /// <summary>
+    /// Requests a day counted as a Kommo account's budget. Kommo has no daily quota, only 7 requests a second per
+    /// integration, shared with the syncs: with the default share fresh cards make at most 2,500 calls a day.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Customers:KommoDailyRequests is the number of requests a day taken as a Kommo account's budget, e.g. 50000.")]
+    public int KommoDailyRequests { get; set; } = 50_000;
+
     /// <summary>The most one card's read may spend; a customer needing more is shown from the replica.</summary>
     [Range(1, 10_000, ErrorMessage = "Customers:ReadMaxUnits is the most API units one fresh card may spend, e.g. 300.")]
     public int ReadMaxUnits { get; set; } = 300;
 
     /// <summary>The units fresh cards of an instance of <paramref name="kind"/> may spend per day.</summary>
     public int DailyAllowance(string kind) =>
-        (int)Math.Floor(FreshShare * (kind == InstanceKinds.Zoho ? ZohoDailyCredits : PipedriveDailyTokens));
+        (int)Math.Floor(FreshShare * kind switch
+        {
+            InstanceKinds.Zoho => ZohoDailyCredits,
+            InstanceKinds.Kommo => KommoDailyRequests,
+            _ => PipedriveDailyTokens,
+        });
 }

@@ -202,5 +202,6 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<KommoTokens>();
         builder.Services.AddSingleton<KommoConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<KommoConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<KommoConnector>());
     }
 }

@@ -82,6 +82,9 @@ public sealed class KommoAccount
     public static long TagId(long labelId) => 100_660 + labelId;
     public static string TagName(long labelId) => TagNames[(int)((labelId - 1) % TagNames.Length + TagNames.Length) % TagNames.Length];
 
+    /// <summary>A lead's price as the API lists it: its value in the account's currency, whole.</summary>
+    public long PriceOf(SbDeal deal) => KommoJson.Price(this, deal);
+
     public static long TaskTypeId(string activityType) => activityType switch
     {
         "meeting" => 2, "email" => 2_905_001, "deadline" => 2_905_002, "lunch" => 2_905_003, _ => 1,

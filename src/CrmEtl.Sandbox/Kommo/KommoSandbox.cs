@@ -76,6 +76,21 @@ public sealed class KommoSandbox : IAsyncDisposable
         Change(account, () => KommoLeadHistory.RecordDeletions(account.Data));
     }
 
+    /// <summary>Adds a customer with the deals and activities a test needs, stamped now: a contact with all its e-mails and phones, its leads and tasks.</summary>
+    public AddedCustomer AddCustomer(string subdomain, CustomerCase customer)
+    {
+        var account = Account(subdomain);
+        AddedCustomer? added = null;
+        Change(account, () => added = CustomerCases.Add(account.Data, customer, Now));
+        return added!;
+    }
+
+    /// <summary>Forgets the calls counted so far (<see cref="CallsTo"/>).</summary>
+    public void ResetCallCounts()
+    {
+        foreach (var endpoints in _endpoints.Values) endpoints.Calls.Clear();
+    }
+
     /// <summary>Moves a lead to a status of its pipeline now: a stage, 142 (won) or 143 (lost, with a loss reason); a closed lead is reopened there.</summary>
     public void MoveLead(string subdomain, long leadId, long statusId, long? byUserId = null)
     {

@@ -10,6 +10,7 @@ using CrmEtl.Core.Sync;
 using CrmEtl.Host.Customers;
 using CrmEtl.Host.Sync;
 using CrmEtl.IntegrationTests.Operations;
+using CrmEtl.Sandbox.Kommo;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Sandbox.Zoho;
 using CrmEtl.Storage.Configuration;
@@ -27,12 +28,14 @@ namespace CrmEtl.IntegrationTests.Customers;
 [TestFixture(InstanceKinds.Pipedrive)]
 [Parallelizable] // each CRM's fixture has its own sandbox, database and worker; its tests share them, one at a time
 [TestFixture(InstanceKinds.Zoho)]
+[TestFixture(InstanceKinds.Kommo)]
 public sealed class CustomerCardTests(string kind)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
     private PipedriveSandbox? _pipedrive;
     private ZohoSandbox? _zoho;
+    private KommoSandbox? _kommo;
     private InProcessWorker _worker = null!;
     private string _zone = "";
     private DateOnly _localToday;
@@ -42,7 +45,9 @@ public sealed class CustomerCardTests(string kind)
     private string _secret = "";
 
     private bool Zoho => kind == InstanceKinds.Zoho;
-    private PipedriveCompany Data => Zoho ? _zoho!.Orgs[0].Data : _pipedrive!.Companies[0];
+    private bool Kommo => kind == InstanceKinds.Kommo;
+    private PipedriveCompany Data => Zoho ? _zoho!.Orgs[0].Data : Kommo ? _kommo!.Accounts[0].Data : _pipedrive!.Companies[0];
+    private Sandbox.Faults Faults => Zoho ? _zoho!.Faults : Kommo ? _kommo!.Faults : _pipedrive!.Faults;
 
     [OneTimeSetUp]
     public async Task SetUpAsync()
@@ -60,6 +65,12 @@ public sealed class CustomerCardTests(string kind)
             _zoho = await ZohoSandbox.StartAsync(new ZohoSandboxOptions { Orgs = [ZohoWorld.DefaultOrg with { Deals = 150, Activities = 300, Leads = 20 }], Clock = TestClock.Clock, AsOf = TestClock.Now });
             var org = _zoho.Orgs[0].Options;
             (baseUrl, credentials) = (_zoho.AccountsUrl("eu"), InstanceCredentials.OAuth(org.ClientId, org.ClientSecret, org.RefreshToken));
+        }
+        else if (Kommo)
+        {
+            _kommo = await KommoSandbox.StartAsync(new KommoSandboxOptions { Accounts = [KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 }], Clock = TestClock.Clock, AsOf = TestClock.Now });
+            var account = _kommo.Accounts[0];
+            (baseUrl, credentials) = (account.BaseUrl, InstanceCredentials.OAuth(account.Options.ClientId, account.Options.ClientSecret, account.Options.RefreshToken!));
         }
         else
         {
@@ -117,17 +128,21 @@ public sealed class CustomerCardTests(string kind)
         await _worker.DisposeAsync();
         if (_pipedrive is not null) await _pipedrive.DisposeAsync();
         if (_zoho is not null) await _zoho.DisposeAsync();
+        if (_kommo is not null) await _kommo.DisposeAsync();
     }
 
-    private AddedCustomer Add(CustomerCase c) => Zoho ? _zoho!.AddCustomer(_zoho.Orgs[0].Options.Name, c) : _pipedrive!.AddCustomer("acme", c);
+    private AddedCustomer Add(CustomerCase c) =>
+        Zoho ? _zoho!.AddCustomer(_zoho.Orgs[0].Options.Name, c) : Kommo ? _kommo!.AddCustomer("acme", c) : _pipedrive!.AddCustomer("acme", c);
 
-    private long ContactId(AddedCustomer c) => Zoho ? _zoho!.Orgs[0].ContactId(c.Person) : c.Person.Id;
-    private long DealId(SbDeal d) => Zoho ? _zoho!.Orgs[0].DealId(d) : d.Id;
+    private long ContactId(AddedCustomer c) => Zoho ? _zoho!.Orgs[0].ContactId(c.Person) : Kommo ? _kommo!.Accounts[0].ContactId(c.Person.Id) : c.Person.Id;
+    private long DealId(SbDeal d) => Zoho ? _zoho!.Orgs[0].DealId(d) : Kommo ? _kommo!.Accounts[0].LeadId(d) : d.Id;
     private string ContactLink(AddedCustomer c) => Zoho
         ? $"{_zoho!.AccountsUrl("eu").TrimEnd('/')}/crm/org{_zoho.Orgs[0].OrgId}/tab/Contacts/{ContactId(c)}"
+        : Kommo ? $"{_kommo!.Accounts[0].BaseUrl.TrimEnd('/')}/contacts/detail/{ContactId(c)}"
         : $"https://acme.pipedrive.com/person/{c.Person.Id}";
     private string DealLink(SbDeal d) => Zoho
         ? $"{_zoho!.AccountsUrl("eu").TrimEnd('/')}/crm/org{_zoho.Orgs[0].OrgId}/tab/Potentials/{DealId(d)}"
+        : Kommo ? $"{_kommo!.Accounts[0].BaseUrl.TrimEnd('/')}/leads/detail/{DealId(d)}"
         : $"https://acme.pipedrive.com/deal/{d.Id}";
 
     private Task<CustomerCard> CardAsync(params string[] emails) => CardAsync(false, emails);
@@ -175,13 +190,22 @@ public sealed class CustomerCardTests(string kind)
         }));
         Assert.That(card.LatestDeals[0].Stage, Is.EqualTo(stages[2].Name));
         Assert.That(card.LatestDeals[0].Pipeline, Is.EqualTo(Data.Pipelines[0].Name));
-        Assert.That(card.LatestDeals[1].Stage, Is.EqualTo(Zoho ? "Closed Won" : stages[0].Name));
+        // Zoho's won deals are in Closed Won, Kommo's in its status 142; Pipedrive's keep the stage they were won in.
+        Assert.That(card.LatestDeals[1].Stage, Is.EqualTo(Zoho ? "Closed Won" : Kommo ? "Closed - won" : stages[0].Name));
     }
 
     [Test]
     public async Task The_budget_adds_every_currency_and_converts_with_the_companys_rates_naming_a_missing_one()
     {
         var budget = (await CardAsync("ann.virta@kivi.example")).Budget;
+        if (Kommo)
+        {
+            // A Kommo lead's price is in the account's currency (the sandbox converted each case's value into EUR when it added it).
+            var prices = _ann.Deals.Take(4).Sum(d => KommoPrice(d));
+            Assert.That(budget.Currencies.Select(l => (l.Currency, l.Amount, l.Rate, l.Converted)), Is.EqualTo(new (string, decimal, decimal?, decimal?)[] { ("EUR", prices, 1m, prices) }));
+            Assert.That((budget.ReportingCurrency, budget.Total, budget.Complete), Is.EqualTo(("EUR", prices, true)));
+            return;
+        }
         Assert.That(budget.Currencies.Select(l => (l.Currency, l.Amount, l.Rate, l.Converted)), Is.EqualTo(new (string, decimal, decimal?, decimal?)[]
         {
             ("EUR", 1200m, 1m, 1200m), ("JPY", 1_000_000m, null, null), ("SEK", 10_000m, 0.09m, 900m), ("USD", 500m, 0.9m, 450m),
@@ -196,8 +220,12 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(card.Contacts.Select(c => c.Name), Is.EqualTo(new[] { "Liisa Two", "Oskar Three", "Pekka One" }));
         Assert.That(card.LatestDeals.Select(d => d.Title), Is.EqualTo(new[] { "Nordic support", "Nordic licence", "Nordic pilot" }));
         Assert.That(card.DealCount, Is.EqualTo(4));
-        Assert.That(card.Budget.Currencies.Select(l => (l.Currency, l.Amount)), Is.EqualTo(new[] { ("EUR", 350m), ("GBP", 300m) }));
-        Assert.That(card.Budget.MissingRates, Is.EqualTo(new[] { "GBP" }));
+        if (Kommo) Assert.That(card.Budget.Currencies.Select(l => (l.Currency, l.Amount)), Is.EqualTo(new[] { ("EUR", _team.SelectMany(t => t.Deals).Sum(KommoPrice)) }));
+        else
+        {
+            Assert.That(card.Budget.Currencies.Select(l => (l.Currency, l.Amount)), Is.EqualTo(new[] { ("EUR", 350m), ("GBP", 300m) }));
+            Assert.That(card.Budget.MissingRates, Is.EqualTo(new[] { "GBP" }));
+        }
         Assert.That(card.LatestDeals.All(d => d.Circle is null), "deals without planned activities have no circle");
 
         var two = await CardAsync("pekka@nordic.example", "sofia@nodeal.example");
@@ -209,7 +237,8 @@ public sealed class CustomerCardTests(string kind)
     {
         var card = await CardAsync("sofia@nodeal.example");
         Assert.That(card.Contacts.Select(c => (c.Name, c.Link)), Is.EqualTo(new[] { ("Sofia Nodeal", (string?)ContactLink(_nodeal)) }));
-        Assert.That(card.Contacts[0].NewDealLink, Does.StartWith(Zoho ? ContactLink(_nodeal)[..ContactLink(_nodeal).IndexOf("/tab/", StringComparison.Ordinal)] : ContactLink(_nodeal)));
+        Assert.That(card.Contacts[0].NewDealLink, Does.StartWith(Zoho ? ContactLink(_nodeal)[..ContactLink(_nodeal).IndexOf("/tab/", StringComparison.Ordinal)]
+            : Kommo ? _kommo!.Accounts[0].BaseUrl.TrimEnd('/') + "/leads/add/" : ContactLink(_nodeal)));
         Assert.That((card.LatestDeals.Count, card.DealCount, card.Budget.Total), Is.EqualTo((0, 0, 0m)));
 
         var nobody = await CardAsync("nobody@nowhere.example");
@@ -218,13 +247,17 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(nobody.Sources[0].AgeSeconds, Is.GreaterThanOrEqualTo(0).And.LessThan(600), "the replica's age");
     }
 
-    private IReadOnlyDictionary<string, int> Calls() => Zoho ? _zoho!.CallsTo(_zoho.Orgs[0].Options.Name) : _pipedrive!.CallsTo("acme");
+    private IReadOnlyDictionary<string, int> Calls() => Zoho ? _zoho!.CallsTo(_zoho.Orgs[0].Options.Name) : Kommo ? _kommo!.CallsTo("acme") : _pipedrive!.CallsTo("acme");
 
     private void ResetCalls()
     {
         if (Zoho) _zoho!.ResetCallCounts();
+        else if (Kommo) _kommo!.ResetCallCounts();
         else _pipedrive!.ResetCallCounts();
     }
+
+    /// <summary>What the Kommo sandbox shows as a case deal's price: its value in the account's currency, as its lead lists it.</summary>
+    private decimal KommoPrice(SbDeal deal) => _kommo!.Accounts[0].PriceOf(deal);
 
     private async Task<int> SpentTodayAsync()
     {
@@ -249,14 +282,15 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(fresh.Contacts.Select(c => (c.Id, c.Name, c.Link)), Is.EqualTo(new[] { (ContactId(late), "Lauri Late", (string?)ContactLink(late)) }), fresh.Sources[0].Note);
         Assert.That(fresh.LatestDeals.Select(d => (d.Title, d.Link, d.Circle)), Is.EqualTo(new[] { ("Late support", (string?)DealLink(late.Deals[1]), (string?)null), ("Late licence", DealLink(late.Deals[0]), "red") }));
         Assert.That(fresh.LatestDeals[1].Stage, Is.EqualTo(Data.Stages.Where(s => s.PipelineId == Data.Pipelines[0].Id).OrderBy(s => s.OrderNr).First().Name), "stage names from the replica");
-        Assert.That((fresh.Budget.Total, fresh.DealCount), Is.EqualTo((970m, 2)));
+        Assert.That((fresh.Budget.Total, fresh.DealCount), Is.EqualTo((Kommo ? late.Deals.Sum(KommoPrice) : 970m, 2)));
         Assert.That((fresh.Sources[0].From, fresh.Sources[0].AgeSeconds, fresh.Sources[0].Note), Is.EqualTo(("crm", (double?)0, (string?)null)));
         var calls = Calls();
         var expected = Zoho
             ? new Dictionary<string, int> { ["GET /crm/v8/{module}/search"] = 1, ["GET /crm/v8/{module}/{id}/{related}"] = 3 }
+            : Kommo ? new Dictionary<string, int> { ["GET /api/v4/contacts"] = 1, ["GET /api/v4/leads"] = 1, ["GET /api/v4/tasks"] = 1, ["GET /api/v4/account"] = 1 }
             : new Dictionary<string, int> { ["v2 GET /persons/search"] = 1, ["v2 GET /persons"] = 1, ["v2 GET /deals"] = 1, ["v2 GET /activities"] = 2 };
         Assert.That(calls.Where(c => c.Value > 0).OrderBy(c => c.Key, StringComparer.Ordinal), Is.EqualTo(expected.OrderBy(c => c.Key, StringComparer.Ordinal)));
-        Assert.That(await SpentTodayAsync() - spentBefore, Is.EqualTo(Zoho ? 4 : 20 + 10 + 10 + 2 * 10), "the calls' cost, the unused reserve given back");
+        Assert.That(await SpentTodayAsync() - spentBefore, Is.EqualTo(Zoho || Kommo ? 4 : 20 + 10 + 10 + 2 * 10), "the calls' cost, the unused reserve given back");
 
         ResetCalls();
         var kept = await FreshCardAsync("lauri@late.example");
@@ -268,7 +302,7 @@ public sealed class CustomerCardTests(string kind)
     [Test]
     public async Task A_fresh_card_falls_back_to_the_replica_saying_why_when_the_crm_fails_or_the_budget_share_is_spent()
     {
-        var faults = Zoho ? _zoho!.Faults : _pipedrive!.Faults;
+        var faults = Faults;
         faults.AddServerErrors(1000);
         CustomerCard down;
         try { down = await FreshCardAsync("sofia@nodeal.example"); }
@@ -290,9 +324,10 @@ public sealed class CustomerCardTests(string kind)
             ResetCalls();
             var spent = await FreshCardAsync("team@nordic.example");
             Assert.That(spent.Contacts.Count, Is.EqualTo(3));
-            Assert.That(spent.Sources[0].Note, Does.StartWith($"Acme: today's share of the API budget for fresh cards ({(Zoho ? 250 : 1500)} units) is spent: showing the replica as of"));
+            Assert.That(spent.Sources[0].Note, Does.StartWith($"Acme: today's share of the API budget for fresh cards ({(Zoho ? 250 : Kommo ? 2500 : 1500)} units) is spent: showing the replica as of"));
             // (The CRM's web address, not read while it was down, is read now: it is not part of the customer.)
-            Assert.That(Calls().Keys.Where(k => !k.EndsWith("/users/me", StringComparison.Ordinal) && !k.EndsWith("/crm/v8/org", StringComparison.Ordinal)), Is.Empty, "nothing asked of the CRM");
+            Assert.That(Calls().Keys.Where(k => !k.EndsWith("/users/me", StringComparison.Ordinal) && !k.EndsWith("/crm/v8/org", StringComparison.Ordinal) && !k.EndsWith("/api/v4/account", StringComparison.Ordinal)),
+                Is.Empty, "nothing asked of the CRM");
         }
         finally
         {
@@ -320,7 +355,8 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created), await first.Content.ReadAsStringAsync());
         var added = (await first.Content.ReadFromJsonAsync<AddContactResult>(Json))!;
         Assert.That(PeopleWith("eero@uusi.example"), Is.EqualTo(1));
-        Assert.That(added.Link, Does.EndWith("/" + added.ContactId).And.StartWith(Zoho ? _zoho!.AccountsUrl("eu").TrimEnd('/') + "/crm/org" : "https://acme.pipedrive.com/person/"));
+        Assert.That(added.Link, Does.EndWith("/" + added.ContactId).And.StartWith(Zoho ? _zoho!.AccountsUrl("eu").TrimEnd('/') + "/crm/org"
+            : Kommo ? _kommo!.Accounts[0].BaseUrl.TrimEnd('/') + "/contacts/detail/" : "https://acme.pipedrive.com/person/"));
         Assert.That(first.Headers.Location?.ToString(), Is.EqualTo(added.Link));
         Assert.That((await CardAsync("eero@uusi.example")).Contacts.Select(c => (c.Id, c.Name, c.Phones[0].Value)), Is.EqualTo(new[] { (added.ContactId, "Eero Uusi", "+358 40 555 0101") }),
             "the card shows the new contact before any sync");
@@ -340,7 +376,7 @@ public sealed class CustomerCardTests(string kind)
         Assert.That(PeopleWith("twin@press.example"), Is.EqualTo(1));
 
         // The CRM creates the contact, and the answer never arrives (as when the worker is killed mid-call).
-        var faults = Zoho ? _zoho!.Faults : _pipedrive!.Faults;
+        var faults = Faults;
         faults.LoseWriteAnswers(1);
         using var lost = await AddAsync(new { name = "Lost Answer", emails = new[] { "lost@answer.example" } });
         Assert.That(lost.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway), await lost.Content.ReadAsStringAsync());
