@@ -18,10 +18,12 @@ namespace CrmEtl.Connectors.Kommo;
 /// is committed before the new access token is handed out. A refresh token older than
 /// <see cref="KommoOptions.RenewRefreshTokenAfter"/> is renewed even when its access token is still good.
 /// </summary>
-public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingTokenStore store, IOptions<KommoOptions> options, TimeProvider clock)
+public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingTokenStore store, IOptions<KommoOptions> options, TimeProvider clock) : IAuthorizationCodes
 {
     private readonly KommoOptions _options = options.Value;
     private readonly ConcurrentDictionary<int, (string Seed, RotatingToken Pair)> _memory = new();
+
+    public string Kind => InstanceKinds.Kommo;
 
     /// <summary>A valid access token; <paramref name="rejected"/> is one the API just refused, never returned again.</summary>
     public async Task<string> GetAsync(Instance instance, string? rejected, ILogger logger, CancellationToken ct)
@@ -65,15 +67,44 @@ public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingT
     /// </summary>
     private async Task<RotatingToken> RefreshAsync(Instance instance, string clientId, string clientSecret, string refreshToken, ILogger logger, CancellationToken ct)
     {
+        var (pair, status, reason) = await TokenRequestAsync(instance.BaseUrl, clientId, clientSecret, "refresh_token", refreshToken, logger, ct);
+        if (pair is not null) return pair;
+        if (status is 400 or 401 or 403)
+            throw new CrmAuthException(
+                $"Kommo refused the refresh token of '{instance.Name}' ({status}: {reason}): the integration was switched off or reinstalled, the token was used by another program, " +
+                $"or it went unused for three months. Grant access again in Kommo, and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...' " +
+                $"(or the new authorization code with --code; the client id, secret and Kommo:RedirectUri must be the integration's: {_options.RedirectUri}).", status);
+        throw new CrmException($"Kommo ({instance.BaseUrl}) could not refresh the access token of '{instance.Name}' ({(status == 0 ? "no answer" : $"{status}: {reason}")}). The next run tries again.", status);
+    }
+
+    /// <summary>
+    /// The refresh token an authorization code gives (POST /oauth2/access_token, grant_type authorization_code). A code works once
+    /// and for 20 minutes; the pair's access token is not kept (the first run refreshes), so nothing is stored before the instance is.
+    /// </summary>
+    public async Task<string> ExchangeAsync(string baseUrl, string clientId, string clientSecret, string code, ILogger logger, CancellationToken cancellationToken)
+    {
+        var (pair, status, reason) = await TokenRequestAsync(baseUrl, clientId, clientSecret, "authorization_code", code, logger, cancellationToken);
+        if (pair is not null) return pair.RefreshToken;
+        if (status is 400 or 401 or 403)
+            throw new CrmAuthException(
+                $"Kommo refused the authorization code ({status}: {reason}). A code works once and for 20 minutes, and only with the integration's client id and secret " +
+                $"and its redirect URI (Kommo:RedirectUri, now {_options.RedirectUri}). Grant access again in Kommo and give the new code.", status);
+        throw new CrmException($"Kommo ({baseUrl}) did not exchange the authorization code ({(status == 0 ? "no answer" : $"{status}: {reason}")}). Try again; once the code is 20 minutes old, grant access again for a new one.", status);
+    }
+
+    /// <summary>One token request, sent once; the pair Kommo answers, or its status (0: no answer) and reason.</summary>
+    private async Task<(RotatingToken? Pair, int Status, string Reason)> TokenRequestAsync(
+        string baseUrl, string clientId, string clientSecret, string grant, string value, ILogger logger, CancellationToken ct)
+    {
         var http = httpClientFactory.CreateClient(KommoConnector.HttpClientName);
         var body = new JsonObject
         {
-            ["client_id"] = clientId, ["client_secret"] = clientSecret, ["grant_type"] = "refresh_token",
-            ["refresh_token"] = refreshToken, ["redirect_uri"] = _options.RedirectUri,
+            ["client_id"] = clientId, ["client_secret"] = clientSecret, ["grant_type"] = grant,
+            [grant == "authorization_code" ? "code" : "refresh_token"] = value, ["redirect_uri"] = _options.RedirectUri,
         };
         var attempts = new Attempts(1, _options.RetryDelay, logger);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(instance.BaseUrl.TrimEnd('/') + "/oauth2/access_token")) { Content = JsonContent.Create(body) };
-        using var response = await attempts.SendAsync(http, request, _options.RequestTimeout, $"Kommo ({instance.BaseUrl}) did not answer a token refresh", ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl.TrimEnd('/') + "/oauth2/access_token")) { Content = JsonContent.Create(body) };
+        using var response = await attempts.SendAsync(http, request, _options.RequestTimeout, $"Kommo ({baseUrl}) did not answer a token request", ct);
         var text = response is null ? "" : await response.Content.ReadAsStringAsync(ct);
         JsonNode? json;
         try { json = JsonNode.Parse(text); }
@@ -82,15 +113,9 @@ public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingT
             && json["refresh_token"]?.GetValue<string>() is { Length: > 0 } next)
         {
             var now = clock.GetUtcNow();
-            return new RotatingToken(next, now, access, now.AddSeconds(json["expires_in"]?.GetValue<int>() ?? 86_400));
+            return (new RotatingToken(next, now, access, now.AddSeconds(json["expires_in"]?.GetValue<int>() ?? 86_400)), 200, "");
         }
-        var status = response is null ? 0 : (int)response.StatusCode;
         var reason = json?["hint"]?.GetValue<string>() ?? json?["detail"]?.GetValue<string>() ?? json?["title"]?.GetValue<string>() ?? (text.Length > 200 ? text[..200] : text);
-        if (status is 400 or 401 or 403)
-            throw new CrmAuthException(
-                $"Kommo refused the refresh token of '{instance.Name}' ({status}: {reason}): the integration was switched off or reinstalled, the token was used by another program, " +
-                $"or it went unused for three months. Grant access again in Kommo, and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...' " +
-                $"(the client id, secret and Kommo:RedirectUri must be the integration's: {_options.RedirectUri}).", status);
-        throw new CrmException($"Kommo ({instance.BaseUrl}) could not refresh the access token of '{instance.Name}' ({(status == 0 ? "no answer" : $"{status}: {reason}")}). The next run tries again.", status);
+        return (null, response is null ? 0 : (int)response.StatusCode, reason);
     }
 }

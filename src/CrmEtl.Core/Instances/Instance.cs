@@ -148,3 +148,15 @@ public interface IRotatingTokenStore
     Task<RotatingToken> RotateAsync(int instanceId, string seedHash, RotatingToken seed,
         Func<RotatingToken, CancellationToken, Task<RotatingToken?>> rotate, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A CRM kind whose OAuth server turns an authorization code (what granting an integration access gives, once and for a
+/// few minutes) into a refresh token, so that an instance can be added or re-authorised with the code itself.
+/// </summary>
+public interface IAuthorizationCodes
+{
+    string Kind { get; }
+
+    /// <summary>The refresh token the code is exchanged for; <see cref="Sync.CrmAuthException"/> when the CRM refuses the code.</summary>
+    Task<string> ExchangeAsync(string baseUrl, string clientId, string clientSecret, string code, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken);
+}

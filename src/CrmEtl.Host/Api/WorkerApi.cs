@@ -196,6 +196,9 @@ public static class WorkerApi
             InstanceBusyException or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException => StatusCodes.Status409Conflict,
             // Trello refused or failed: the gateway's answer, with what Trello said.
             CrmEtl.Core.Trello.TrelloException => StatusCodes.Status502BadGateway,
+            // The CRM refused what was given to sign in with (an authorization code), or did not answer.
+            CrmEtl.Core.Sync.CrmAuthException => StatusCodes.Status400BadRequest,
+            CrmEtl.Core.Sync.CrmException => StatusCodes.Status502BadGateway,
             _ => null,
         };
     }

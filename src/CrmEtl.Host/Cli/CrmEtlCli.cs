@@ -140,6 +140,17 @@ public static class CrmEtlCli
             foreach (var problem in e.Problems) Console.Error.WriteLine(problem);
             return ExitCodes.BadInput;
         }
+        catch (CrmEtl.Core.Sync.CrmAuthException e)
+        {
+            // The CRM refused what was given to sign in with (e.g. an authorization code): nothing was stored.
+            Console.Error.WriteLine(e.Message);
+            return ExitCodes.AuthFailed;
+        }
+        catch (CrmEtl.Core.Sync.CrmException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             Console.Error.WriteLine(e.Message);

@@ -69,23 +69,24 @@ internal static class InstanceCommands
     private sealed class InputOptions
     {
         public readonly Option<string?> Name = new("--name") { Description = "A unique name, e.g. \"Acme Finland\"." };
-        public readonly Option<string?> Kind = new("--kind") { Description = "pipedrive or zoho (default pipedrive)." };
-        public readonly Option<string?> Url = new("--url") { Description = "Pipedrive: the account's base URL, e.g. https://acme.pipedrive.com. Zoho: the accounts server of its data centre, e.g. https://accounts.zoho.eu." };
-        public readonly Option<string?> Token = new("--token") { Description = "The API token (stored encrypted)." };
+        public readonly Option<string?> Kind = new("--kind") { Description = "pipedrive, zoho or kommo (default pipedrive)." };
+        public readonly Option<string?> Url = new("--url") { Description = "Pipedrive: the account's base URL, e.g. https://acme.pipedrive.com. Zoho: the accounts server of its data centre, e.g. https://accounts.zoho.eu. Kommo: the account's address, e.g. https://acme.kommo.com." };
+        public readonly Option<string?> Token = new("--token") { Description = "The API token (stored encrypted); Kommo: a long-lived token." };
         public readonly Option<string?> TokenEnv = new("--token-env") { Description = "Name of an environment variable holding the API token (not stored)." };
-        public readonly Option<string?> ClientId = new("--client-id") { Description = "Zoho: the OAuth client id from Zoho's API console." };
-        public readonly Option<string?> ClientSecret = new("--client-secret") { Description = "Zoho: the OAuth client secret (stored encrypted)." };
-        public readonly Option<string?> RefreshToken = new("--refresh-token") { Description = "Zoho: a refresh token with the scopes ZohoCRM.modules.READ, settings.READ, users.READ, org.READ (stored encrypted)." };
+        public readonly Option<string?> ClientId = new("--client-id") { Description = "Zoho: the OAuth client id from Zoho's API console. Kommo: the integration's ID." };
+        public readonly Option<string?> ClientSecret = new("--client-secret") { Description = "Zoho: the OAuth client secret; Kommo: the integration's secret key (stored encrypted)." };
+        public readonly Option<string?> RefreshToken = new("--refresh-token") { Description = "Zoho: a refresh token with the scopes ZohoCRM.modules.READ, settings.READ, users.READ, org.READ; Kommo: a refresh token (stored encrypted)." };
+        public readonly Option<string?> Code = new("--code") { Description = "Kommo: the authorization code from granting the integration access (works once, for 20 minutes), exchanged at once for a refresh token." };
         public readonly Option<string?> TimeZone = new("--time-zone") { Description = "IANA time zone for dates in reports and for the schedule (default UTC)." };
         public readonly Option<string?> Currency = new("--currency") { Description = "Reporting currency, ISO code (default EUR)." };
         public readonly Option<string?> Company = new("--company") { Description = "The group company the instance belongs to (\"\" clears it)." };
         public readonly Option<string?> Schedule = new("--schedule") { Description = "Quartz cron in the instance's time zone (default '0 0 2 * * ?', 02:00 every day)." };
 
-        public IEnumerable<Option> All => [Name, Kind, Url, Token, TokenEnv, ClientId, ClientSecret, RefreshToken, TimeZone, Currency, Company, Schedule];
+        public IEnumerable<Option> All => [Name, Kind, Url, Token, TokenEnv, ClientId, ClientSecret, RefreshToken, Code, TimeZone, Currency, Company, Schedule];
 
         public InstanceInput Read(ParseResult p) => new(p.GetValue(Name), p.GetValue(Kind), p.GetValue(Url), p.GetValue(Token), p.GetValue(TokenEnv),
             p.GetValue(TimeZone), p.GetValue(Currency), p.GetValue(Company), p.GetValue(Schedule),
-            p.GetValue(ClientId), p.GetValue(ClientSecret), p.GetValue(RefreshToken));
+            p.GetValue(ClientId), p.GetValue(ClientSecret), p.GetValue(RefreshToken), p.GetValue(Code));
     }
 
     private static Command Add()

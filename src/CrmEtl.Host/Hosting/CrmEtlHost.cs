@@ -200,6 +200,7 @@ public static class CrmEtlHost
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.Services.AddSingleton<CrmEtl.Core.Instances.IRotatingTokenStore, RotatingTokenStore>();
         builder.Services.AddSingleton<KommoTokens>();
+        builder.Services.AddSingleton<CrmEtl.Core.Instances.IAuthorizationCodes>(s => s.GetRequiredService<KommoTokens>());
         builder.Services.AddSingleton<KommoConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<KommoConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<KommoConnector>());

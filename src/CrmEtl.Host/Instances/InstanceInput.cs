@@ -11,7 +11,7 @@ namespace CrmEtl.Host.Instances;
 public sealed record InstanceInput(
     string? Name = null, string? Kind = null, string? Url = null, string? Token = null, string? TokenEnv = null,
     string? TimeZone = null, string? Currency = null, string? Company = null, string? Schedule = null,
-    string? ClientId = null, string? ClientSecret = null, string? RefreshToken = null)
+    string? ClientId = null, string? ClientSecret = null, string? RefreshToken = null, string? Code = null)
 {
     /// <param name="forApi">Name the fields as the HTTP API's JSON does (timeZone) instead of as options (--time-zone).</param>
     /// <param name="currentKind">For an edit: the kind of the instance being edited.</param>
@@ -41,7 +41,10 @@ public sealed record InstanceInput(
         else if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             problems.Add($"--url '{Url}' is not an http(s) URL. Give {example}.");
         var token = !string.IsNullOrEmpty(Token) || !string.IsNullOrEmpty(TokenEnv);
-        var oauth = ClientId is not null || ClientSecret is not null || RefreshToken is not null;
+        var oauth = ClientId is not null || ClientSecret is not null || RefreshToken is not null || Code is not null;
+        if (Code is not null && kind != InstanceKinds.Kommo) problems.Add("--code (an authorization code) is for Kommo instances.");
+        else if (Code is not null && RefreshToken is not null) problems.Add("Give --code (the authorization code from granting access) or --refresh-token, not both.");
+        else if (Code is not null && string.IsNullOrWhiteSpace(Code)) problems.Add("--code is empty: give the authorization code Kommo showed (or sent to the redirect URI) when access was granted.");
         switch (kind)
         {
             case InstanceKinds.Zoho:
@@ -49,10 +52,10 @@ public sealed record InstanceInput(
                 if (isNew) RequireOAuth(problems, "a Zoho instance", "from Zoho's API console; the refresh token needs the scopes ZohoCRM.modules.READ, settings, users and org");
                 break;
             case InstanceKinds.Kommo when token && oauth:
-                problems.Add("A Kommo instance signs in with a long-lived token (--token) or with OAuth (--client-id, --client-secret, --refresh-token), not both.");
+                problems.Add("A Kommo instance signs in with a long-lived token (--token) or with OAuth (--client-id, --client-secret, and --refresh-token or --code), not both.");
                 break;
             case InstanceKinds.Kommo when isNew && !token:
-                RequireOAuth(problems, "a Kommo instance without a long-lived --token", "from the integration's keys in Kommo, and a refresh token from granting it access");
+                RequireOAuth(problems, "a Kommo instance without a long-lived --token", "from the integration's keys in Kommo, and a refresh token or --code from granting it access");
                 break;
             case InstanceKinds.Kommo:
                 break;
@@ -73,7 +76,7 @@ public sealed record InstanceInput(
 
     private void RequireOAuth(List<string> problems, string what, string where)
     {
-        foreach (var (option, value) in new[] { ("--client-id", ClientId), ("--client-secret", ClientSecret), ("--refresh-token", RefreshToken) })
+        foreach (var (option, value) in new[] { ("--client-id", ClientId), ("--client-secret", ClientSecret), ("--refresh-token", Code ?? RefreshToken) })
             if (string.IsNullOrEmpty(value)) problems.Add($"{option} is required for {what} ({where}).");
     }
 

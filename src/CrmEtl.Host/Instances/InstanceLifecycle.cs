@@ -17,7 +17,7 @@ public sealed record ConnectionTest(string Status, string? Error, IReadOnlyList<
 /// </summary>
 public sealed partial class InstanceLifecycle(
     InstanceRepository instances, InstanceSchedules schedules, InstanceLocks locks, IEnumerable<ICrmConnector> connectors,
-    AnalyticsBuilder analytics, ILogger<InstanceLifecycle> logger)
+    IEnumerable<IAuthorizationCodes> codes, AnalyticsBuilder analytics, ILogger<InstanceLifecycle> logger)
 {
     public async Task<Instance> FindAsync(string name, CancellationToken cancellationToken) =>
         await instances.FindAsync(name, cancellationToken)
@@ -31,6 +31,7 @@ public sealed partial class InstanceLifecycle(
     {
         var problems = input.Validate(isNew: true);
         if (problems.Count > 0) throw new InstanceInputException(problems);
+        input = await ExchangeCodeAsync(input, input.Kind!, input.Url!, null, cancellationToken);
         var added = await instances.AddAsync(input.ToNewInstance(), cancellationToken);
         await schedules.ApplyAsync(added.Id, cancellationToken);
         InstanceLog.Changed(logger, added.Name, "added");
@@ -64,11 +65,27 @@ public sealed partial class InstanceLifecycle(
             throw new InstanceInputException([$"--kind cannot change ('{instance.Name}' is {instance.Kind}); add a new instance instead."]);
         var problems = input.Validate(isNew: false, currentKind: instance.Kind);
         if (problems.Count > 0) throw new InstanceInputException(problems);
+        input = await ExchangeCodeAsync(input, instance.Kind, input.Url ?? instance.BaseUrl, instance.Credentials, cancellationToken);
         var edited = await instances.UpdateAsync(instance.Id, input.ToEdit(instance.Credentials), cancellationToken)
             ?? throw new InstanceNotFoundException($"'{instance.Name}' was removed meanwhile.");
         await schedules.ApplyAsync(edited.Id, cancellationToken);
         InstanceLog.Changed(logger, edited.Name, "edited");
         return edited;
+    }
+
+    /// <summary>
+    /// An authorization code given instead of a refresh token is exchanged for one now, before anything is stored: the code
+    /// works once, and the refresh token it gives is what the instance keeps.
+    /// </summary>
+    private async Task<InstanceInput> ExchangeCodeAsync(InstanceInput input, string kind, string url, InstanceCredentials? current, CancellationToken ct)
+    {
+        if (input.Code is not { } code) return input;
+        var exchange = codes.FirstOrDefault(c => c.Kind == kind) ?? throw new InstanceInputException([$"--code is not taken for {kind} instances."]);
+        var (clientId, clientSecret) = (input.ClientId ?? current?.ClientId, input.ClientSecret ?? current?.ClientSecret);
+        if (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(clientSecret))
+            throw new InstanceInputException(["--code needs the integration's --client-id and --client-secret (from its keys in Kommo)."]);
+        var refreshToken = await exchange.ExchangeAsync(url.TrimEnd('/'), clientId, clientSecret, code.Trim(), logger, ct);
+        return input with { Code = null, RefreshToken = refreshToken, ClientId = clientId, ClientSecret = clientSecret };
     }
 
     /// <summary>No more scheduled or requested runs; a run in progress finishes. Data and numbers stay.</summary>
