@@ -31,8 +31,9 @@ public sealed partial class KommoConnector
             await foreach (var e in client.PagesAsync(stream, query, "events", ct))
             {
                 // A page read again (new events shift the pages) repeats events: each counts once.
-                if (KommoValues.Text(e["id"]) is not { } eventId || !seen.Add(eventId)) continue;
-                if (KommoValues.Id(e["entity_id"]) is not { } leadId || KommoValues.Time(e["created_at"]) is not { } at) continue;
+                if (KommoValues.Text(e["id"]) is not { } eventId || KommoValues.Id(e["entity_id"]) is not { } leadId || KommoValues.Time(e["created_at"]) is not { } at)
+                    throw new FormatException("Kommo listed an event without its id, entity_id or created_at (GET /api/v4/events): a stage change cannot be passed over.");
+                if (!seen.Add(eventId)) continue;
                 switch (KommoValues.Text(e["type"]))
                 {
                     case "lead_status_changed" when StatusOf(e["value_after"]) is { } to:

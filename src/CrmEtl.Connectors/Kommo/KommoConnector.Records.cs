@@ -34,9 +34,9 @@ public sealed partial class KommoConnector
                         var fresh = new List<JsonObject>(items.Count);
                         foreach (var item in items)
                         {
-                            var id = KommoValues.Id(item["id"]);
-                            if (id is null) continue;
-                            if (KommoValues.Time(item["updated_at"]) == from && from is not null && !atAnchor.Add(id.Value)) continue;
+                            // A record without its id cannot be kept: the run fails rather than pass it over.
+                            var id = KommoValues.Id(item["id"]) ?? throw new FormatException($"Kommo listed a record of {path} without its id.");
+                            if (KommoValues.Time(item["updated_at"]) == from && from is not null && !atAnchor.Add(id)) continue;
                             fresh.Add(item);
                         }
                         if (items.Count < _options.PageSize || body["_links"]?["next"] is null) return (fresh, null);

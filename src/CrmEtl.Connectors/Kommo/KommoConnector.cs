@@ -106,9 +106,11 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
                 batch.ActivityTypes.Add(new ActivityTypeRow(id, name, code, (int)id, true));
             }
             await foreach (var u in client.PagesAsync(Streams.Users, $"/api/v4/users?limit={_options.PageSize}", "users", ct))
-                if (KommoValues.Id(u["id"]) is { } id)
-                    batch.Users.Add(new UserRow(id, KommoValues.Text(u["name"]) ?? KommoValues.Text(u["email"]) ?? "", KommoValues.Text(u["email"]),
-                        KommoValues.Bool(u["rights"]?["is_active"]) ?? true, null, _currency));
+            {
+                var id = KommoValues.Id(u["id"]) ?? throw new FormatException("Kommo listed a user without its id (GET /api/v4/users).");
+                batch.Users.Add(new UserRow(id, KommoValues.Text(u["name"]) ?? KommoValues.Text(u["email"]) ?? "", KommoValues.Text(u["email"]),
+                    KommoValues.Bool(u["rights"]?["is_active"]) ?? true, null, _currency));
+            }
             foreach (var p in Pipelines(await client.GetAsync(Streams.Pipelines, "/api/v4/leads/pipelines", ct)))
             {
                 batch.Pipelines.Add(new PipelineRow(p.Id, p.Name, p.Sort, p.Archived, null, null));

@@ -74,7 +74,11 @@ public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingT
                 $"Kommo refused the refresh token of '{instance.Name}' ({status}: {reason}): the integration was switched off or reinstalled, the token was used by another program, " +
                 $"or it went unused for three months. Grant access again in Kommo, and store the new refresh token with 'crmetl instances edit \"{instance.Name}\" --refresh-token ...' " +
                 $"(or the new authorization code with --code; the client id, secret and Kommo:RedirectUri must be the integration's: {_options.RedirectUri}).", status);
-        throw new CrmException($"Kommo ({instance.BaseUrl}) could not refresh the access token of '{instance.Name}' ({(status == 0 ? "no answer" : $"{status}: {reason}")}). The next run tries again.", status);
+        if (status == 0)
+            throw new CrmException(
+                $"Kommo ({instance.BaseUrl}) did not answer the token refresh of '{instance.Name}'. If the request reached it, Kommo spent the refresh token and the next run " +
+                $"will be refused: then grant access again and re-authorise with 'crmetl instances edit \"{instance.Name}\" --code CODE'. Otherwise the next run refreshes as usual.", status);
+        throw new CrmException($"Kommo ({instance.BaseUrl}) could not refresh the access token of '{instance.Name}' ({status}: {reason}). The next run tries again.", status);
     }
 
     /// <summary>
@@ -104,7 +108,10 @@ public sealed class KommoTokens(IHttpClientFactory httpClientFactory, IRotatingT
         };
         var attempts = new Attempts(1, _options.RetryDelay, logger);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl.TrimEnd('/') + "/oauth2/access_token")) { Content = JsonContent.Create(body) };
-        using var response = await attempts.SendAsync(http, request, _options.RequestTimeout, $"Kommo ({baseUrl}) did not answer a token request", ct);
+        HttpResponseMessage? answer;
+        try { answer = await attempts.SendAsync(http, request, _options.RequestTimeout, $"Kommo ({baseUrl}) did not answer a token request", ct); }
+        catch (CrmException) { answer = null; }
+        using var response = answer;
         var text = response is null ? "" : await response.Content.ReadAsStringAsync(ct);
         JsonNode? json;
         try { json = JsonNode.Parse(text); }

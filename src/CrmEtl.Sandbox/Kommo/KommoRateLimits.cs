@@ -53,6 +53,12 @@ internal sealed class KommoRateLimits(KommoSandboxOptions options, TimeProvider 
         }
     }
 
+    /// <summary>Blocks the account now, as Kommo does after another integration of it kept exceeding the limit.</summary>
+    public void Block(string account)
+    {
+        lock (_lock) _blockedUntil[account] = clock.GetUtcNow().UtcDateTime + options.BlockFor;
+    }
+
     /// <summary>As Kommo's support lifting a block.</summary>
     public void Unblock(string account)
     {

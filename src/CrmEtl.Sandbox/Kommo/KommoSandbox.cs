@@ -66,6 +66,9 @@ public sealed class KommoSandbox : IAsyncDisposable
     /// <summary>As Kommo's support lifting the block that repeated 429s brought.</summary>
     public void Unblock(string subdomain) => _limits.Unblock(Account(subdomain).Options.Subdomain);
 
+    /// <summary>Blocks the account's API now (403 to every request until Unblock or BlockFor), as when another of its integrations kept exceeding 7 requests a second.</summary>
+    public void Block(string subdomain) => _limits.Block(Account(subdomain).Options.Subdomain);
+
     // ---- changes between syncs --------------------------------------------------------------------------------------
 
     /// <summary>Changes an account's data now, as its users would between two syncs; deletions land in the trash with their events.</summary>

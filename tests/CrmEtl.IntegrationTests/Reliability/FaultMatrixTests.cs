@@ -6,6 +6,7 @@ using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Storage.Database;
 using CrmEtl.Testing;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CrmEtl.IntegrationTests.Reliability;
@@ -89,6 +90,113 @@ internal sealed class FaultMatrixTests
         await SyncThroughAsync(fault, world.Sandbox.Faults, replica, analyticsBefore);
         world.Sandbox.Faults.Clear();
         await AssertZohoHealedAsync(world, replica);
+    }
+
+    /// <summary>Kommo's runs are short (a few dozen requests): its faults start after the reference data and the first lists.</summary>
+    private const int KommoMidRun = 6;
+
+    /// <summary>The faults of the matrix as Kommo's API shows them (problem+json bodies, its 429 and its 401).</summary>
+    internal static IEnumerable<Fault> KommoFaults() =>
+    [
+        new("a few 5xx", f => f.AddServerErrors(2), RunStatus.Succeeded, ""),
+        new("429 bursts", f => f.Add429Burst(3), RunStatus.Succeeded, ""),
+        new("5xx that persist", f => { f.HoldOff(KommoMidRun); f.ServerErrorRate = 1; }, RunStatus.Failed, "Kommo failed on GET"),
+        new("429 that never stops", f => { f.HoldOff(KommoMidRun); f.Add429Burst(1_000); }, RunStatus.BudgetExhausted, "kept answering 429"),
+        new("connection reset mid-body", f => { f.HoldOff(KommoMidRun); f.TruncatedRate = 1; }, RunStatus.Failed, "unreadable response|did not answer"),
+        new("invalid JSON", f => { f.HoldOff(KommoMidRun); f.MalformedRate = 1; }, RunStatus.Failed, "unreadable response"),
+        new("a record without its id", f => { f.HoldOff(KommoMidRun); f.MissingFieldRate = 1; }, RunStatus.Failed, "without its id"),
+        new("a field of an unexpected type", f => { f.HoldOff(KommoMidRun); f.WrongTypeRate = 1; }, RunStatus.Failed, "without its id|unreadable response"),
+        new("responses slower than the timeout", f => f.Latency = TimeSpan.FromSeconds(2), RunStatus.Failed, "did not answer"),
+        new("access token revoked mid-run", f => { f.HoldOff(KommoMidRun); f.Revoked = true; }, RunStatus.AuthFailed, "Kommo refused the access token"),
+    ];
+
+    internal static readonly Dictionary<string, string?> KommoImpatient = new()
+    {
+        ["Kommo:BatchRows"] = "200", ["Kommo:PageSize"] = "100", ["Kommo:RetryDelay"] = "00:00:00.020", ["Kommo:RequestTimeout"] = "00:00:00.500", ["Kommo:MaxAttempts"] = "3",
+        // Deleted tasks, calls, contacts and companies are found by reading them whole: here every run, so that a healed replica can equal a fresh one.
+        ["Kommo:ReconcileEvery"] = "00:00:00",
+    };
+
+    [TestCaseSource(nameof(KommoFaults))]
+    public async Task A_kommo_sync_under_a_fault_ends_clearly_loses_nothing_and_the_next_one_equals_a_clean_full_sync(Fault fault)
+    {
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        var replica = await world.NewReplicaAsync(KommoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+
+        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        await SyncThroughAsync(fault, world.Sandbox.Faults, replica, analyticsBefore);
+        world.Sandbox.Faults.Clear();
+        await AssertKommoHealedAsync(world, replica);
+    }
+
+    [Test]
+    public async Task Kommo_blocking_the_account_or_an_unpaid_account_ends_the_run_saying_so_and_a_later_run_equals_a_clean_full_sync()
+    {
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        var replica = await world.NewReplicaAsync(KommoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+
+        world.Sandbox.Block("acme");
+        var blocked = await replica.SyncAsync();
+        Assert.That(blocked.Status, Is.EqualTo(RunStatus.BudgetExhausted), blocked.Error);
+        Assert.That(blocked.Error, Does.Contain("Kommo blocked the API of 'Acme'").And.Contain("the next run continues once Kommo lifts the block"));
+        await AssertNothingLostAsync(replica, analyticsBefore);
+        world.Sandbox.Unblock("acme");
+
+        world.Account.Unpaid = true;
+        var unpaid = await replica.SyncAsync();
+        Assert.That(unpaid.Status, Is.EqualTo(RunStatus.Failed), unpaid.Error);
+        Assert.That(unpaid.Error, Does.Contain("is not paid").And.Contain("until its subscription is renewed"));
+        await AssertNothingLostAsync(replica, analyticsBefore);
+        world.Account.Unpaid = false;
+
+        await AssertKommoHealedAsync(world, replica);
+    }
+
+    [Test]
+    public async Task A_kommo_token_answer_lost_after_kommo_spent_the_refresh_token_is_named_and_a_new_authorization_code_heals_the_instance()
+    {
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        var replica = await world.NewReplicaAsync(KommoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        // The next run renews the refresh token, and the worker never gets Kommo's answer (as when it is killed after Kommo answered
+        // and before the new pair was committed): Kommo has spent the refresh token CrmEtl keeps.
+        await replica.ScalarAsync<int>("UPDATE etl.rotating_token SET refresh_issued_at = refresh_issued_at - interval '40 days' RETURNING 1");
+        world.Sandbox.Faults.LoseWriteAnswers(1);
+
+        var lost = await replica.SyncAsync();
+        Assert.That(lost.Status, Is.EqualTo(RunStatus.Failed), lost.Error);
+        Assert.That(lost.Error, Does.Contain("did not answer the token refresh of 'Acme'").And.Contain("--code CODE"));
+        var refused = await replica.SyncAsync();
+        Assert.That(refused.Status, Is.EqualTo(RunStatus.AuthFailed), refused.Error);
+        Assert.That(refused.Error, Does.Contain("Kommo refused the refresh token of 'Acme'").And.Contain("--code"));
+        Assert.That(world.Account.SpentRefreshTokenReuses, Is.EqualTo(1), "the spent token was sent once more, by the run that found out, and no more");
+        await AssertNothingLostAsync(replica, analyticsBefore);
+
+        var lifecycle = replica.Host.Services.GetRequiredService<CrmEtl.Host.Instances.InstanceLifecycle>();
+        await lifecycle.EditAsync(await lifecycle.FindAsync("Acme", CancellationToken.None),
+            new CrmEtl.Host.Instances.InstanceInput(Code: world.Sandbox.MintAuthorizationCode("acme")), CancellationToken.None);
+        await AssertKommoHealedAsync(world, replica);
+    }
+
+    /// <summary>With the fault gone, one sync succeeds, and the replica and analytics equal a full sync's into an empty database (signed in with a token of its own).</summary>
+    private static async Task AssertKommoHealedAsync(KommoWorld world, PipedriveWorld.Replica replica)
+    {
+        var healed = await replica.SyncAsync();
+        Assert.That(healed.Status, Is.EqualTo(RunStatus.Succeeded), healed.Error);
+        var fresh = await world.NewLongLivedReplicaAsync(KommoImpatient);
+        Assert.That((await fresh.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var expected = await fresh.FingerprintAsync(liveDealsOnly: true);
+        var actual = await replica.FingerprintAsync(liveDealsOnly: true);
+        foreach (var table in expected.Keys) Assert.That(actual[table], Is.EqualTo(expected[table]), table);
+        Assert.That(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString),
+            Is.EqualTo(await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(fresh.ConnectionString)), "analytics");
     }
 
     [Test]
@@ -262,7 +370,8 @@ internal sealed class FaultMatrixTests
     internal static async Task<List<string>> CursorsPastSavedRowsAsync(PipedriveWorld.Replica replica) => await replica.RowsAsync("""
         SELECT s.stream FROM etl.sync_state s
         WHERE (s.stream = 'deals' AND s.cursor_value > (SELECT max(update_time) FROM crm.deal WHERE NOT is_archived))
-           OR (s.stream IN ('activities', 'calls', 'events', 'tasks') AND s.cursor_value > (SELECT max(update_time) FROM crm.activity))
+           OR (s.stream IN ('activities', 'calls', 'events', 'tasks', 'lead_calls', 'contact_calls', 'company_calls') AND s.cursor_value > (SELECT max(update_time) FROM crm.activity))
+           OR (s.stream = 'leads' AND (SELECT kind FROM etl.instance i WHERE i.id = s.instance_id) = 'kommo' AND s.cursor_value > (SELECT max(update_time) FROM crm.deal))
         """);
 
     /// <summary>The replica and the analytics equal those of a full sync of the same account into an empty database.</summary>
