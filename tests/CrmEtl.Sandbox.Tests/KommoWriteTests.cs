@@ -215,6 +215,29 @@ public sealed class KommoWriteTests
     }
 
     [Test]
+    public async Task Lead_fields_written_by_enum_id_and_by_text_are_read_back_and_an_unknown_option_is_refused_at_its_path()
+    {
+        await using var kommo = await Writing.StartAsync();
+        var select = kommo.Account.LeadFields.First(f => f.Type == "select");
+        var text = kommo.Account.LeadFields.First(f => f.Type == "text");
+        var option = select.Enums![^1];
+
+        var added = await kommo.Api.PostAsync("/api/v4/leads", $$"""
+            [{ "name": "Fields", "custom_fields_values": [
+                { "field_id": {{select.Id}}, "values": [{ "enum_id": {{option.Id}} }] },
+                { "field_id": {{text.Id}}, "values": [{ "value": "Наш первый клиент" }] } ] }]
+            """, "leads_added.json");
+        var lead = await kommo.Api.GetAsync($"/api/v4/leads/{Long(Embedded(added, "leads")[0], "id")}", "lead.json");
+        var refused = await kommo.Api.WriteAsync(HttpMethod.Post, "/api/v4/leads",
+            $$"""[{ "custom_fields_values": [{ "field_id": {{select.Id}}, "values": [{ "value": "No such option" }] }] }]""", "leads_added.json");
+
+        var fields = lead["custom_fields_values"]!.AsArray().ToDictionary(f => Long(f!, "field_id"), f => f!["values"]![0]!);
+        Assert.That((Long(fields[select.Id], "enum_id"), fields[select.Id]["value"]!.GetValue<string>()), Is.EqualTo((option.Id, option.Value)));
+        Assert.That(fields[text.Id]["value"]!.GetValue<string>(), Is.EqualTo("Наш первый клиент"));
+        Assert.That(FirstError(refused), Is.EqualTo(("NotSupportedChoice", "custom_fields_values.0.values.0.value")));
+    }
+
+    [Test]
     public async Task An_unknown_status_is_refused_with_a_400_problem_naming_the_field_and_nothing_is_written()
     {
         await using var kommo = await Writing.StartAsync();
@@ -397,6 +420,39 @@ public sealed class KommoWriteTests
         var id = Long(Embedded(added, "notes")[0], "id");
         var note = notes.Single(n => Long(n, "id") == id);
         Assert.That((note["note_type"]!.GetValue<string>(), note["params"]!["text"]!.GetValue<string>()), Is.EqualTo(("common", "Prefers e-mail")));
+    }
+
+    [Test]
+    public async Task Calls_logged_as_notes_as_the_docs_example_sends_them_are_listed_and_in_the_events_feed()
+    {
+        await using var kommo = await Writing.StartAsync();
+        var lead = kommo.Account.Leads().First(l => !l.Deal.IsDeleted);
+        var at = kommo.Later();
+
+        var added = await kommo.Api.PostAsync($"/api/v4/leads/{lead.Id}/notes", $$"""
+            [{ "note_type": "call_in", "created_by": 0, "responsible_user_id": {{kommo.UserId}},
+               "params": { "uniq": "8f52d38a-5fb3-406d-93a3-a4832dc28f8b", "duration": 60, "source": "onlinePBX", "link": "https://example.com", "phone": "+79999999999" } }]
+            """, "notes_added.json");
+        var id = Long(Embedded(added, "notes")[0], "id");
+        var notes = await kommo.Api.AllPagesAsync($"/api/v4/leads/notes?filter[note_type]=call_in&filter[entity_id]={lead.Id}", "notes", "notes.json");
+        var events = await kommo.Api.AllPagesAsync($"/api/v4/events?filter[type]=incoming_call&filter[created_at][from]={at}", "events", "events.json");
+
+        Assert.That((Long(Embedded(added, "notes")[0], "entity_id"), notes.Single(n => Long(n, "id") == id)["params"]!["duration"]!.GetValue<long>()), Is.EqualTo((lead.Id, 60L)));
+        Assert.That(events.Select(e => (Long(e, "entity_id"), Long(e["value_after"]![0]!["note"]!, "id"))), Is.EqualTo(new[] { (lead.Id, id) }));
+    }
+
+    [Test]
+    public async Task Duplicate_control_is_switched_through_the_control_endpoint_as_a_separate_process_would()
+    {
+        await using var kommo = await Writing.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(kommo.Account.BaseUrl) };
+
+        using var on = await http.PostAsync(new Uri("/_sandbox/kommo/duplicate-control?on=true", UriKind.Relative), null);
+        var switchedOn = kommo.Account.DuplicateControl;
+        using var off = await http.PostAsync(new Uri("/_sandbox/kommo/duplicate-control?on=false", UriKind.Relative), null);
+
+        Assert.That((switchedOn, kommo.Account.DuplicateControl), Is.EqualTo((true, false)));
+        Assert.That(await on.Content.ReadAsStringAsync(), Is.EqualTo("""{"duplicate_control":true}"""));
     }
 
     // ---- limits and faults ----------------------------------------------------------------------------------------------

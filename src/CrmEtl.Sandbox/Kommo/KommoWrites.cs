@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CrmEtl.Sandbox.Pipedrive;
 
 namespace CrmEtl.Sandbox.Kommo;
@@ -24,7 +25,7 @@ internal static class KommoWrites
     private sealed record ContactDraft(KommoWriteRecord Record, string? Name, string? FirstName, string? LastName, long? Owner,
         List<(KommoField Field, IReadOnlyList<KommoFieldValue> Values)> Fields, KommoTagChange Tags, SbPerson? Existing);
 
-    public static void AddContacts(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, Utf8JsonWriter w, DateTime now)
+    public static void AddContacts(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "contacts");
@@ -35,7 +36,7 @@ internal static class KommoWrites
         KommoJson.Added(w, account, "contacts", added);
     }
 
-    public static void UpdateContacts(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
+    public static void UpdateContacts(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "contacts", single);
@@ -116,7 +117,7 @@ internal static class KommoWrites
     private sealed record CompanyDraft(KommoWriteRecord Record, string? Name, long? Owner,
         List<(KommoField Field, IReadOnlyList<KommoFieldValue> Values)> Fields, KommoTagChange Tags, SbOrganization? Existing);
 
-    public static void AddCompanies(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, Utf8JsonWriter w, DateTime now)
+    public static void AddCompanies(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "companies");
@@ -127,7 +128,7 @@ internal static class KommoWrites
         KommoJson.Added(w, account, "companies", added);
     }
 
-    public static void UpdateCompanies(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
+    public static void UpdateCompanies(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "companies", single);
@@ -185,7 +186,7 @@ internal static class KommoWrites
         string? LossReason, List<(KommoField Field, IReadOnlyList<KommoFieldValue> Values)> Fields, KommoTagChange Tags, SbDeal? Existing,
         long? PersonId, long? OrgId);
 
-    public static void AddLeads(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, Utf8JsonWriter w, DateTime now)
+    public static void AddLeads(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "leads");
@@ -197,7 +198,7 @@ internal static class KommoWrites
     }
 
     /// <summary>PATCH: name, price, responsible, fields, tags, loss reason; status_id and pipeline_id move the lead as <see cref="KommoLeadHistory.Move"/> does.</summary>
-    public static void UpdateLeads(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
+    public static void UpdateLeads(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "leads", single);
@@ -231,7 +232,7 @@ internal static class KommoWrites
             // leads-api.md, 'Добавление сделок': contacts and companies are linked by id. The generated model keeps one
             // contact and one company a lead; the main contact (is_main), else the first, is the one kept.
             var contacts = Enumerable.Range(0, r.EmbeddedCount("contacts")).Select(i => r.Embedded("contacts", i)).ToList();
-            var main = contacts.FindIndex(c => c?.Json["is_main"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<bool>(out var m) && m);
+            var main = contacts.FindIndex(c => c?.Json["is_main"] is JsonValue v && v.TryGetValue<bool>(out var m) && m);
             var contact = contacts.ElementAtOrDefault(main < 0 ? 0 : main);
             if (contact is not null) person = LinkedId(contact, id => account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id)?.Id);
             if (r.Embedded("companies", 0) is { } company) organization = LinkedId(company, id => account.Data.Organizations.Find(o => !o.IsDeleted && account.CompanyId(o.Id) == id)?.Id);
@@ -327,7 +328,7 @@ internal static class KommoWrites
     /// one of an open lead in the same pipeline, the lead is merged into the newest such lead (no new lead; its data
     /// kept, 'Оставить данные текущей сделки'). Within one request nothing is deduplicated.
     /// </summary>
-    public static void AddLeadsComplex(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, Utf8JsonWriter w, DateTime now)
+    public static void AddLeadsComplex(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "leads");
@@ -401,7 +402,7 @@ internal static class KommoWrites
     // ---- tasks and notes ----------------------------------------------------------------------------------------------
 
     /// <summary>POST /api/v4/tasks: text and complete_till are required; entity_type and entity_id name an existing lead, contact or company.</summary>
-    public static void AddTasks(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, Utf8JsonWriter w, DateTime now)
+    public static void AddTasks(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "tasks");
@@ -470,7 +471,7 @@ internal static class KommoWrites
     private static readonly string[] NoteTypes = ["common", "call_in", "call_out"];
 
     /// <summary>POST /api/v4/{entity_type}/notes (entity_id in each note) and /api/v4/{entity_type}/{entity_id}/notes.</summary>
-    public static void AddNotes(KommoAccount account, System.Text.Json.Nodes.JsonNode? body, string entityType, long? entityId, Utf8JsonWriter w, DateTime now)
+    public static void AddNotes(KommoAccount account, JsonNode? body, string entityType, long? entityId, Utf8JsonWriter w, DateTime now)
     {
         now = PipedriveGenerator.Truncate(now);
         var records = KommoWriteRecord.Batch(body, "notes");
@@ -482,17 +483,19 @@ internal static class KommoWrites
             var type = r.Text("note_type");
             if (type is null || !NoteTypes.Contains(type)) r.Choice("note_type");
             var parameters = new List<KeyValuePair<string, object>>();
-            if (r.Json["params"] is System.Text.Json.Nodes.JsonObject given)
+            if (r.Json["params"] is JsonObject given)
             {
                 foreach (var (name, value) in given)
                 {
-                    if (value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<long>(out var number)) parameters.Add(new(name, number));
-                    else if (value is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var text)) parameters.Add(new(name, text));
+                    if (value is JsonValue v && v.TryGetValue<long>(out var number)) parameters.Add(new(name, number));
+                    else if (value is JsonValue s && s.TryGetValue<string>(out var text)) parameters.Add(new(name, text));
                 }
             }
             if (type == "common" && !parameters.Exists(p => p.Key == "text" && p.Value is string { Length: > 0 }))
                 r.Error(KommoWriteRecord.NotBlank, "params.text", "This value should not be blank.");
-            return (Record: r, Target: target, Type: type, Params: parameters, Owner: r.User(account, "responsible_user_id"), By: r.User(account, "created_by"));
+            // created_by 0 is the robot (leads-api.md, 'created_by'); the note is then the responsible user's.
+            var by = r.Json["created_by"] is JsonValue robot && robot.TryGetValue<long>(out var zero) && zero == 0 ? null : r.User(account, "created_by");
+            return (Record: r, Target: target, Type: type, Params: parameters, Owner: r.User(account, "responsible_user_id"), By: by);
         }).ToList();
         KommoWriteRecord.ThrowIfInvalid(records);
         var added = new List<KommoNote>();
