@@ -128,6 +128,12 @@ public sealed class KommoAccount
     /// <summary>The generated deal behind a lead id, or null.</summary>
     public SbDeal? FindDeal(long leadId) => Data.FindDeal(leadId - LeadBase - _shard);
 
+    /// <summary>The live (not deleted) person behind a contact id, or null.</summary>
+    internal SbPerson? FindContact(long contactId) => Data.Persons.Find(p => !p.IsDeleted && ContactId(p.Id) == contactId);
+
+    /// <summary>The live (not deleted) organization behind a company id, or null.</summary>
+    internal SbOrganization? FindCompany(long companyId) => Data.Organizations.Find(o => !o.IsDeleted && CompanyId(o.Id) == companyId);
+
     // ---- views: rebuilt after a change ----------------------------------------------------------------------------
 
     internal KommoViews Views => _views ??= new KommoViews(this);

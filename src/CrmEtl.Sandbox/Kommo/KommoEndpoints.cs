@@ -25,6 +25,9 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>The time a write is made at: the clock's, in whole seconds as Kommo keeps times (Unix seconds).</summary>
+    private DateTime WriteTime => Pipedrive.PipedriveGenerator.Truncate(Now);
+
     private delegate void Handler(KommoQuery query, Utf8JsonWriter writer);
 
     public void Map(IEndpointRouteBuilder app)
@@ -70,21 +73,21 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
     /// <summary>The write endpoints (KommoWrites): contacts, companies, leads (and complex), tasks, notes.</summary>
     private void MapWrites(IEndpointRouteBuilder app)
     {
-        Write(app, "POST", "/api/v4/contacts", (q, w) => KommoWrites.AddContacts(account, q.Body, w, Now));
-        Write(app, "PATCH", "/api/v4/contacts", (q, w) => KommoWrites.UpdateContacts(account, q.Body, null, w, Now));
-        Write(app, "PATCH", "/api/v4/contacts/{id:long}", (q, w) => KommoWrites.UpdateContacts(account, q.Body, Id(q), w, Now));
-        Write(app, "POST", "/api/v4/companies", (q, w) => KommoWrites.AddCompanies(account, q.Body, w, Now));
-        Write(app, "PATCH", "/api/v4/companies", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, null, w, Now));
-        Write(app, "PATCH", "/api/v4/companies/{id:long}", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, Id(q), w, Now));
-        Write(app, "POST", "/api/v4/leads", (q, w) => KommoWrites.AddLeads(account, q.Body, w, Now));
-        Write(app, "POST", "/api/v4/leads/complex", (q, w) => KommoWrites.AddLeadsComplex(account, q.Body, w, Now));
-        Write(app, "PATCH", "/api/v4/leads", (q, w) => KommoWrites.UpdateLeads(account, q.Body, null, w, Now));
-        Write(app, "PATCH", "/api/v4/leads/{id:long}", (q, w) => KommoWrites.UpdateLeads(account, q.Body, Id(q), w, Now));
-        Write(app, "POST", "/api/v4/tasks", (q, w) => KommoWrites.AddTasks(account, q.Body, w, Now));
+        Write(app, "POST", "/api/v4/contacts", (q, w) => KommoWrites.AddContacts(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/contacts", (q, w) => KommoWrites.UpdateContacts(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/contacts/{id:long}", (q, w) => KommoWrites.UpdateContacts(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/companies", (q, w) => KommoWrites.AddCompanies(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/companies", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/companies/{id:long}", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/leads", (q, w) => KommoWrites.AddLeads(account, q.Body, w, WriteTime));
+        Write(app, "POST", "/api/v4/leads/complex", (q, w) => KommoWrites.AddLeadsComplex(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/leads", (q, w) => KommoWrites.UpdateLeads(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/leads/{id:long}", (q, w) => KommoWrites.UpdateLeads(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/tasks", (q, w) => KommoWrites.AddTasks(account, q.Body, w, WriteTime));
         foreach (var entity in (string[])["leads", "contacts", "companies"])
         {
-            Write(app, "POST", $"/api/v4/{entity}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, null, w, Now));
-            Write(app, "POST", $"/api/v4/{entity}/{{entity_id:long}}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, Id(q, "entity_id"), w, Now));
+            Write(app, "POST", $"/api/v4/{entity}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, null, w, WriteTime));
+            Write(app, "POST", $"/api/v4/{entity}/{{entity_id:long}}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, Id(q, "entity_id"), w, WriteTime));
         }
     }
 

@@ -20,6 +20,22 @@ internal static class KommoWrites
     /// <summary>duplication-control.md, 'При обнаружении нескольких дублей': with more than 3 duplicates nothing is merged.</summary>
     private const int MaxDuplicates = 3;
 
+    /// <summary>
+    /// The one shape of every write: each record of the body read into a draft (its errors kept), the batch refused
+    /// whole when any record has one, else each draft written, and the account's views dropped.
+    /// </summary>
+    private static List<T> WriteBatch<TDraft, T>(KommoAccount account, JsonNode? body, string what, long? single,
+        Func<KommoWriteRecord, TDraft> read, Func<TDraft, T> write, int? max = null, string? tooMany = null)
+    {
+        var records = KommoWriteRecord.Batch(body, what, single);
+        if (records.Count > max) throw KommoError.BadRequest($"{tooMany}: {records.Count} were sent.");
+        var drafts = records.Select(read).ToList();
+        KommoWriteRecord.ThrowIfInvalid(records);
+        var written = drafts.Select(write).ToList();
+        account.Invalidate();
+        return written;
+    }
+
     // ---- contacts -----------------------------------------------------------------------------------------------------
 
     private sealed record ContactDraft(KommoWriteRecord Record, string? Name, string? FirstName, string? LastName, long? Owner,
@@ -27,29 +43,24 @@ internal static class KommoWrites
 
     public static void AddContacts(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "contacts");
-        var drafts = records.Select(r => ReadContact(account, r, update: false)).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        var added = drafts.Select(d => (account.ContactId(CreateContact(account, d, now).Id), d.Record.RequestId)).ToList();
-        account.Invalidate();
+        var added = WriteBatch(account, body, "contacts", null, r => ReadContact(account, r, update: false),
+            d => (account.ContactId(CreateContact(account, d, now).Id), d.Record.RequestId));
         KommoJson.Added(w, account, "contacts", added);
     }
 
     public static void UpdateContacts(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "contacts", single);
-        var drafts = records.Select(r => ReadContact(account, r, update: true)).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        foreach (var draft in drafts) ApplyContact(account, draft.Existing!, draft, now);
-        account.Invalidate();
-        KommoJson.Updated(w, account, "contacts", [.. drafts.Select(d => (account.ContactId(d.Existing!.Id), (string?)d.Existing.Name, now))], single is not null);
+        var updated = WriteBatch(account, body, "contacts", single, r => ReadContact(account, r, update: true), d =>
+        {
+            ApplyContact(account, d.Existing!, d, now);
+            return (account.ContactId(d.Existing!.Id), (string?)d.Existing.Name, now);
+        });
+        KommoJson.Updated(w, account, "contacts", updated, single is not null);
     }
 
     private static ContactDraft ReadContact(KommoAccount account, KommoWriteRecord r, bool update, int? maxFields = null)
     {
-        var existing = update ? Existing(r, id => account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id)) : null;
+        var existing = update ? Existing(r, id => account.FindContact(id)) : null;
         return new ContactDraft(r, r.Text("name"), r.Text("first_name"), r.Text("last_name"), r.User(account, "responsible_user_id"),
             r.Fields(account.ContactFields, maxFields), r.Tags(account), existing);
     }
@@ -119,29 +130,24 @@ internal static class KommoWrites
 
     public static void AddCompanies(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "companies");
-        var drafts = records.Select(r => ReadCompany(account, r, update: false)).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        var added = drafts.Select(d => (account.CompanyId(CreateCompany(account, d, now).Id), d.Record.RequestId)).ToList();
-        account.Invalidate();
+        var added = WriteBatch(account, body, "companies", null, r => ReadCompany(account, r, update: false),
+            d => (account.CompanyId(CreateCompany(account, d, now).Id), d.Record.RequestId));
         KommoJson.Added(w, account, "companies", added);
     }
 
     public static void UpdateCompanies(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "companies", single);
-        var drafts = records.Select(r => ReadCompany(account, r, update: true)).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        foreach (var draft in drafts) ApplyCompany(account, draft.Existing!, draft, now);
-        account.Invalidate();
-        KommoJson.Updated(w, account, "companies", [.. drafts.Select(d => (account.CompanyId(d.Existing!.Id), (string?)d.Existing.Name, now))], single is not null);
+        var updated = WriteBatch(account, body, "companies", single, r => ReadCompany(account, r, update: true), d =>
+        {
+            ApplyCompany(account, d.Existing!, d, now);
+            return (account.CompanyId(d.Existing!.Id), (string?)d.Existing.Name, now);
+        });
+        KommoJson.Updated(w, account, "companies", updated, single is not null);
     }
 
     private static CompanyDraft ReadCompany(KommoAccount account, KommoWriteRecord r, bool update, int? maxFields = null)
     {
-        var existing = update ? Existing(r, id => account.Data.Organizations.Find(o => !o.IsDeleted && account.CompanyId(o.Id) == id)) : null;
+        var existing = update ? Existing(r, id => account.FindCompany(id)) : null;
         return new CompanyDraft(r, r.Text("name"), r.User(account, "responsible_user_id"), r.Fields(account.CompanyFields, maxFields), r.Tags(account), existing);
     }
 
@@ -188,29 +194,21 @@ internal static class KommoWrites
 
     public static void AddLeads(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "leads");
-        var drafts = records.Select(r => ReadLead(account, r, null, links: true)).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        var added = drafts.Select(d => (account.LeadId(CreateLead(account, d, d.PersonId, d.OrgId, now)), d.Record.RequestId)).ToList();
-        account.Invalidate();
+        var added = WriteBatch(account, body, "leads", null, r => ReadLead(account, r, null, links: true),
+            d => (account.LeadId(CreateLead(account, d, d.PersonId, d.OrgId, now)), d.Record.RequestId));
         KommoJson.Added(w, account, "leads", added);
     }
 
     /// <summary>PATCH: name, price, responsible, fields, tags, loss reason; status_id and pipeline_id move the lead as <see cref="KommoLeadHistory.Move"/> does.</summary>
     public static void UpdateLeads(KommoAccount account, JsonNode? body, long? single, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "leads", single);
-        var drafts = records.Select(r =>
-        {
-            var existing = Existing(r, id => account.FindDeal(id) is { IsDeleted: false } deal ? deal : null);
-            return ReadLead(account, r, existing, links: false);
-        }).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        foreach (var draft in drafts) ApplyLead(account, draft.Existing!, draft, now);
-        account.Invalidate();
-        KommoJson.Updated(w, account, "leads", [.. drafts.Select(d => (account.LeadId(d.Existing!), (string?)null, d.Existing!.UpdateTime))], single is not null);
+        var updated = WriteBatch(account, body, "leads", single,
+            r => ReadLead(account, r, Existing(r, id => account.FindDeal(id) is { IsDeleted: false } deal ? deal : null), links: false), d =>
+            {
+                ApplyLead(account, d.Existing!, d, now);
+                return (account.LeadId(d.Existing!), (string?)null, d.Existing!.UpdateTime);
+            });
+        KommoJson.Updated(w, account, "leads", updated, single is not null);
     }
 
     private static LeadDraft ReadLead(KommoAccount account, KommoWriteRecord r, SbDeal? existing, bool links, int? maxFields = null)
@@ -234,8 +232,8 @@ internal static class KommoWrites
             var contacts = Enumerable.Range(0, r.EmbeddedCount("contacts")).Select(i => r.Embedded("contacts", i)).ToList();
             var main = contacts.FindIndex(c => c?.Json["is_main"] is JsonValue v && v.TryGetValue<bool>(out var m) && m);
             var contact = contacts.ElementAtOrDefault(main < 0 ? 0 : main);
-            if (contact is not null) person = LinkedId(contact, id => account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id)?.Id);
-            if (r.Embedded("companies", 0) is { } company) organization = LinkedId(company, id => account.Data.Organizations.Find(o => !o.IsDeleted && account.CompanyId(o.Id) == id)?.Id);
+            if (contact is not null) person = LinkedId(contact, id => account.FindContact(id)?.Id);
+            if (r.Embedded("companies", 0) is { } company) organization = LinkedId(company, id => account.FindCompany(id)?.Id);
         }
         return new LeadDraft(r, r.Text("name"), price, placement, r.User(account, "responsible_user_id"), lossReason,
             r.Fields(account.LeadFields, maxFields), r.Tags(account), existing, person, organization);
@@ -328,57 +326,57 @@ internal static class KommoWrites
     /// one of an open lead in the same pipeline, the lead is merged into the newest such lead (no new lead; its data
     /// kept, 'Оставить данные текущей сделки'). Within one request nothing is deduplicated.
     /// </summary>
-    public static void AddLeadsComplex(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
-    {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "leads");
-        if (records.Count > MaxComplexLeads)
-            throw KommoError.BadRequest($"За один запрос можно передать не более {MaxComplexLeads} сделок: {records.Count} were sent.");
-        var drafts = records.Select(r =>
-        {
-            var lead = ReadLead(account, r, null, links: false, MaxComplexFieldValues);
-            foreach (var list in (string[])["contacts", "companies"])
-                if (r.EmbeddedCount(list) > 1) r.Error("TooManyElements", $"_embedded.{list}", "This collection should contain 1 element or less.");
-            var contact = r.Embedded("contacts", 0) is { } c
-                ? (IsLink(c) ? (Link: LinkedId(c, id => account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id)?.Id), New: (ContactDraft?)null)
-                    : (Link: null, New: ReadContact(account, c, update: false, MaxComplexFieldValues)))
-                : (Link: null, New: null);
-            var company = r.Embedded("companies", 0) is { } o
-                ? (IsLink(o) ? (Link: LinkedId(o, id => account.Data.Organizations.Find(x => !x.IsDeleted && account.CompanyId(x.Id) == id)?.Id), New: (CompanyDraft?)null)
-                    : (Link: null, New: ReadCompany(account, o, update: false, MaxComplexFieldValues)))
-                : (Link: null, New: null);
-            return (Lead: lead, Contact: contact, Company: company);
-        }).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
+    public static void AddLeadsComplex(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now) =>
+        KommoJson.Complex(w, WriteBatch(account, body, "leads", null, r => ReadComplex(account, r), d => WriteComplex(account, d, now),
+            MaxComplexLeads, $"За один запрос можно передать не более {MaxComplexLeads} сделок"));
 
-        var results = new List<ComplexResult>();
-        foreach (var (lead, contact, company) in drafts)
+    /// <summary>A lead of a complex add, with its contact and company: each either an existing one's id or a new record.</summary>
+    private sealed record ComplexDraft(LeadDraft Lead, long? ContactLink, ContactDraft? NewContact, long? CompanyLink, CompanyDraft? NewCompany);
+
+    private static ComplexDraft ReadComplex(KommoAccount account, KommoWriteRecord r)
+    {
+        var lead = ReadLead(account, r, null, links: false, MaxComplexFieldValues);
+        foreach (var list in (string[])["contacts", "companies"])
+            if (r.EmbeddedCount(list) > 1) r.Error("TooManyElements", $"_embedded.{list}", "This collection should contain 1 element or less.");
+        var (contactLink, newContact, companyLink, newCompany) = ((long?)null, (ContactDraft?)null, (long?)null, (CompanyDraft?)null);
+        if (r.Embedded("contacts", 0) is { } contact)
         {
-            long? personId = contact.Link;
-            var merged = false;
-            SbPerson? newPerson = null;
-            if (contact.New is { } newContact)
-            {
-                if (account.Written.DuplicateControl && Duplicate(account, newContact) is { } existing) (personId, merged) = (existing.Id, true);
-                else personId = (newPerson = CreateContact(account, newContact, now)).Id;
-            }
-            var orgId = company.Link ?? (company.New is { } newCompany ? CreateCompany(account, newCompany, now).Id : null);
-            if (newPerson is not null && company.New is not null) newPerson.OrgId = orgId;
-            var pipeline = lead.Placement!.Value.Pipeline;
-            var into = merged
-                ? account.Data.Deals.Where(d => !d.IsDeleted && d.Status == "open" && d.PersonId == personId && d.PipelineId == pipeline.Id).MaxBy(d => d.AddTime)
-                : null;
-            if (into is not null)
-            {
-                into.UpdateTime = now;
-                into.OrgId ??= orgId;
-            }
-            var deal = into ?? CreateLead(account, lead, personId, orgId, now);
-            results.Add(new ComplexResult(account.LeadId(deal), personId is { } p ? account.ContactId(p) : null, orgId is { } c ? account.CompanyId(c) : null,
-                lead.Record.RequestId, merged));
+            if (IsLink(contact)) contactLink = LinkedId(contact, id => account.FindContact(id)?.Id);
+            else newContact = ReadContact(account, contact, update: false, MaxComplexFieldValues);
         }
-        account.Invalidate();
-        KommoJson.Complex(w, results);
+        if (r.Embedded("companies", 0) is { } company)
+        {
+            if (IsLink(company)) companyLink = LinkedId(company, id => account.FindCompany(id)?.Id);
+            else newCompany = ReadCompany(account, company, update: false, MaxComplexFieldValues);
+        }
+        return new ComplexDraft(lead, contactLink, newContact, companyLink, newCompany);
+    }
+
+    private static ComplexResult WriteComplex(KommoAccount account, ComplexDraft draft, DateTime now)
+    {
+        var personId = draft.ContactLink;
+        var merged = false;
+        SbPerson? newPerson = null;
+        if (draft.NewContact is { } newContact)
+        {
+            if (account.Written.DuplicateControl && Duplicate(account, newContact) is { } existing) (personId, merged) = (existing.Id, true);
+            else personId = (newPerson = CreateContact(account, newContact, now)).Id;
+        }
+        var orgId = draft.CompanyLink ?? (draft.NewCompany is { } newCompany ? CreateCompany(account, newCompany, now).Id : null);
+        // 'При создании нового контакта и компании, они будут связаны между собой.'
+        if (newPerson is not null && draft.NewCompany is not null) newPerson.OrgId = orgId;
+        var pipeline = draft.Lead.Placement!.Value.Pipeline;
+        var into = merged
+            ? account.Data.Deals.Where(d => !d.IsDeleted && d.Status == "open" && d.PersonId == personId && d.PipelineId == pipeline.Id).MaxBy(d => d.AddTime)
+            : null;
+        if (into is not null)
+        {
+            into.UpdateTime = now;
+            into.OrgId ??= orgId;
+        }
+        var deal = into ?? CreateLead(account, draft.Lead, personId, orgId, now);
+        return new ComplexResult(account.LeadId(deal), personId is { } p ? account.ContactId(p) : null, orgId is { } o ? account.CompanyId(o) : null,
+            draft.Lead.Record.RequestId, merged);
     }
 
     /// <summary>An embedded record that carries only its id (and is_main) links an existing one.</summary>
@@ -404,9 +402,7 @@ internal static class KommoWrites
     /// <summary>POST /api/v4/tasks: text and complete_till are required; entity_type and entity_id name an existing lead, contact or company.</summary>
     public static void AddTasks(KommoAccount account, JsonNode? body, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "tasks");
-        var drafts = records.Select(r =>
+        var added = WriteBatch(account, body, "tasks", null, r =>
         {
             var text = r.RequiredText("text");
             var due = r.Long("complete_till");
@@ -416,10 +412,7 @@ internal static class KommoWrites
             var entity = Entity(account, r);
             var duration = r.Long("duration");
             return (Record: r, Text: text, Due: due, Type: type, Entity: entity, Owner: r.User(account, "responsible_user_id"), Done: r.Bool("is_completed") ?? false, Duration: duration);
-        }).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        var added = new List<(long, string)>();
-        foreach (var d in drafts)
+        }, d =>
         {
             var due = DateTime.UnixEpoch.AddSeconds(d.Due!.Value);
             var owner = d.Owner ?? DefaultUser(account);
@@ -431,9 +424,8 @@ internal static class KommoWrites
                 Done = d.Done, MarkedAsDoneTime = d.Done ? now : null, AddTime = now, UpdateTime = now,
             };
             account.Data.AddActivity(activity);
-            added.Add((account.TaskId(activity), d.Record.RequestId));
-        }
-        account.Invalidate();
+            return (account.TaskId(activity), d.Record.RequestId);
+        });
         KommoJson.Added(w, account, "tasks", added);
     }
 
@@ -453,8 +445,8 @@ internal static class KommoWrites
         var found = type switch
         {
             "leads" => account.FindDeal(id.Value) is { IsDeleted: false } deal ? new EntityRef(deal.Id, null, null) : null,
-            "contacts" => account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id) is { } p ? new EntityRef(null, p.Id, null) : null,
-            "companies" => account.Data.Organizations.Find(o => !o.IsDeleted && account.CompanyId(o.Id) == id) is { } o ? new EntityRef(null, null, o.Id) : null,
+            "contacts" => account.FindContact(id.Value) is { } p ? new EntityRef(null, p.Id, null) : null,
+            "companies" => account.FindCompany(id.Value) is { } o ? new EntityRef(null, null, o.Id) : null,
             _ => null,
         };
         if (found is null) r.Choice(type is "leads" or "contacts" or "companies" ? "entity_id" : "entity_type");
@@ -473,9 +465,7 @@ internal static class KommoWrites
     /// <summary>POST /api/v4/{entity_type}/notes (entity_id in each note) and /api/v4/{entity_type}/{entity_id}/notes.</summary>
     public static void AddNotes(KommoAccount account, JsonNode? body, string entityType, long? entityId, Utf8JsonWriter w, DateTime now)
     {
-        now = PipedriveGenerator.Truncate(now);
-        var records = KommoWriteRecord.Batch(body, "notes");
-        var drafts = records.Select(r =>
+        var added = WriteBatch(account, body, "notes", null, r =>
         {
             var target = entityId ?? r.Long("entity_id");
             if (target is null && !r.Errors.Any(e => e.Path == "entity_id")) r.Error(KommoWriteRecord.NotBlank, "entity_id", "This value should not be blank.");
@@ -496,25 +486,21 @@ internal static class KommoWrites
             // created_by 0 is the robot (leads-api.md, 'created_by'); the note is then the responsible user's.
             var by = r.Json["created_by"] is JsonValue robot && robot.TryGetValue<long>(out var zero) && zero == 0 ? null : r.User(account, "created_by");
             return (Record: r, Target: target, Type: type, Params: parameters, Owner: r.User(account, "responsible_user_id"), By: by);
-        }).ToList();
-        KommoWriteRecord.ThrowIfInvalid(records);
-        var added = new List<KommoNote>();
-        foreach (var d in drafts)
+        }, d =>
         {
             var note = new KommoNote(account.WrittenNoteId(account.Written.Notes.Count + 1), entityType, d.Target!.Value, d.Type!, now,
                 d.By ?? d.Owner ?? DefaultUser(account), d.Owner ?? d.By ?? DefaultUser(account), d.Params);
             account.Written.Notes.Add(note);
-            added.Add(note);
-        }
-        account.Invalidate();
-        KommoJson.NotesAdded(w, account, entityType, [.. added.Zip(drafts, (n, d) => (n, d.Record.RequestId))]);
+            return (note, d.Record.RequestId);
+        });
+        KommoJson.NotesAdded(w, account, entityType, added);
     }
 
     private static bool Exists(KommoAccount account, string entityType, long id) => entityType switch
     {
         "leads" => account.FindDeal(id) is { IsDeleted: false },
-        "contacts" => account.Data.Persons.Exists(p => !p.IsDeleted && account.ContactId(p.Id) == id),
-        _ => account.Data.Organizations.Exists(o => !o.IsDeleted && account.CompanyId(o.Id) == id),
+        "contacts" => account.FindContact(id) is not null,
+        _ => account.FindCompany(id) is not null,
     };
 
     /// <summary>The integration acts as the account's first user: the responsible one when a write names none ('по-умолчанию ID текущего пользователя').</summary>
