@@ -238,6 +238,28 @@ public sealed class KommoWriteTests
     }
 
     [Test]
+    public async Task A_lead_patched_to_lost_with_a_loss_reason_and_tags_added_and_deleted_as_the_docs_example_does_reads_back_so()
+    {
+        await using var kommo = await Writing.StartAsync();
+        var added = await kommo.Api.PostAsync("/api/v4/leads", """[{ "name": "To lose", "tags_to_add": [{ "name": "Первый тег" }] }]""", "leads_added.json");
+        var id = Long(Embedded(added, "leads")[0], "id");
+        var reason = kommo.Account.LossReasons[^1];
+        var at = kommo.Later();
+
+        await kommo.Api.PatchAsync("/api/v4/leads", $$"""
+            [{ "id": {{id}}, "pipeline_id": {{kommo.MainPipeline}}, "status_id": 143, "loss_reason_id": {{reason.Id}}, "updated_by": 0,
+               "tags_to_add": [{ "name": "Второй тег" }], "tags_to_delete": [{ "name": "Первый тег" }] }]
+            """, "leads_updated.json");
+        var lead = await kommo.Api.GetAsync($"/api/v4/leads/{id}?with=loss_reason", "lead.json");
+        var array = await kommo.Api.WriteAsync(HttpMethod.Patch, $"/api/v4/leads/{id}", $$"""[{ "id": {{id}} }]""", "record_updated.json");
+
+        Assert.That((Long(lead, "status_id"), Long(lead, "closed_at"), Long(lead, "loss_reason_id")), Is.EqualTo((KommoAccount.Lost, at, reason.Id)));
+        Assert.That(lead["_embedded"]!["loss_reason"]![0]!["name"]!.GetValue<string>(), Is.EqualTo(reason.Name));
+        Assert.That(lead["_embedded"]!["tags"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()), Is.EqualTo(new[] { "Второй тег" }));
+        Assert.That(array.Status, Is.EqualTo(400), "a PATCH of one lead takes the lead, not an array");
+    }
+
+    [Test]
     public async Task An_unknown_status_is_refused_with_a_400_problem_naming_the_field_and_nothing_is_written()
     {
         await using var kommo = await Writing.StartAsync();
