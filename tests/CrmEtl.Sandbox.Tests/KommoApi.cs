@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace CrmEtl.Sandbox.Tests;
@@ -10,7 +11,8 @@ internal sealed record KommoAnswer(int Status, string? ContentType, JsonNode? Bo
 /// <summary>
 /// Calls one Kommo sandbox account over HTTP as a connector would (Authorization: Bearer), and checks every answer:
 /// a 200 against the JSON Schema of what was asked (application/hal+json), an error against problem.json
-/// (application/problem+json), a 204 for having no body at all; the token endpoint answers application/json.
+/// (application/problem+json), a 204 for having no body at all; the token endpoint answers application/json. Writes
+/// (POST, PATCH) send a JSON body and are checked the same way.
 /// </summary>
 internal sealed class KommoApi(string baseUrl, string? accessToken) : IDisposable
 {
@@ -26,6 +28,28 @@ internal sealed class KommoApi(string baseUrl, string? accessToken) : IDisposabl
         var answer = await ReadAsync(response, schema);
         Assert.That(answer.ContentType, Is.EqualTo(answer.Status == 200 ? "application/hal+json" : answer.Status == 204 ? null : "application/problem+json"), url);
         return answer;
+    }
+
+    /// <summary>A POST or PATCH with a JSON body (Content-Type: application/json, as each write's 'Заголовок запроса' says).</summary>
+    public async Task<KommoAnswer> WriteAsync(HttpMethod method, string url, string json, string schema)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(url, UriKind.Relative)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (AccessToken is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+        using var response = await _http.SendAsync(request);
+        var answer = await ReadAsync(response, schema);
+        Assert.That(answer.ContentType, Is.EqualTo(answer.Status == 200 ? "application/hal+json" : "application/problem+json"), $"{method} {url}");
+        return answer;
+    }
+
+    /// <summary>A write answered 200; its body checked against <paramref name="schema"/>.</summary>
+    public async Task<JsonNode> PostAsync(string url, string json, string schema) => Ok(await WriteAsync(HttpMethod.Post, url, json, schema), "POST", url);
+
+    public async Task<JsonNode> PatchAsync(string url, string json, string schema) => Ok(await WriteAsync(HttpMethod.Patch, url, json, schema), "PATCH", url);
+
+    private static JsonNode Ok(KommoAnswer answer, string method, string url)
+    {
+        Assert.That(answer.Status, Is.EqualTo(200), $"{method} {url}: {answer.Body?.ToJsonString()}");
+        return answer.Body!;
     }
 
     /// <summary>A 200 answer's body, checked against <paramref name="schema"/>.</summary>

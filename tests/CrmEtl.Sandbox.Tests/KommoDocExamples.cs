@@ -39,6 +39,15 @@ public static class KommoDocExamples
         new("oauth_token.json", "step-by-step.md", "Обмен кода авторизации на access token и refresh token", TokenByCodeExample),
         new("oauth_token.json", "step-by-step.md", "Получение нового access token по его истечении", TokenByRefreshExample),
         new("problem.json", "error-codes.md", "Пример ошибки валидации данных", ValidationErrorExample),
+        new("contacts_added.json", "contacts-api.md", "Добавление контактов", ContactsAddedExample),
+        new("contacts_updated.json", "contacts-api.md", "Редактирование контактов", ContactsUpdatedExample),
+        new("companies_added.json", "companies-api.md", "Добавление компаний", CompaniesAddedExample),
+        new("companies_updated.json", "companies-api.md", "Редактирование компаний", CompaniesUpdatedExample),
+        new("leads_added.json", "leads-api.md", "Добавление сделок", LeadsAddedExample),
+        new("leads_complex.json", "leads-api.md", "Комплексное добавление сделок с контактом и компанией", LeadsComplexExample),
+        new("leads_updated.json", "leads-api.md", "Редактирование сделок", LeadsUpdatedExample),
+        new("tasks_added.json", "tasks-api.md", "Добавление задач", TasksAddedExample),
+        new("notes_added.json", "events-and-notes.md", "Добавление примечаний", NotesAddedExample),
     ];
 
     private const string LeadsListExample = """
@@ -1662,6 +1671,273 @@ public static class KommoDocExamples
             "type": "https://httpstatus.es/400",
             "status": 400,
             "detail": "Request validation failed"
+        }
+        """;
+
+    private const string ContactsAddedExample = """
+        {
+          "_links": {
+            "self": {
+              "href": "https://example.amocrm.ru/api/v4/contacts"
+            }
+          },
+          "_embedded": {
+            "contacts": [
+              {
+                "id": 40401635,
+                "request_id": "0",
+                "_links": {
+                  "self": {
+                    "href": "https://example.amocrm.ru/api/v4/contacts/40401635"
+                  }
+                }
+              },
+              {
+                "id": 40401636,
+                "request_id": "1",
+                "_links": {
+                  "self": {
+                    "href": "https://example.amocrm.ru/api/v4/contacts/40401636"
+                  }
+                }
+              }
+            ]
+          }
+        }
+        """;
+
+    private const string ContactsUpdatedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/contacts"
+                }
+            },
+            "_embedded": {
+                "contacts": [
+                    {
+                        "id": 3,
+                        "name": "Иван Иванов",
+                        "updated_at": 1590945248,
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/contacts/3"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string CompaniesAddedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/companies"
+                }
+            },
+            "_embedded": {
+                "companies": [
+                    {
+                        "id": 11090825,
+                        "request_id": "0",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/companies/11090825"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string CompaniesUpdatedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/companies"
+                }
+            },
+            "_embedded": {
+                "companies": [
+                    {
+                        "id": 11090825,
+                        "name": "Новое название компании",
+                        "updated_at": 1590998669,
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/companies/11090825"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string LeadsAddedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/leads"
+                }
+            },
+            "_embedded": {
+                "leads": [
+                    {
+                        "id": 10185151,
+                        "request_id": "0",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/10185151"
+                            }
+                        }
+                    },
+                    {
+                        "id": 10185153,
+                        "request_id": "1",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/10185153"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string LeadsComplexExample = """
+        [
+           {
+              "id":15198335,
+              "contact_id":19663157,
+              "company_id":19663155,
+              "request_id":[
+                 "qweasd"
+              ],
+              "merged":false
+           },
+           {
+              "id":15198337,
+              "contact_id":19663161,
+              "company_id":19663159,
+              "request_id":[
+                 "uns_qweasd"
+              ],
+              "merged":false
+           }
+        ]
+        """;
+
+    private const string LeadsUpdatedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/leads"
+                }
+            },
+            "_embedded": {
+                "leads": [
+                    {
+                        "id": 54886,
+                        "updated_at": 1589556420,
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/54886"
+                            }
+                        }
+                    },
+                    {
+                        "id": 54884,
+                        "updated_at": 1589556420,
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/54884"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string TasksAddedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "https://example.amocrm.ru/api/v4/tasks"
+                }
+            },
+            "_embedded": {
+                "tasks": [
+                    {
+                        "id": 4745251,
+                        "request_id": "example",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/tasks/4745251"
+                            }
+                        }
+                    }
+                ]
+            }
+        }
+        """;
+
+    private const string NotesAddedExample = """
+        {
+            "_links": {
+                "self": {
+                    "href": "http://example.amocrm.ru/api/v4/leads/notes"
+                }
+            },
+            "_embedded": {
+                "notes": [
+                    {
+                        "id": 76787983,
+                        "entity_id": 167353,
+                        "request_id": "0",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/167353/notes/76787983"
+                            }
+                        }
+                    },
+                    {
+                        "id": 76787985,
+                        "entity_id": 167353,
+                        "request_id": "1",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/167353/notes/76787985"
+                            }
+                        }
+                    },
+                    {
+                        "id": 76787987,
+                        "entity_id": 167353,
+                        "request_id": "2",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/167353/notes/76787987"
+                            }
+                        }
+                    },
+                    {
+                        "id": 76787989,
+                        "entity_id": 167353,
+                        "request_id": "3",
+                        "_links": {
+                            "self": {
+                                "href": "https://example.amocrm.ru/api/v4/leads/167353/notes/76787989"
+                            }
+                        }
+                    }
+                ]
+            }
         }
         """;
 }

@@ -45,6 +45,18 @@ public sealed class KommoAccount
     /// <summary>Switched on, every API request is answered 402: the account's subscription has ended.</summary>
     public bool Unpaid { get; set; }
     internal KommoAuth Auth { get; }
+    /// <summary>What the API's writes keep beside the generated model (KommoWrites).</summary>
+    internal KommoWritten Written { get; } = new();
+
+    /// <summary>
+    /// Whether duplicate control is switched on for the integration (duplication-control.md): then POST
+    /// /api/v4/leads/complex merges an embedded contact into an existing one with the same e-mail or phone.
+    /// </summary>
+    public bool DuplicateControl
+    {
+        get { lock (Sync) return Written.DuplicateControl; }
+        set { lock (Sync) Written.DuplicateControl = value; }
+    }
 
     /// <summary>The long-lived token the options asked for (<see cref="KommoAccountOptions.LongLivedTokenLifetime"/>), or null.</summary>
     public string? LongLivedToken => Auth.LongLivedToken;
@@ -79,8 +91,13 @@ public sealed class KommoAccount
     internal long CallNoteId(SbActivity activity) => 43_000_000 + _shard + activity.Id;
     internal long FieldId(int n) => 1_211_000 + _shard / 1000 + n;
     internal long EnumId(int n) => 2_351_000 + _shard / 1000 + n;
+    internal long WrittenNoteId(int n) => 44_000_000 + _shard + n;
     public static long TagId(long labelId) => 100_660 + labelId;
-    public static string TagName(long labelId) => TagNames[(int)((labelId - 1) % TagNames.Length + TagNames.Length) % TagNames.Length];
+    public static long LabelId(long tagId) => tagId - 100_660;
+
+    /// <summary>A tag's name: one created through the API by its name, else one of the generated tags' names.</summary>
+    public string TagName(long labelId) =>
+        Written.TagNames.TryGetValue(labelId, out var name) ? name : TagNames[(int)((labelId - 1) % TagNames.Length + TagNames.Length) % TagNames.Length];
 
     /// <summary>A lead's price as the API lists it: its value in the account's currency, whole.</summary>
     public long PriceOf(SbDeal deal) => KommoJson.Price(this, deal);
@@ -114,6 +131,12 @@ public sealed class KommoAccount
     /// <summary>The generated deal behind a lead id, or null.</summary>
     public SbDeal? FindDeal(long leadId) => Data.FindDeal(leadId - LeadBase - _shard);
 
+    /// <summary>The live (not deleted) person behind a contact id, or null.</summary>
+    internal SbPerson? FindContact(long contactId) => Data.Persons.Find(p => !p.IsDeleted && ContactId(p.Id) == contactId);
+
+    /// <summary>The live (not deleted) organization behind a company id, or null.</summary>
+    internal SbOrganization? FindCompany(long companyId) => Data.Organizations.Find(o => !o.IsDeleted && CompanyId(o.Id) == companyId);
+
     // ---- views: rebuilt after a change ----------------------------------------------------------------------------
 
     internal KommoViews Views => _views ??= new KommoViews(this);
@@ -127,6 +150,12 @@ public sealed class KommoAccount
     public IReadOnlyList<KommoTask> Tasks() { lock (Sync) return Views.Tasks; }
 
     public IReadOnlyList<KommoNote> Notes() { lock (Sync) return Views.Notes; }
+
+    /// <summary>The contacts listed (not deleted), those written through the API too; ids by <see cref="ContactId"/>.</summary>
+    public IReadOnlyList<SbPerson> Contacts() { lock (Sync) return [.. Data.Persons.Where(p => !p.IsDeleted)]; }
+
+    /// <summary>The companies listed (not deleted), those written through the API too; ids by <see cref="CompanyId"/>.</summary>
+    public IReadOnlyList<SbOrganization> Companies() { lock (Sync) return [.. Data.Organizations.Where(o => !o.IsDeleted)]; }
 
     internal void Invalidate()
     {
@@ -158,6 +187,19 @@ public sealed class KommoAccount
         ("home", true) => "PRIV",
         ("home", false) => "HOME",
         ("mobile", false) => "MOB",
+        ("workdd", false) => "WORKDD",
+        ("fax", false) => "FAX",
         _ => "OTHER",
+    };
+
+    /// <summary>The label an e-mail or phone written with an enum code is kept under: the inverse of <see cref="EnumCode"/>.</summary>
+    internal static string Label(string enumCode) => enumCode switch
+    {
+        "WORK" => "work",
+        "PRIV" or "HOME" => "home",
+        "MOB" => "mobile",
+        "WORKDD" => "workdd",
+        "FAX" => "fax",
+        _ => "other",
     };
 }

@@ -13,7 +13,8 @@ namespace CrmEtl.Sandbox.Kommo;
 /// One Kommo account's host: the OAuth token endpoint and API v4. Every API request is checked in Kommo's order as
 /// the sandbox models it: a blocked account answers 403; then the bearer token (401), the subscription (402), the
 /// integration's requests per second (429, and a block after repeated excess); then the injected faults. Lists answer
-/// application/hal+json, errors application/problem+json (error-codes.md).
+/// application/hal+json, errors application/problem+json (error-codes.md). Writes (POST, PATCH) are checked and
+/// counted the same way, and a lost answer (Faults.LoseWriteAnswers) loses the answer of a write that was made.
 /// </summary>
 internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoRateLimits limits, TimeProvider clock)
 {
@@ -23,6 +24,9 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
     public ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>The time a write is made at: the clock's, in whole seconds as Kommo keeps times (Unix seconds).</summary>
+    private DateTime WriteTime => Pipedrive.PipedriveGenerator.Truncate(Now);
 
     private delegate void Handler(KommoQuery query, Utf8JsonWriter writer);
 
@@ -55,11 +59,37 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         }
         Get(app, "/api/v4/events", (q, w) => KommoLists.Events(account, q, w));
         Get(app, "/api/v4/events/{id}", (q, w) => KommoLists.Event(account, w, q.Request.RouteValues["id"]?.ToString() ?? ""));
+        MapWrites(app);
         app.MapFallback(context => WriteProblem(context, new KommoError(404, "Not Found", "No such method of API v4")));
     }
 
     private void Get(IEndpointRouteBuilder app, string pattern, Handler handler) =>
-        app.MapGet(pattern, context => ServeAsync(context, "GET " + pattern, handler));
+        app.MapGet(pattern, context => ServeAsync(context, "GET " + pattern, handler, write: false));
+
+    /// <summary>A POST or PATCH: checked and limited as the reads are; its JSON body is in <see cref="KommoQuery.Body"/>.</summary>
+    private void Write(IEndpointRouteBuilder app, string method, string pattern, Handler handler) =>
+        app.MapMethods(pattern, [method], context => ServeAsync(context, $"{method} {pattern}", handler, write: true));
+
+    /// <summary>The write endpoints (KommoWrites): contacts, companies, leads (and complex), tasks, notes.</summary>
+    private void MapWrites(IEndpointRouteBuilder app)
+    {
+        Write(app, "POST", "/api/v4/contacts", (q, w) => KommoWrites.AddContacts(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/contacts", (q, w) => KommoWrites.UpdateContacts(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/contacts/{id:long}", (q, w) => KommoWrites.UpdateContacts(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/companies", (q, w) => KommoWrites.AddCompanies(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/companies", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/companies/{id:long}", (q, w) => KommoWrites.UpdateCompanies(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/leads", (q, w) => KommoWrites.AddLeads(account, q.Body, w, WriteTime));
+        Write(app, "POST", "/api/v4/leads/complex", (q, w) => KommoWrites.AddLeadsComplex(account, q.Body, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/leads", (q, w) => KommoWrites.UpdateLeads(account, q.Body, null, w, WriteTime));
+        Write(app, "PATCH", "/api/v4/leads/{id:long}", (q, w) => KommoWrites.UpdateLeads(account, q.Body, Id(q), w, WriteTime));
+        Write(app, "POST", "/api/v4/tasks", (q, w) => KommoWrites.AddTasks(account, q.Body, w, WriteTime));
+        foreach (var entity in (string[])["leads", "contacts", "companies"])
+        {
+            Write(app, "POST", $"/api/v4/{entity}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, null, w, WriteTime));
+            Write(app, "POST", $"/api/v4/{entity}/{{entity_id:long}}/notes", (q, w) => KommoWrites.AddNotes(account, q.Body, entity, Id(q, "entity_id"), w, WriteTime));
+        }
+    }
 
     private static long Id(KommoQuery q, string name = "id") =>
         long.Parse(q.Request.RouteValues[name]?.ToString() ?? "0", CultureInfo.InvariantCulture);
@@ -94,7 +124,7 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         w.WriteEndObject();
     }
 
-    private async Task ServeAsync(HttpContext context, string operation, Handler handler)
+    private async Task ServeAsync(HttpContext context, string operation, Handler handler, bool write)
     {
         if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
         var subdomain = account.Options.Subdomain;
@@ -114,14 +144,15 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         }
         Calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
         // Faults act on requests Kommo would have answered, as in the Zoho sandbox: a refused one does not use one up.
-        var fault = faults.Next(context.Request.Path.Value ?? "");
+        var fault = faults.Next(context.Request.Path.Value ?? "", write);
         if (await FaultAsync(context, fault)) return;
 
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         try
         {
+            var body = write ? await BodyAsync(context.Request) : null;
             using var writer = new Utf8JsonWriter(buffer);
-            lock (account.Sync) handler(new KommoQuery(context.Request), writer);
+            lock (account.Sync) handler(new KommoQuery(context.Request, body), writer);
             writer.Flush();
         }
         catch (KommoError e)
@@ -132,6 +163,13 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
         catch (KommoNoContent)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+        if (fault == Faults.Kind.LostAnswer)
+        {
+            // The write is made; only its answer is lost, as when a connection drops after the server committed.
+            if (faults.LostAnswerDelay > TimeSpan.Zero) await Task.Delay(faults.LostAnswerDelay, context.RequestAborted);
+            context.Abort();
             return;
         }
         context.Response.StatusCode = 200;
@@ -189,7 +227,19 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
     {
         context.Response.StatusCode = e.Status;
         context.Response.ContentType = contentType;
-        var body = new JsonObject { ["title"] = e.Title, ["type"] = $"https://httpstatus.es/{e.Status}", ["status"] = e.Status, ["detail"] = e.Message };
+        var body = new JsonObject();
+        if (e.ValidationErrors is { } invalid)
+        {
+            body["validation-errors"] = new JsonArray([.. invalid.Select(r => new JsonObject
+            {
+                ["request_id"] = r.RequestId,
+                ["errors"] = new JsonArray([.. r.Errors.Select(f => new JsonObject { ["code"] = f.Code, ["path"] = f.Path, ["detail"] = f.Detail })]),
+            })]);
+        }
+        body["title"] = e.Title;
+        body["type"] = $"https://httpstatus.es/{e.Status}";
+        body["status"] = e.Status;
+        body["detail"] = e.Message;
         if (hint is not null) body["hint"] = hint;
         return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
@@ -232,6 +282,19 @@ internal sealed class KommoEndpoints(KommoAccount account, Faults faults, KommoR
             ["token_type"] = "Bearer", ["expires_in"] = (int)KommoAuth.AccessLifetime.TotalSeconds, ["server_time"] = KommoJson.Unix(Now),
             ["access_token"] = pair.Access, ["refresh_token"] = pair.Refresh,
         }.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>A write's body: JSON (Content-Type application/json, as every write's 'Заголовок запроса' says); anything else is a 400.</summary>
+    private static async Task<JsonNode?> BodyAsync(HttpRequest request)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw KommoError.BadRequest($"The body is not JSON: {e.Message}");
+        }
     }
 
     private static async Task<Dictionary<string, string>> ParametersAsync(HttpRequest request)

@@ -19,12 +19,13 @@ internal static partial class KommoJson
         var fields = new List<(KommoField, IEnumerable<(string, long?, string?)>)>();
         if (person.Phones.Count > 0) fields.Add((phone, Multitext(phone, person.Phones.Select(p => (p.Value, KommoAccount.EnumCode(p.Label, email: false))))));
         if (person.Emails.Count > 0) fields.Add((email, Multitext(email, person.Emails.Select(e => (e.Value, KommoAccount.EnumCode(e.Label, email: true))))));
+        foreach (var field in account.ContactFields.Skip(2))
+            if (account.Written.FieldsOf("contacts", id).GetValueOrDefault(field.Id) is { Count: > 0 } written) fields.Add((field, Values(written)));
         Fields(w, fields);
         w.WriteNumber("account_id", account.AccountId);
         SelfLinks(w, $"{account.BaseUrl}/api/v4/contacts/{id}");
         w.WriteStartObject("_embedded");
-        w.WriteStartArray("tags");
-        w.WriteEndArray();
+        Tags(w, account, account.Written.TagsOf("contacts", id));
         w.WriteStartArray("companies");
         if (person.OrgId is { } org && views.Organizations.TryGetValue(org, out var company) && !company.IsDeleted)
             Reference(w, $"{account.BaseUrl}/api/v4/companies/", account.CompanyId(org));
@@ -51,12 +52,16 @@ internal static partial class KommoJson
             (fields[2], [($"https://{slug}.example", null, null)]),
         };
         if (organization.Address is { } address) values.Add((fields[3], [($"{address}, {organization.Country}", null, null)]));
+        // Values written through the API replace the generated ones field by field; an empty list clears the field.
+        var written = account.Written.FieldsOf("companies", id);
+        values.RemoveAll(v => written.ContainsKey(v.Item1.Id));
+        values.AddRange(fields.Where(f => written.GetValueOrDefault(f.Id) is { Count: > 0 }).Select(f => (f, Values(written[f.Id]))));
+        values.Sort((a, b) => a.Item1.Sort.CompareTo(b.Item1.Sort));
         Fields(w, values);
         w.WriteNumber("account_id", account.AccountId);
         SelfLinks(w, $"{account.BaseUrl}/api/v4/companies/{id}");
         w.WriteStartObject("_embedded");
-        w.WriteStartArray("tags");
-        w.WriteEndArray();
+        Tags(w, account, account.Written.TagsOf("companies", id));
         if (with.Contains("contacts"))
         {
             w.WriteStartArray("contacts");
@@ -68,6 +73,9 @@ internal static partial class KommoJson
         w.WriteEndObject();
         w.WriteEndObject();
     }
+
+    private static IEnumerable<(string, long?, string?)> Values(IReadOnlyList<KommoFieldValue> values) =>
+        values.Select(v => (v.Value, v.EnumId, v.EnumCode));
 
     public static void CustomField(Utf8JsonWriter w, KommoAccount account, KommoField field)
     {

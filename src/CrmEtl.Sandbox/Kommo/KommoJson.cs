@@ -90,16 +90,7 @@ internal static partial class KommoJson
         if (with.Contains("is_price_modified_by_robot")) w.WriteBoolean("is_price_modified_by_robot", false);
         SelfLinks(w, $"{account.BaseUrl}/api/v4/leads/{lead.Id}");
         w.WriteStartObject("_embedded");
-        w.WriteStartArray("tags");
-        foreach (var label in deal.LabelIds)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("id", KommoAccount.TagId(label));
-            w.WriteString("name", KommoAccount.TagName(label));
-            w.WriteNull("color");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        Tags(w, account, deal.LabelIds);
         w.WriteStartArray("companies");
         if (deal.OrgId is { } org) Reference(w, $"{account.BaseUrl}/api/v4/companies/", account.CompanyId(org));
         w.WriteEndArray();

@@ -17,17 +17,26 @@ internal static class KommoLeadHistory
     /// <summary>Changelog key of a deletion ("true") or a restoration ("false").</summary>
     public const string DeletedKey = "deleted";
 
+    /// <summary>Changelog key of a move to another pipeline (generated pipeline ids), made just before the status it entered there.</summary>
+    public const string PipelineKey = "pipeline_id";
+
     public static List<KommoArrival> Arrivals(KommoAccount account, SbDeal deal)
     {
-        var pipeline = account.PipelineId(deal.PipelineId);
+        var firstPipelineMove = deal.Changes.Find(c => c.FieldKey == PipelineKey);
+        var generatedPipeline = firstPipelineMove?.OldValue is { } oldPipeline ? long.Parse(oldPipeline, CultureInfo.InvariantCulture) : deal.PipelineId;
+        var pipeline = account.PipelineId(generatedPipeline);
         var firstMove = deal.Changes.Find(c => c.FieldKey == "stage_id");
         var stage = firstMove?.OldValue is { } old ? long.Parse(old, CultureInfo.InvariantCulture) : deal.StageId;
-        var created = KommoAccount.StartsInUnsorted(deal) ? account.UnsortedStatusId(deal.PipelineId) : account.StatusId(stage);
+        var created = KommoAccount.StartsInUnsorted(deal) ? account.UnsortedStatusId(generatedPipeline) : account.StatusId(stage);
         var arrivals = new List<KommoArrival> { new(created, pipeline, deal.AddTime, deal.OwnerId) };
         var open = true;
         foreach (var change in deal.Changes)
         {
-            if (change.FieldKey == "stage_id")
+            if (change.FieldKey == PipelineKey)
+            {
+                pipeline = account.PipelineId(long.Parse(change.NewValue!, CultureInfo.InvariantCulture));
+            }
+            else if (change.FieldKey == "stage_id")
             {
                 stage = long.Parse(change.NewValue!, CultureInfo.InvariantCulture);
                 if (open) arrivals.Add(new KommoArrival(account.StatusId(stage), pipeline, change.Time, change.ActorUserId));
@@ -40,6 +49,32 @@ internal static class KommoLeadHistory
             }
         }
         return arrivals;
+    }
+
+    /// <summary>
+    /// Moves a lead to a status now, as a user dragging its card would (or PATCH /api/v4/leads with status_id and
+    /// pipeline_id): into another pipeline first when <paramref name="pipelineId"/> (a generated id) is not its own;
+    /// then to a stage (a closed lead is reopened there), 142 won or 143 lost (with <paramref name="lossReason"/>).
+    /// Each move is one lead_status_changed event and the lead's updated_at.
+    /// </summary>
+    public static void Move(KommoAccount account, SbDeal deal, long pipelineId, long statusId, long actor, DateTime at, string? lossReason = null)
+    {
+        if (pipelineId != deal.PipelineId)
+        {
+            PipedriveGenerator.Change(deal, PipelineKey, deal.PipelineId.ToString(CultureInfo.InvariantCulture), pipelineId.ToString(CultureInfo.InvariantCulture), actor, at);
+            deal.PipelineId = pipelineId;
+        }
+        switch (statusId)
+        {
+            case KommoAccount.Won: PipedriveGenerator.Win(deal, actor, at); break;
+            case KommoAccount.Lost: PipedriveGenerator.Lose(deal, actor, at, lossReason ?? account.LossReasons[0].Name); break;
+            default:
+                var stage = account.Data.StagesOf(pipelineId).FirstOrDefault(s => account.StatusId(s.Id) == statusId)
+                    ?? throw new ArgumentException($"Status {statusId} is not a stage of the pipeline of lead {account.LeadId(deal)}.", nameof(statusId));
+                PipedriveGenerator.Move(deal, stage.Id, actor, at);
+                if (deal.Status != "open") PipedriveGenerator.Reopen(deal, actor, at);
+                break;
+        }
     }
 
     /// <summary>Puts a lead in the trash, as a user deleting it would.</summary>

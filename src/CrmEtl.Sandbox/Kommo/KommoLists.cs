@@ -53,7 +53,7 @@ internal static class KommoLists
 
     public static void Contact(KommoAccount account, KommoQuery q, Utf8JsonWriter w, long id)
     {
-        var person = account.Data.Persons.Find(p => !p.IsDeleted && account.ContactId(p.Id) == id) ?? throw new KommoNoContent();
+        var person = account.FindContact(id) ?? throw new KommoNoContent();
         KommoJson.Contact(w, account, account.Views, person, q.With);
     }
 
@@ -72,7 +72,7 @@ internal static class KommoLists
 
     public static void Company(KommoAccount account, KommoQuery q, Utf8JsonWriter w, long id)
     {
-        var organization = account.Data.Organizations.Find(o => !o.IsDeleted && account.CompanyId(o.Id) == id) ?? throw new KommoNoContent();
+        var organization = account.FindCompany(id) ?? throw new KommoNoContent();
         KommoJson.Company(w, account, account.Views, organization, q.With);
     }
 

@@ -11,8 +11,20 @@ internal sealed class KommoError(int status, string title, string detail) : Exce
     public int Status { get; } = status;
     public string Title { get; } = title;
 
+    /// <summary>For a 400 on a write: what was wrong with each record sent, as 'validation-errors' (error-codes.md).</summary>
+    public IReadOnlyList<KommoRecordErrors>? ValidationErrors { get; init; }
+
     public static KommoError BadRequest(string detail) => new(400, "Bad Request", detail);
+
+    /// <summary>error-codes.md, 'Пример ошибки валидации данных': detail "Request validation failed" and the errors per record.</summary>
+    public static KommoError Invalid(IReadOnlyList<KommoRecordErrors> errors) =>
+        new(400, "Bad Request", "Request validation failed") { ValidationErrors = errors };
 }
+
+/// <summary>One record's validation errors: its request_id (as sent, else its index) and each error's code, path and detail.</summary>
+internal sealed record KommoRecordErrors(string RequestId, IReadOnlyList<KommoFieldError> Errors);
+
+internal sealed record KommoFieldError(string Code, string Path, string Detail);
 
 /// <summary>Nothing to answer: 204 No Content with no body (an empty page, an id that does not exist).</summary>
 internal sealed class KommoNoContent : Exception;
@@ -21,11 +33,14 @@ internal sealed class KommoNoContent : Exception;
 /// A request's query the way Kommo reads it: PHP-style keys (filter[id]=1, filter[id][]=1, filter[id][0]=1,
 /// filter[updated_at][from]=…), comma-separated with=, page from 1, limit capped per list, order[field]=asc|desc.
 /// </summary>
-internal sealed class KommoQuery(HttpRequest request)
+internal sealed class KommoQuery(HttpRequest request, System.Text.Json.Nodes.JsonNode? body = null)
 {
     public const int DefaultLimit = 50;
 
     public HttpRequest Request => request;
+
+    /// <summary>A write's JSON body, parsed before the account's lock is taken; null for a read or an empty body.</summary>
+    public System.Text.Json.Nodes.JsonNode? Body => body;
 
     public string? Raw(string key) => request.Query[key].FirstOrDefault();
 

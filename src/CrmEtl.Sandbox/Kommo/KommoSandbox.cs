@@ -52,6 +52,10 @@ public sealed class KommoSandbox : IAsyncDisposable
     /// <summary>API calls served to an account, per operation such as "GET /api/v4/leads".</summary>
     public IReadOnlyDictionary<string, int> CallsTo(string subdomain) => _endpoints[Account(subdomain).Options.Subdomain].Calls.ToDictionary(StringComparer.Ordinal);
 
+    /// <summary>Writes served to an account (answered or refused as invalid), per operation such as "POST /api/v4/leads/complex".</summary>
+    public IReadOnlyDictionary<string, int> WritesTo(string subdomain) =>
+        CallsTo(subdomain).Where(c => !c.Key.StartsWith("GET ", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
+
     // ---- the integration ------------------------------------------------------------------------------------------
 
     /// <summary>An authorization code, as the integration's modal window or its redirect shows it: it lives 20 minutes and works once.</summary>
@@ -68,6 +72,12 @@ public sealed class KommoSandbox : IAsyncDisposable
 
     /// <summary>Blocks the account's API now (403 to every request until Unblock or BlockFor), as when another of its integrations kept exceeding 7 requests a second.</summary>
     public void Block(string subdomain) => _limits.Block(Account(subdomain).Options.Subdomain);
+
+    /// <summary>
+    /// As an admin ticking the integration among the sources of duplicate control (duplication-control.md): POST
+    /// /api/v4/leads/complex then merges a contact sent with a lead into an existing one with its e-mail or phone.
+    /// </summary>
+    public void SetDuplicateControl(string subdomain, bool on) => Account(subdomain).DuplicateControl = on;
 
     // ---- changes between syncs --------------------------------------------------------------------------------------
 
@@ -101,18 +111,7 @@ public sealed class KommoSandbox : IAsyncDisposable
         Change(account, () =>
         {
             var deal = LiveDeal(account, leadId);
-            var actor = byUserId ?? deal.OwnerId;
-            switch (statusId)
-            {
-                case KommoAccount.Won: PipedriveGenerator.Win(deal, actor, Now); break;
-                case KommoAccount.Lost: PipedriveGenerator.Lose(deal, actor, Now, account.LossReasons[0].Name); break;
-                default:
-                    var stage = account.Data.StagesOf(deal.PipelineId).FirstOrDefault(s => account.StatusId(s.Id) == statusId)
-                        ?? throw new ArgumentException($"Status {statusId} is not a stage of lead {leadId}'s pipeline.", nameof(statusId));
-                    PipedriveGenerator.Move(deal, stage.Id, actor, Now);
-                    if (deal.Status != "open") PipedriveGenerator.Reopen(deal, actor, Now);
-                    break;
-            }
+            KommoLeadHistory.Move(account, deal, deal.PipelineId, statusId, byUserId ?? deal.OwnerId, Now);
         });
     }
 
@@ -201,7 +200,7 @@ public sealed class KommoSandbox : IAsyncDisposable
     /// <summary>
     /// Control endpoints under /_sandbox/kommo on each account's host (loopback only, no auth), so that a person or a
     /// script can run the sandbox as its own process: mint a code or a long-lived token, revoke, switch 402, lift a
-    /// block, change data, inject faults.
+    /// block, switch duplicate control, change data, inject faults.
     /// </summary>
     private static void MapControl(IEndpointRouteBuilder app, Func<KommoSandbox> sandbox, KommoAccount account)
     {
@@ -221,6 +220,11 @@ public sealed class KommoSandbox : IAsyncDisposable
         {
             account.Unpaid = !string.Equals(request.Query["on"], "false", StringComparison.OrdinalIgnoreCase);
             return Results.Json(new { unpaid = account.Unpaid });
+        });
+        app.MapPost("/_sandbox/kommo/duplicate-control", (HttpRequest request) =>
+        {
+            sandbox().SetDuplicateControl(subdomain, !string.Equals(request.Query["on"], "false", StringComparison.OrdinalIgnoreCase));
+            return Results.Json(new { duplicate_control = account.DuplicateControl });
         });
         app.MapPost("/_sandbox/kommo/mutate", (HttpRequest request) =>
         {

@@ -23,10 +23,13 @@ internal sealed class KommoViews
             if (!ClosestTask.TryGetValue(key, out var at) || task.CompleteTill < at) ClosestTask[key] = task.CompleteTill;
         }
         Leads = [.. data.Deals.Select(d => new KommoLead(d, account.LeadId(d), KommoLeadHistory.Arrivals(account, d), ClosestTaskOf("leads", account.LeadId(d))))];
-        CallNotes = [.. data.Activities.Where(a => a.Type == "call" && a.Done && a.MarkedAsDoneTime is not null).Select(a => CallNote(account, a)).OfType<KommoNote>()];
+        // Calls logged through the API (POST …/notes, call_in and call_out) are in the feed as the generated ones are.
+        var written = account.Written.Notes;
+        CallNotes = [.. data.Activities.Where(a => a.Type == "call" && a.Done && a.MarkedAsDoneTime is not null).Select(a => CallNote(account, a)).OfType<KommoNote>(),
+            .. written.Where(IsCall)];
         var liveLeads = Leads.Where(l => !l.Deal.IsDeleted).Select(l => l.Id).ToHashSet();
         Notes = [.. Leads.Where(l => !l.Deal.IsDeleted).Select(l => CreationNote(account, l))
-            .Concat(CallNotes.Where(n => n.EntityType != "leads" || liveLeads.Contains(n.EntityId))).OrderBy(n => n.Id)];
+            .Concat(CallNotes.Concat(written.Where(n => !IsCall(n))).Where(n => n.EntityType != "leads" || liveLeads.Contains(n.EntityId))).OrderBy(n => n.Id)];
         Events = KommoEvents.Build(account, this);
     }
 
@@ -43,6 +46,8 @@ internal sealed class KommoViews
     private Dictionary<(string EntityType, long EntityId), DateTime> ClosestTask { get; } = [];
     private readonly List<SbPerson> _contacts;
     private readonly Dictionary<long, int> _openLeads;
+
+    private static bool IsCall(KommoNote note) => note.NoteType is "call_in" or "call_out";
 
     /// <summary>When the entity's nearest open task is due (closest_task_at), or null.</summary>
     public DateTime? ClosestTaskOf(string entityType, long entityId) =>
