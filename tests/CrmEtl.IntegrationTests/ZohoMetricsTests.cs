@@ -35,7 +35,7 @@ public sealed class ZohoMetricsTests
     /// marked done, all-day or not (DOMAIN.md), so Pipedrive's all-day calls and tasks land where Zoho's timed calls and
     /// its tasks' Closed_Time put them.
     /// </summary>
-    private static async Task<List<string>> MetricsAsync(PipedriveWorld.Replica replica, string[] taskTypes)
+    internal static async Task<List<string>> MetricsAsync(PipedriveWorld.Replica replica, string[] taskTypes)
     {
         var outcome = await replica.SyncAsync(SyncMode.Full);
         Assert.That(outcome.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Error);

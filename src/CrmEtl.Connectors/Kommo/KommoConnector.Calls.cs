@@ -9,6 +9,10 @@ public sealed partial class KommoConnector
     private sealed partial class Run
     {
         /// <summary>The note lists a logged call can be on (events-and-notes.md: a call lands on its lead, or on the contact or company).</summary>
+        /// <summary>The activity type of a logged call; its id is none a Kommo task type can have.</summary>
+        private const string CallType = "call";
+        private const long CallTypeId = -1;
+
         private static readonly (string Stream, string EntityType)[] CallLists =
             [(Streams.LeadCalls, "leads"), (Streams.ContactCalls, "contacts"), (Streams.CompanyCalls, "companies")];
 
@@ -38,7 +42,7 @@ public sealed partial class KommoConnector
             {
                 Id = -id,
                 Subject = string.IsNullOrWhiteSpace(result) ? incoming ? "Incoming call" : "Outgoing call" : result,
-                Type = "call",
+                Type = CallType,
                 OwnerId = KommoValues.Id(r["responsible_user_id"]) ?? KommoValues.Id(r["created_by"]),
                 DealId = entityType == "leads" ? entityId : null, PersonId = entityType == "contacts" ? entityId : null, OrgId = entityType == "companies" ? entityId : null,
                 DueDate = at is { } d ? DateOnly.FromDateTime(d.UtcDateTime) : null, DueTime = at is { } t ? TimeOnly.FromDateTime(t.UtcDateTime) : null,

@@ -105,6 +105,8 @@ public sealed partial class KommoConnector(IHttpClientFactory httpClientFactory,
                 _taskTypes[id] = code;
                 batch.ActivityTypes.Add(new ActivityTypeRow(id, name, code, (int)id, true));
             }
+            // Logged calls (notes call_in / call_out) are activities of the type call: a type of their own, apart from the task types' ids.
+            if (!_taskTypes.ContainsValue(CallType)) batch.ActivityTypes.Add(new ActivityTypeRow(CallTypeId, "Logged call", CallType, 0, true));
             await foreach (var u in client.PagesAsync(Streams.Users, $"/api/v4/users?limit={_options.PageSize}", "users", ct))
             {
                 var id = KommoValues.Id(u["id"]) ?? throw new FormatException("Kommo listed a user without its id (GET /api/v4/users).");

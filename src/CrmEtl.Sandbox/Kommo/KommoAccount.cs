@@ -126,7 +126,7 @@ public sealed class KommoAccount
     public long? LossReasonId(string? reason) => LossReasons.FirstOrDefault(r => r.Name == reason)?.Id;
 
     /// <summary>Leads that came in through a form, a chat or an integration start in the pipeline's incoming status, Unsorted.</summary>
-    public static bool StartsInUnsorted(SbDeal deal) => deal.Origin == "API" || deal.Channel is not null;
+    public bool StartsInUnsorted(SbDeal deal) => Options.IncomingInUnsorted && (deal.Origin == "API" || deal.Channel is not null);
 
     /// <summary>The generated deal behind a lead id, or null.</summary>
     public SbDeal? FindDeal(long leadId) => Data.FindDeal(leadId - LeadBase - _shard);

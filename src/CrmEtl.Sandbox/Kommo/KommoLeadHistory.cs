@@ -27,7 +27,7 @@ internal static class KommoLeadHistory
         var pipeline = account.PipelineId(generatedPipeline);
         var firstMove = deal.Changes.Find(c => c.FieldKey == "stage_id");
         var stage = firstMove?.OldValue is { } old ? long.Parse(old, CultureInfo.InvariantCulture) : deal.StageId;
-        var created = KommoAccount.StartsInUnsorted(deal) ? account.UnsortedStatusId(generatedPipeline) : account.StatusId(stage);
+        var created = account.StartsInUnsorted(deal) ? account.UnsortedStatusId(generatedPipeline) : account.StatusId(stage);
         var arrivals = new List<KommoArrival> { new(created, pipeline, deal.AddTime, deal.OwnerId) };
         var open = true;
         foreach (var change in deal.Changes)

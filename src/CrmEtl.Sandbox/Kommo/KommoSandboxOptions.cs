@@ -20,6 +20,12 @@ public sealed record KommoAccountOptions
     /// <summary>The account's one currency: lead prices are in it (deals generated in others are converted).</summary>
     public string Currency { get; init; } = "EUR";
     public string Country { get; init; } = "FI";
+    /// <summary>
+    /// Leads that came in through a form, a chat or an integration start in the pipeline's Unsorted status (as in Kommo);
+    /// false: every lead starts in the stage it was generated in, so the account holds the same history as a Pipedrive
+    /// sandbox company of the same seed.
+    /// </summary>
+    public bool IncomingInUnsorted { get; init; } = true;
 
     /// <summary>The integration's ID (client_id).</summary>
     public string ClientId { get; init; } = "6f1c2d0e-5b7a-4c1e-9a3d-acme00000001";
