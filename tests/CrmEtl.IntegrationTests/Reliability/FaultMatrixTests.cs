@@ -112,7 +112,7 @@ internal sealed class FaultMatrixTests
 
     internal static readonly Dictionary<string, string?> KommoImpatient = new()
     {
-        ["Kommo:BatchRows"] = "200", ["Kommo:PageSize"] = "100", ["Kommo:RetryDelay"] = "00:00:00.020", ["Kommo:RequestTimeout"] = "00:00:00.500", ["Kommo:MaxAttempts"] = "3",
+        ["Kommo:BatchRows"] = "200", ["Kommo:PageSize"] = "100", ["Kommo:RetryDelay"] = "00:00:00.020", ["Kommo:RequestTimeout"] = "00:00:01", ["Kommo:MaxAttempts"] = "3",
         // Deleted tasks, calls, contacts and companies are found by reading them whole: here every run, so that a healed replica can equal a fresh one.
         ["Kommo:ReconcileEvery"] = "00:00:00",
     };
