@@ -79,6 +79,7 @@ public static class WorkerApi
         api.MapGet("/runs", ListRunsAsync).WithSummary("Run history, newest first.");
         app.MapCustomerApi();
         Webhooks.WebhookEndpoints.MapWebhooks(app);
+        Forms.FormEndpoints.MapForms(app);
         Trello.TrelloApi.MapTrelloApi(api);
     }
 

@@ -43,6 +43,8 @@ public static class CrmEtlCli
         root.Subcommands.Add(WidgetKeyCommands.Build());
         root.Subcommands.Add(TrelloCommands.Build());
         root.Subcommands.Add(RuleCommands.Build());
+        root.Subcommands.Add(FormCommands.Build());
+        root.Subcommands.Add(FormCommands.Submissions());
         root.Subcommands.Add(DeliveryCommands.Build());
         root.Subcommands.Add(WebhookCommands.Build());
         return root;

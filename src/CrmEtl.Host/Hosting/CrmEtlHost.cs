@@ -57,6 +57,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
         builder.AddTrello(runJobs);
+        builder.AddForms();
         builder.AddWebhooks(runJobs);
         builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
@@ -159,6 +160,15 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<CrmEtl.Storage.Trello.TrelloOutbox>();
         builder.Services.AddSingleton<Trello.TrelloDeliveries>();
         if (runJobs) builder.Services.AddHostedService<Trello.TrelloDeliveryService>();
+    }
+
+    /// <summary>Web form modules and the queue of their submissions.</summary>
+    public static void AddForms(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Forms.FormOptions>().Bind(builder.Configuration.GetSection(Forms.FormOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CrmEtl.Storage.Forms.FormStore>();
+        builder.Services.AddSingleton<Forms.FormIntake>();
+        builder.Services.AddSingleton<Forms.FormModules>();
     }
 
     /// <summary>CRM webhooks: subscriptions and the receiver; a worker (<paramref name="runJobs"/>) also asks for the syncs they make due.</summary>
