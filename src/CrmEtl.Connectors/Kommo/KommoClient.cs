@@ -51,6 +51,10 @@ internal sealed class KommoClient(HttpClient http, KommoTokens tokens, Instance 
     public Task<JsonNode?> PostAsync(string stream, string path, string json, CancellationToken ct) =>
         SendAsync(new CrmCall(HttpMethod.Post, stream, path, path) { Json = json }, Parse, ct);
 
+    /// <summary>A change (sent once), with its JSON body.</summary>
+    public Task<JsonNode?> PatchAsync(string stream, string path, string json, CancellationToken ct) =>
+        SendAsync(new CrmCall(HttpMethod.Patch, stream, path, path) { Json = json }, Parse, ct);
+
     /// <summary>The path and query of <c>_links.next</c> (Kommo gives it absolute, on the account's host), or null on the last page.</summary>
     private static string? NextOf(JsonNode page) =>
         page["_links"]?["next"]?["href"]?.GetValue<string>() is { Length: > 0 } href && Uri.TryCreate(href, UriKind.Absolute, out var uri) ? uri.PathAndQuery : null;

@@ -57,7 +57,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<SyncRunCoordinator>();
         builder.AddCrmEtlScheduling(runJobs);
         builder.AddTrello(runJobs);
-        builder.AddForms();
+        builder.AddForms(runJobs);
         builder.AddWebhooks(runJobs);
         builder.AddCrmEtlTelemetry();
         builder.AddCrmEtlClock();
@@ -163,12 +163,14 @@ public static class CrmEtlHost
     }
 
     /// <summary>Web form modules and the queue of their submissions.</summary>
-    public static void AddForms(this IHostApplicationBuilder builder)
+    public static void AddForms(this IHostApplicationBuilder builder, bool runJobs)
     {
         builder.Services.AddOptions<Forms.FormOptions>().Bind(builder.Configuration.GetSection(Forms.FormOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CrmEtl.Storage.Forms.FormStore>();
         builder.Services.AddSingleton<Forms.FormIntake>();
         builder.Services.AddSingleton<Forms.FormModules>();
+        builder.Services.AddSingleton<Forms.FormWorker>();
+        if (runJobs) builder.Services.AddHostedService<Forms.FormWorkerService>();
     }
 
     /// <summary>CRM webhooks: subscriptions and the receiver; a worker (<paramref name="runJobs"/>) also asks for the syncs they make due.</summary>
@@ -214,5 +216,6 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<KommoConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<KommoConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<KommoConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Forms.ICrmForms>(s => s.GetRequiredService<KommoConnector>());
     }
 }

@@ -13,6 +13,11 @@ public sealed record FormModule(int Id, string Company, string Name, string Key,
 public sealed record FormSubmissionRow(
     long Id, string Module, string? Email, string? Phone, DateTime ReceivedAt, string Status, int Attempts, string? Outcome, string? Result, string? LastError, DateTime? FinishedAt);
 
+/// <summary>A claimed submission: its values, and the CRM writes already made (progress) or perhaps made (pending step).</summary>
+public sealed record FormSubmissionToRun(
+    long Id, int ModuleId, IReadOnlyDictionary<string, string> Fields, string? Email, string? Phone, DateTimeOffset ReceivedAt, int Attempts,
+    IReadOnlyDictionary<string, long> Progress, string? PendingStep);
+
 public static class FormSubmissionStatus
 {
     public const string Queued = "queued", Done = "done", Skipped = "skipped", Failed = "failed";
@@ -99,6 +104,97 @@ public sealed class FormStore(NpgsqlDataSource dataSource, TimeProvider clock)
         return (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT id FROM etl.form_submission WHERE module_id = @moduleId AND idempotency_key = @idempotencyKey",
             new { moduleId, idempotencyKey }, cancellationToken: ct)), false);
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due submissions for <paramref name="lease"/>, oldest first, skipping those another worker holds.</summary>
+    public async Task<IReadOnlyList<FormSubmissionToRun>> ClaimAsync(string worker, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ClaimedRow>(new CommandDefinition("""
+            UPDATE etl.form_submission s SET claimed_by = @worker, claimed_until = @until
+            FROM (SELECT id FROM etl.form_submission
+                  WHERE status = 'queued' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+                  ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) due
+            WHERE s.id = due.id
+            RETURNING s.id, s.module_id AS ModuleId, s.fields::text AS Fields, s.email, s.phone, s.received_at AS ReceivedAt, s.attempts,
+                      s.progress::text AS Progress, s.pending_step AS PendingStep
+            """, new { worker, limit, now, until = now + lease }, cancellationToken: ct));
+        return rows.OrderBy(r => r.Id).Select(r => new FormSubmissionToRun(r.Id, r.ModuleId,
+            JsonSerializer.Deserialize<Dictionary<string, string>>(r.Fields, Json)!, r.Email, r.Phone, new DateTimeOffset(DateTime.SpecifyKind(r.ReceivedAt, DateTimeKind.Utc)),
+            r.Attempts, JsonSerializer.Deserialize<Dictionary<string, long>>(r.Progress, Json)!, r.PendingStep)).ToList();
+    }
+
+    private sealed record ClaimedRow(long Id, int ModuleId, string Fields, string? Email, string? Phone, DateTime ReceivedAt, int Attempts, string Progress, string? PendingStep);
+
+    /// <summary>Notes the CRM write about to be made, committed before it is sent: a retry after a crash looks it up first.</summary>
+    public async Task StepPendingAsync(long id, string step, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE etl.form_submission SET pending_step = @step WHERE id = @id", new { id, step }, cancellationToken: ct));
+    }
+
+    /// <summary>Records a CRM write made (the record's id), and that none is pending.</summary>
+    public async Task StepDoneAsync(long id, string step, long recordId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE etl.form_submission SET progress = progress || jsonb_build_object(@step, @recordId), pending_step = NULL WHERE id = @id",
+            new { id, step, recordId }, cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>Ends a submission: done or skipped, with its outcome and the CRM records (ids and links).</summary>
+    public async Task FinishAsync(long id, string status, string outcome, object result, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE etl.form_submission SET status = @status, outcome = @outcome, result = @result::jsonb, finished_at = @now, pending_step = NULL,
+                claimed_by = NULL, claimed_until = NULL, last_error = NULL
+            WHERE id = @id
+            """, new { id, status, outcome, result = JsonSerializer.Serialize(result, Json), now = clock.GetUtcNow() }, cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>Puts a submission off after a failure (the CRM down, out of budget…): tried again at <paramref name="next"/>, or failed for good when null.</summary>
+    public async Task PutOffAsync(long id, string error, DateTimeOffset? next, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE etl.form_submission SET attempts = attempts + 1, last_error = @error, claimed_by = NULL, claimed_until = NULL,
+                status = CASE WHEN @next IS NULL THEN 'failed' ELSE status END, next_attempt_at = coalesce(@next, next_attempt_at),
+                finished_at = CASE WHEN @next IS NULL THEN @now ELSE finished_at END
+            WHERE id = @id
+            """, new { id, error, next, now = clock.GetUtcNow() }, cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>Gives a claimed submission back untouched (its person is being written by another worker): it is tried again soon.</summary>
+    public async Task ReleaseAsync(long id, DateTimeOffset next, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE etl.form_submission SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = @next WHERE id = @id",
+            new { id, next }, cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Holds the person's lock (one submission of an e-mail or phone of a company at a time, across workers) on its own
+    /// connection until disposed; null when another worker holds it.
+    /// </summary>
+    public async Task<IAsyncDisposable?> TryLockPersonAsync(string company, string person, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        var key = $"form-person\n{company}\n{person}";
+        if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(hashtextextended(@key, 23))", new { key }, cancellationToken: ct)))
+            return new PersonLock(connection, key);
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    private sealed class PersonLock(NpgsqlConnection connection, string key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try { await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@key, 23))", new { key }); }
+            finally { await connection.DisposeAsync(); }
+        }
     }
 
     /// <summary>The latest submissions, of one module or of a company's (or of all), newest first.</summary>

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CrmEtl.Core.Forms;
+using CrmEtl.Core.Instances;
+using CrmEtl.Host.Forms;
+using CrmEtl.IntegrationTests.Operations;
+using CrmEtl.Sandbox.Kommo;
+using CrmEtl.Sandbox.Pipedrive;
+using CrmEtl.Storage.Instances;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmEtl.IntegrationTests.Forms;
+
+/// <summary>Web form submissions written to the Kommo sandbox by a worker over real HTTP, queued in a real PostgreSQL.</summary>
+[NonParallelizable] // its tests share one worker and one account
+public sealed class KommoFormTests
+{
+    private KommoWorld _world = null!;
+    private InProcessWorker _worker = null!;
+    private readonly HttpClient _public = new();
+    private long _pipeline, _first, _second;
+
+    private KommoAccount Account => _world.Account;
+
+    [OneTimeSetUp]
+    public async Task SetUpAsync()
+    {
+        _world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 60, Activities = 60 });
+        _worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("kommo-forms"), _world.Settings(new() { ["Forms:PollEvery"] = "00:00:00.200" }));
+        _public.BaseAddress = _worker.Client.BaseAddress;
+        await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Acme Ukraine", InstanceKinds.Kommo, Account.BaseUrl,
+            InstanceCredentials.OAuth(Account.Options.ClientId, Account.Options.ClientSecret, Account.Options.RefreshToken!)), CancellationToken.None);
+        var pipeline = Account.Data.Pipelines[0];
+        var stages = Account.Data.StagesOf(pipeline.Id);
+        (_pipeline, _first, _second) = (Account.PipelineId(pipeline.Id), Account.StatusId(stages[0].Id), Account.StatusId(stages[1].Id));
+    }
+
+    [OneTimeTearDown]
+    public async Task TearDownAsync()
+    {
+        _public.Dispose();
+        await _worker.DisposeAsync();
+        await _world.DisposeAsync();
+    }
+
+    private FormSettings Settings(FormMoveRule? move = null, IReadOnlyList<FormLogicRule>? rules = null) => new()
+    {
+        DefaultRegion = "UA",
+        Contact = new FormContactSettings { Tags = ["web form"] },
+        Deal = new FormDealSettings
+        {
+            Name = "Request from {{name}}", PipelineId = _pipeline, StageId = _first, Budget = "{{budget}}",
+            Task = new FormTaskSettings("Call {{name}} back about {{product}}", DueInHours: 4),
+        },
+        Move = move,
+        Rules = rules ?? [],
+    };
+
+    private async Task<string> ModuleAsync(string name, FormSettings settings) =>
+        (await _worker.Services.GetRequiredService<FormModules>().SaveAsync(name, "Acme Ukraine", settings, CancellationToken.None)).Key;
+
+    /// <summary>Posts the form and waits for the worker to write it: the submission's status, outcome and result.</summary>
+    private async Task<(string Status, string? Outcome, JsonElement Result)> SubmitAsync(string key, object form)
+    {
+        using var response = await _public.PostAsJsonAsync($"/forms/{key}/submissions", form);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), body.ToString());
+        var id = body.GetProperty("id").GetInt64();
+        for (var waited = 0; waited < 300; waited++)
+        {
+            var row = await _worker.ScalarAsync<string>("SELECT concat_ws('|', status, outcome, coalesce(result::text, '{}'), last_error) FROM etl.form_submission WHERE id = @id", new { id });
+            var parts = row.Split('|');
+            if (parts[0] != "queued") return (parts[0], parts[1], JsonDocument.Parse(parts[2]).RootElement);
+            await Task.Delay(100);
+        }
+        Assert.Fail($"submission {id} still queued after 30 s: {await _worker.ScalarAsync<string>("SELECT coalesce(last_error, '') FROM etl.form_submission WHERE id = @id", new { id })}");
+        return default;
+    }
+
+    private SbPerson? ContactWith(string email) =>
+        Account.Contacts().SingleOrDefault(p => p.Emails.Any(e => string.Equals(e.Value, email, StringComparison.OrdinalIgnoreCase)));
+
+    [Test]
+    public async Task A_new_person_makes_a_contact_a_lead_with_its_budget_and_a_task_and_the_same_phone_again_finds_the_open_lead()
+    {
+        var key = await ModuleAsync("Contact form", Settings());
+        var leadsBefore = Account.Leads().Count;
+
+        var (status, outcome, result) = await SubmitAsync(key, new { name = "Olena Koval", email = "olena@koval.example", phone = "050 123 4567", budget = "15 000", product = "solar panels" });
+
+        Assert.That((status, outcome), Is.EqualTo(("done", "created")), result.ToString());
+        var contact = ContactWith("olena@koval.example");
+        Assert.That(contact, Is.Not.Null, "the contact is in Kommo");
+        Assert.That((contact!.Name, contact.Phones.Select(p => p.Value)), Is.EqualTo(("Olena Koval", new[] { "+380501234567" })));
+        var leadId = result.GetProperty("deal").GetProperty("id").GetInt64();
+        var lead = Account.Leads().Single(l => l.Id == leadId);
+        Assert.That((lead.Deal.Title, Account.PriceOf(lead.Deal), lead.PipelineId, lead.StatusId, Account.Leads().Count(l => l.Deal.PersonId == contact.Id)),
+            Is.EqualTo(("Request from Olena Koval", 15_000L, _pipeline, _first, 1)));
+        Assert.That(result.GetProperty("deal").GetProperty("link").GetString(), Is.EqualTo($"{Account.BaseUrl.TrimEnd('/')}/leads/detail/{leadId}"));
+        Assert.That(Account.Tasks().Where(t => t.EntityType == "leads" && t.EntityId == leadId).Select(t => t.Activity.Subject),
+            Is.EqualTo(new[] { "Call Olena Koval back about solar panels" }));
+
+        // The same person from another address, with the phone as her colleague typed it: no second lead.
+        var (_, again, found) = await SubmitAsync(key, new { name = "Olena K.", email = "olena.work@firm.example", phone = "+380 50 123 45 67", budget = "900" });
+        Assert.That(again, Is.EqualTo("found"), found.ToString());
+        Assert.That(found.GetProperty("deal").GetProperty("id").GetInt64(), Is.EqualTo(leadId));
+        Assert.That(Account.Leads().Count, Is.EqualTo(leadsBefore + 1), "one lead in all");
+        Assert.That(ContactWith("olena@koval.example")!.Emails.Select(e => e.Value), Is.EquivalentTo(new[] { "olena@koval.example", "olena.work@firm.example" }),
+            "the e-mail it lacked is added; the name is left as it was (update on duplicates is off)");
+        Assert.That(ContactWith("olena@koval.example")!.Name, Is.EqualTo("Olena Koval"));
+    }
+
+    [Test]
+    public async Task A_second_form_moves_the_open_lead_only_from_the_configured_stage_and_a_logic_rule_skips_the_module()
+    {
+        var first = await ModuleAsync("Request form", Settings());
+        var second = await ModuleAsync("Offer form", Settings(new FormMoveRule(_first, _second)));
+        var (_, created, made) = await SubmitAsync(first, new { name = "Petro Marchenko", email = "petro@marchenko.example" });
+        Assert.That(created, Is.EqualTo("created"));
+        var leadId = made.GetProperty("deal").GetProperty("id").GetInt64();
+
+        var (_, moved, _) = await SubmitAsync(second, new { name = "Petro Marchenko", email = "petro@marchenko.example" });
+        Assert.That(moved, Is.EqualTo("moved"));
+        Assert.That(Account.Leads().Single(l => l.Id == leadId).StatusId, Is.EqualTo(_second), "moved from the first stage to the next");
+        var (_, notAgain, _) = await SubmitAsync(second, new { name = "Petro Marchenko", email = "petro@marchenko.example", again = "yes" });
+        Assert.That(notAgain, Is.EqualTo("found"), "the lead is no longer in the stage the rule moves from");
+        Assert.That(Account.Leads().Single(l => l.Id == leadId).StatusId, Is.EqualTo(_second));
+
+        var ruled = await ModuleAsync("Newsletter form", Settings(rules: [new FormLogicRule("consent", "not_equals", "yes", Run: false)]));
+        var contactsBefore = Account.Contacts().Count;
+        var (status, skipped, why) = await SubmitAsync(ruled, new { name = "No Consent", email = "no@consent.example", consent = "no" });
+        Assert.That((status, skipped, why.GetProperty("rule").GetString()), Is.EqualTo(("skipped", "skipped", "consent not_equals yes")));
+        Assert.That(Account.Contacts().Count, Is.EqualTo(contactsBefore), "nothing made");
+    }
+}
