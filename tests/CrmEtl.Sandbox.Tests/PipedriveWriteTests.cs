@@ -238,7 +238,7 @@ public sealed class PipedriveWriteTests
         var refused = await http.PostAsync(new Uri("/api/v2/deals", UriKind.Relative), JsonContent.Create(new { title = "Over budget" }));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
         Assert.That(company.Deals.Count(d => d.Title == "Over budget"), Is.Zero);
-        Assert.That(sandbox.CallsTo(company.Options.Name), Does.ContainKey("v2 POST /deals").WithValue(2).And.ContainKey("v2 PATCH /deals/{id}").WithValue(1));
+        Assert.That(sandbox.WritesTo(company.Options.Name), Is.EquivalentTo(new Dictionary<string, int> { ["v2 POST /deals"] = 2, ["v2 PATCH /deals/{id}"] = 1 }));
     }
 
     [Test]

@@ -220,7 +220,7 @@ public sealed class ZohoWriteTests
         Assert.That((int)refused.StatusCode, Is.EqualTo(429));
         Assert.That(JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!.GetValue<string>(), Is.EqualTo("TOO_MANY_REQUESTS"));
         Assert.That(org.Data.Persons.Count(p => p.LastName.StartsWith("Credit", StringComparison.Ordinal)), Is.EqualTo(2));
-        Assert.That(sandbox.CallsTo("credits"), Does.ContainKey("POST /crm/v8/Contacts").WithValue(3));
+        Assert.That(sandbox.WritesTo("credits"), Is.EquivalentTo(new Dictionary<string, int> { ["POST /crm/v8/Contacts"] = 3 }));
     }
 
     [Test]
