@@ -143,7 +143,7 @@ internal sealed partial class PipedriveEndpoints
             Currency = company.Options.DefaultCurrency, AddTime = now, UpdateTime = now, Origin = "API",
         };
         var status = ApplyDeal(company, body, deal, now, logged: false);
-        SetStatus(deal, status, body, now);
+        SetStatus(deal, status, body, ApiUser(company), now);
         company.AddDeal(deal);
         Answer(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
     }
@@ -157,15 +157,15 @@ internal sealed partial class PipedriveEndpoints
         var deal = company.FindDeal(q.RouteLong("id")) is { IsDeleted: false } found ? found : throw new PipedriveError(404, "Deal not found");
         var body = new WriteBody(q.Body);
         var now = WriteTime;
-        if (body.Has("title")) Log(deal, "title", deal.Title, deal.Title = body.Text("title") is { Length: > 0 } t ? t : throw Invalid("title: Required"), now);
+        if (body.Has("title")) Log(deal, "title", deal.Title, deal.Title = body.Text("title") is { Length: > 0 } t ? t : throw Invalid("title: Required"), ApiUser(company), now);
         if (body.Has("pipeline_id") || body.Has("stage_id"))
         {
             var (pipeline, stage) = Placement(company, body, deal);
-            if (pipeline != deal.PipelineId) Log(deal, "pipeline_id", IdText(deal.PipelineId), IdText(deal.PipelineId = pipeline), now);
-            if (stage != deal.StageId) PipedriveGenerator.Move(deal, stage, deal.OwnerId, now);
+            if (pipeline != deal.PipelineId) Log(deal, "pipeline_id", IdText(deal.PipelineId), IdText(deal.PipelineId = pipeline), ApiUser(company), now);
+            if (stage != deal.StageId) PipedriveGenerator.Move(deal, stage, ApiUser(company), now);
         }
         var status = ApplyDeal(company, body, deal, now, logged: true);
-        SetStatus(deal, status, body, now);
+        SetStatus(deal, status, body, ApiUser(company), now);
         deal.UpdateTime = now;
         company.Invalidate();
         Answer(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
@@ -195,7 +195,7 @@ internal sealed partial class PipedriveEndpoints
         {
             if (EqualityComparer<T>.Default.Equals(old, value)) return;
             assign(value);
-            if (logged) Log(deal, logKey, Convert.ToString(old, CultureInfo.InvariantCulture), Convert.ToString(value, CultureInfo.InvariantCulture), now);
+            if (logged) Log(deal, logKey, Convert.ToString(old, CultureInfo.InvariantCulture), Convert.ToString(value, CultureInfo.InvariantCulture), ApiUser(company), now);
         }
         if (body.Has("value")) Set("value", deal.Value, body.Number("value") ?? 0, v => deal.Value = v);
         if (body.Has("currency"))
@@ -219,7 +219,7 @@ internal sealed partial class PipedriveEndpoints
             var old = deal.CustomFields.GetValueOrDefault(key);
             if (Equals(old, value)) continue;
             deal.CustomFields[key] = value;
-            if (logged) Log(deal, key, Convert.ToString(old, CultureInfo.InvariantCulture), Convert.ToString(value, CultureInfo.InvariantCulture), now);
+            if (logged) Log(deal, key, Convert.ToString(old, CultureInfo.InvariantCulture), Convert.ToString(value, CultureInfo.InvariantCulture), ApiUser(company), now);
         }
         var status = body.Text("status");
         if (status is not (null or "open" or "won" or "lost"))
@@ -237,28 +237,34 @@ internal sealed partial class PipedriveEndpoints
         {
             "enum" => path.Id("v") is { } option && field.Options!.Any(o => o.Id == option) ? option : throw Invalid($"custom_fields.{field.Key}: Option not found"),
             "double" => (double)path.Number("v")!.Value,
-            "monetary" when node is JsonObject money => ((new WriteBody(money, $"custom_fields.{field.Key}.").Number("value") ?? 0), new WriteBody(money, $"custom_fields.{field.Key}.").Text("currency") ?? currency),
+            "monetary" when node is JsonObject money => Money(new WriteBody(money, $"custom_fields.{field.Key}."), currency),
             "monetary" => (path.Number("v")!.Value, currency),
             _ => path.Text("v"),
         };
     }
 
-    private static void SetStatus(SbDeal deal, string? status, WriteBody body, DateTime now)
+    private static (decimal, string) Money(WriteBody money, string currency) => (money.Number("value") ?? 0, money.Text("currency") ?? currency);
+
+    private static void SetStatus(SbDeal deal, string? status, WriteBody body, long actor, DateTime now)
     {
         var reason = body.Text("lost_reason");
         switch (status)
         {
-            case "won" when deal.Status != "won": PipedriveGenerator.Win(deal, deal.OwnerId, now); break;
-            case "lost" when deal.Status != "lost": PipedriveGenerator.Lose(deal, deal.OwnerId, now, reason ?? ""); break;
+            case "won" when deal.Status != "won": PipedriveGenerator.Win(deal, actor, now); break;
+            case "lost" when deal.Status != "lost": PipedriveGenerator.Lose(deal, actor, now, reason ?? ""); break;
             case "lost" when reason is not null: deal.LostReason = reason; break;
-            case "open" when deal.Status != "open": PipedriveGenerator.Reopen(deal, deal.OwnerId, now); break;
+            case "open" when deal.Status != "open": PipedriveGenerator.Reopen(deal, actor, now); break;
         }
     }
 
-    private static void Log(SbDeal deal, string field, string? oldValue, string? newValue, DateTime now)
+    /// <summary>One change of a deal in its changelog, made by the API token's user.</summary>
+    private static void Log(SbDeal deal, string field, string? oldValue, string? newValue, long actor, DateTime now)
     {
-        if (oldValue != newValue) PipedriveGenerator.Change(deal, field, oldValue, newValue, deal.OwnerId, now);
+        if (oldValue != newValue) PipedriveGenerator.Change(deal, field, oldValue, newValue, actor, now);
     }
+
+    /// <summary>The user the API token belongs to (GET /users/me): the one who makes the API's changes.</summary>
+    private static long ApiUser(PipedriveCompany company) => company.Users[0].Id;
 
     private static string IdText(long value) => value.ToString(CultureInfo.InvariantCulture);
 

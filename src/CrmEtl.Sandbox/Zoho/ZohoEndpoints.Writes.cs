@@ -35,7 +35,10 @@ internal sealed partial class ZohoEndpoints
     }
 
     /// <summary>What a written record answers in its details: its id, when and by whom it was created and last modified.</summary>
-    private sealed record Written(long Id, DateTime Created, long CreatedBy, DateTime Modified, long ModifiedBy);
+    private sealed record Written(long Id, DateTime Created, long CreatedBy, DateTime Modified);
+
+    /// <summary>The user the access token belongs to (type=CurrentUser): the one who makes the API's changes.</summary>
+    private static long ApiUser(ZohoOrg org) => org.Data.Users[0].Id;
 
     private void Write(ZohoOrg org, HttpRequest request, Utf8JsonWriter w, string module, bool insert)
     {
@@ -80,7 +83,7 @@ internal sealed partial class ZohoEndpoints
                 w.WriteString("code", "SUCCESS");
                 w.WriteStartObject("details");
                 w.WriteString("Modified_Time", ZohoFields.Time(org, done.Modified));
-                ZohoFields.Owner(w, org, "Modified_By", done.ModifiedBy);
+                ZohoFields.Owner(w, org, "Modified_By", ApiUser(org));
                 w.WriteString("Created_Time", ZohoFields.Time(org, done.Created));
                 w.WriteString("id", done.Id.ToString(Inv));
                 ZohoFields.Owner(w, org, "Created_By", done.CreatedBy);
@@ -132,7 +135,7 @@ internal sealed partial class ZohoEndpoints
         var points = new[] { (r.Has("Phone") ? phone : oldPhone?.Value, oldPhone?.Label ?? "work"), (r.Has("Mobile") ? mobile : oldMobile?.Value, "mobile") }
             .Where(x => x.Item1 is not null).Select(x => new SbContactPoint(x.Item1!, x.Item2, false)).ToList();
         person.Phones = [.. points.Select((x, i) => x with { Primary = i == 0 }), .. person.Phones.Where(x => x != oldPhone && x != oldMobile)];
-        return new Written(org.ContactId(person), person.AddTime, person.OwnerId, now, owner);
+        return new Written(org.ContactId(person), person.AddTime, person.OwnerId, now);
     }
 
     /// <summary>Accounts: Account_Name is mandatory; the billing street and country are the organization's address.</summary>
@@ -151,7 +154,7 @@ internal sealed partial class ZohoEndpoints
         (account.Name, account.OwnerId, account.UpdateTime) = (name, owner, now);
         if (r.Has("Billing_Street")) account.Address = street;
         if (r.Has("Billing_Country")) account.Country = country;
-        return new Written(org.AccountId(account.Id), account.AddTime, account.OwnerId, now, owner);
+        return new Written(org.AccountId(account.Id), account.AddTime, account.OwnerId, now);
     }
 
     /// <summary>
@@ -190,7 +193,7 @@ internal sealed partial class ZohoEndpoints
         }
         else
         {
-            void Log(string field, string? old, string? value) { if (old != value) PipedriveGenerator.Change(deal, field, old, value, owner, now); }
+            void Log(string field, string? old, string? value) { if (old != value) PipedriveGenerator.Change(deal, field, old, value, ApiUser(org), now); }
             string? Text(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture);
             Log("title", deal.Title, deal.Title = title);
             if (amount is { } a) Log("value", Text(deal.Value), Text(deal.Value = a));
@@ -203,16 +206,16 @@ internal sealed partial class ZohoEndpoints
             if (pipeline.Id != deal.PipelineId) Log("pipeline_id", Text(deal.PipelineId), Text(deal.PipelineId = pipeline.Id));
             if (openStage is not null)
             {
-                if (deal.Status != "open") PipedriveGenerator.Reopen(deal, owner, now);
-                if (openStage.Id != deal.StageId) PipedriveGenerator.Move(deal, openStage.Id, owner, now);
+                if (deal.Status != "open") PipedriveGenerator.Reopen(deal, ApiUser(org), now);
+                if (openStage.Id != deal.StageId) PipedriveGenerator.Move(deal, openStage.Id, ApiUser(org), now);
             }
             deal.UpdateTime = now;
         }
-        if (stage == ZohoOrg.ClosedWon && deal.Status != "won") PipedriveGenerator.Win(deal, owner, now);
-        if (stage == ZohoOrg.ClosedLost && deal.Status != "lost") PipedriveGenerator.Lose(deal, owner, now, reason ?? "");
+        if (stage == ZohoOrg.ClosedWon && deal.Status != "won") PipedriveGenerator.Win(deal, ApiUser(org), now);
+        if (stage == ZohoOrg.ClosedLost && deal.Status != "lost") PipedriveGenerator.Lose(deal, ApiUser(org), now, reason ?? "");
         if (stage == ZohoOrg.ClosedLost && reason is not null) deal.LostReason = reason;
         org.Data.Invalidate();
-        return new Written(org.DealId(deal), deal.AddTime, deal.OwnerId, now, owner);
+        return new Written(org.DealId(deal), deal.AddTime, deal.OwnerId, now);
     }
 
     /// <summary>Tasks: Subject is mandatory; What_Id with $se_module Deals links a deal, Who_Id a contact; Status Completed marks it done.</summary>
@@ -237,7 +240,7 @@ internal sealed partial class ZohoEndpoints
 
         if (task is null)
         {
-            task = new SbActivity { Id = org.Data.NextActivityId(), Type = "task", CreatorUserId = owner, AddTime = now, DueDate = DateOnly.FromDateTime(now) };
+            task = new SbActivity { Id = org.Data.NextActivityId(), Type = "task", CreatorUserId = ApiUser(org), AddTime = now, DueDate = DateOnly.FromDateTime(now) };
             org.Data.AddActivity(task);
         }
         (task.Subject, task.OwnerId, task.PersonId, task.UpdateTime) = (subject, owner, contact, now);
@@ -250,7 +253,7 @@ internal sealed partial class ZohoEndpoints
         }
         if (priority is not null) task.Priority = priority switch { "Highest" or "High" => 2, "Normal" => 1, _ => 0 };
         if (r.Has("Description")) task.Note = r.Text("Description");
-        return new Written(org.ActivityId(task), task.AddTime, task.CreatorUserId, now, owner);
+        return new Written(org.ActivityId(task), task.AddTime, task.CreatorUserId, now);
     }
 
     private static long Owner(ZohoOrg org, RecordBody r) =>
