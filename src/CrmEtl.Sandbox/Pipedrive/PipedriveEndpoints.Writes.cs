@@ -42,14 +42,14 @@ internal sealed partial class PipedriveEndpoints
     private void CreatePerson(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
         var body = new WriteBody(q.Body);
-        var name = body.Text("name") is { Length: > 0 } n ? n : throw Invalid("name: Required");
+        var name = body.Required("name");
         var now = WriteTime;
         var person = new SbPerson { Id = company.NextPersonId(), OwnerId = company.Users[0].Id, AddTime = now, UpdateTime = now };
         (person.FirstName, person.LastName) = SplitName(name);
         ApplyPerson(company, body, person);
         company.Persons.Add(person);
         company.Invalidate();
-        Answer(w, x => PipedriveJson.Person(x, person));
+        One(w, x => PipedriveJson.Person(x, person));
     }
 
     /// <summary>PATCH /v2/persons/{id}: the fields given replace the person's (e-mails and phones as whole lists).</summary>
@@ -57,11 +57,11 @@ internal sealed partial class PipedriveEndpoints
     {
         var person = company.FindPerson(q.RouteLong("id")) ?? throw new PipedriveError(404, "Person not found");
         var body = new WriteBody(q.Body);
-        if (body.Has("name")) (person.FirstName, person.LastName) = SplitName(body.Text("name") is { Length: > 0 } n ? n : throw Invalid("name: Required"));
+        if (body.Has("name")) (person.FirstName, person.LastName) = SplitName(body.Required("name"));
         ApplyPerson(company, body, person);
         person.UpdateTime = WriteTime;
         company.Invalidate();
-        Answer(w, x => PipedriveJson.Person(x, person));
+        One(w, x => PipedriveJson.Person(x, person));
     }
 
     private static void ApplyPerson(PipedriveCompany company, WriteBody body, SbPerson person)
@@ -89,24 +89,24 @@ internal sealed partial class PipedriveEndpoints
     private void CreateOrganization(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
         var body = new WriteBody(q.Body);
-        var name = body.Text("name") is { Length: > 0 } n ? n : throw Invalid("name: Required");
+        var name = body.Required("name");
         var now = WriteTime;
         var organization = new SbOrganization { Id = company.NextOrganizationId(), Name = name, OwnerId = company.Users[0].Id, AddTime = now, UpdateTime = now };
         ApplyOrganization(company, body, organization);
         company.Organizations.Add(organization);
         company.Invalidate();
-        Answer(w, x => PipedriveJson.Organization(x, organization));
+        One(w, x => PipedriveJson.Organization(x, organization));
     }
 
     private void UpdateOrganization(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
         var organization = company.FindOrganization(q.RouteLong("id")) ?? throw new PipedriveError(404, "Organization not found");
         var body = new WriteBody(q.Body);
-        if (body.Has("name")) organization.Name = body.Text("name") is { Length: > 0 } n ? n : throw Invalid("name: Required");
+        if (body.Has("name")) organization.Name = body.Required("name");
         ApplyOrganization(company, body, organization);
         organization.UpdateTime = WriteTime;
         company.Invalidate();
-        Answer(w, x => PipedriveJson.Organization(x, organization));
+        One(w, x => PipedriveJson.Organization(x, organization));
     }
 
     private static void ApplyOrganization(PipedriveCompany company, WriteBody body, SbOrganization organization)
@@ -134,7 +134,7 @@ internal sealed partial class PipedriveEndpoints
     private void CreateDeal(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
         var body = new WriteBody(q.Body);
-        var title = body.Text("title") is { Length: > 0 } t ? t : throw Invalid("title: Required");
+        var title = body.Required("title");
         var now = WriteTime;
         var (pipeline, stage) = Placement(company, body, null);
         var deal = new SbDeal
@@ -145,7 +145,7 @@ internal sealed partial class PipedriveEndpoints
         var status = ApplyDeal(company, body, deal, now, logged: false);
         SetStatus(deal, status, body, ApiUser(company), now);
         company.AddDeal(deal);
-        Answer(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
+        One(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ internal sealed partial class PipedriveEndpoints
         var deal = company.FindDeal(q.RouteLong("id")) is { IsDeleted: false } found ? found : throw new PipedriveError(404, "Deal not found");
         var body = new WriteBody(q.Body);
         var now = WriteTime;
-        if (body.Has("title")) Log(deal, "title", deal.Title, deal.Title = body.Text("title") is { Length: > 0 } t ? t : throw Invalid("title: Required"), ApiUser(company), now);
+        if (body.Has("title")) Log(deal, "title", deal.Title, deal.Title = body.Required("title"), ApiUser(company), now);
         if (body.Has("pipeline_id") || body.Has("stage_id"))
         {
             var (pipeline, stage) = Placement(company, body, deal);
@@ -168,7 +168,7 @@ internal sealed partial class PipedriveEndpoints
         SetStatus(deal, status, body, ApiUser(company), now);
         deal.UpdateTime = now;
         company.Invalidate();
-        Answer(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
+        One(w, x => PipedriveJson.Deal(x, deal, company.DealFields));
     }
 
     /// <summary>The pipeline and stage a deal is put in: the stage's pipeline, which must be the one given if both are.</summary>
@@ -296,7 +296,7 @@ internal sealed partial class PipedriveEndpoints
             AddTime = now, UpdateTime = now,
         };
         company.AddActivity(activity);
-        Answer(w, x => PipedriveJson.Activity(x, activity));
+        One(w, x => PipedriveJson.Activity(x, activity));
     }
 
     // ---- searches -----------------------------------------------------------------------------
@@ -431,15 +431,6 @@ internal sealed partial class PipedriveEndpoints
 
     // ---- shared -------------------------------------------------------------------------------
 
-    private static void Answer(Utf8JsonWriter w, Action<Utf8JsonWriter> data)
-    {
-        w.WriteStartObject();
-        w.WriteBoolean("success", true);
-        w.WritePropertyName("data");
-        data(w);
-        w.WriteEndObject();
-    }
-
     private static long User(PipedriveCompany company, long? id) =>
         id is { } u ? company.Users.Find(x => x.Id == u)?.Id ?? throw Invalid($"owner_id: User {u} not found") : throw Invalid("owner_id: Expected number, received null");
 
@@ -470,6 +461,9 @@ internal sealed partial class PipedriveEndpoints
             var matches = kind == JsonValueKind.True ? actual is JsonValueKind.True or JsonValueKind.False : actual == kind;
             return matches && node.AsValue().TryGetValue<T>(out var value) ? value : throw Invalid($"{prefix}{name}: Expected {expected}, received {TypeName(node)}");
         }
+
+        /// <summary>A text that must be there and not blank.</summary>
+        public string Required(string name) => Text(name) is { Length: > 0 } text ? text : throw Invalid($"{prefix}{name}: Required");
 
         public string? Text(string name)
         {
@@ -507,7 +501,7 @@ internal sealed partial class PipedriveEndpoints
             {
                 if (items[i] is not JsonObject item) throw Invalid($"{prefix}{name}/{i}: Expected object, received {TypeName(items[i])}");
                 var part = new WriteBody(item, $"{prefix}{name}/{i}/");
-                var value = part.Text("value") is { Length: > 0 } v ? v : throw Invalid($"{prefix}{name}/{i}/value: Required");
+                var value = part.Required("value");
                 var label = part.Text("label") ?? "work";
                 if (!PointLabels.Contains(label))
                     throw Invalid($"{prefix}{name}/{i}/label: Invalid enum value. Expected 'work' | 'home' | 'mobile' | 'other', received '{label}'");
