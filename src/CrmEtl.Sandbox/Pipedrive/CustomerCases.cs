@@ -34,7 +34,7 @@ public static class CustomerCases
             long? orgId = null;
             if (customer.Organization is { } name)
             {
-                orgId = company.Organizations.Count == 0 ? 9000 : company.Organizations.Max(o => o.Id) + 1;
+                orgId = company.NextOrganizationId();
                 company.Organizations.Add(new SbOrganization { Id = orgId.Value, Name = name, OwnerId = owner, AddTime = now, UpdateTime = now });
             }
             var person = new SbPerson

@@ -51,6 +51,10 @@ public sealed class PipedriveCompany
     /// <summary>People keep the ids the generator gave; new ones come after the highest.</summary>
     internal long NextPersonId() => Persons.Count == 0 ? 5000 : Persons.Max(p => p.Id) + 1;
     internal long NextActivityId() => _nextActivityId++;
+    /// <summary>Organizations keep the ids the generator gave; new ones come after the highest.</summary>
+    internal long NextOrganizationId() => Organizations.Count == 0 ? 9000 : Organizations.Max(o => o.Id) + 1;
+    internal SbPerson? FindPerson(long id) => Persons.Find(p => p.Id == id && !p.IsDeleted);
+    internal SbOrganization? FindOrganization(long id) => Organizations.Find(o => o.Id == id && !o.IsDeleted);
 
     internal void AddDeal(SbDeal deal) { Deals.Add(deal); Invalidate(); }
     internal void AddActivity(SbActivity activity) { Activities.Add(activity); Invalidate(); }

@@ -22,7 +22,7 @@ internal sealed class PipedriveError(int status, string message) : Exception(mes
 /// Every call is authenticated, charged against the token budget and burst window, and may be hit
 /// by an injected fault.
 /// </summary>
-internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> companies, Faults faults, TimeProvider clock)
+internal sealed partial class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> companies, Faults faults, TimeProvider clock)
 {
     private const int MaxLimit = 500;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -37,8 +37,6 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         MapV2(app, "/deals/archived", (c, q, w) => Deals(c, q, w, archived: true));
         MapV2(app, "/activities", Activities);
         MapV2(app, "/persons", Persons);
-        MapV2(app, "/persons/search", SearchPersons);
-        app.MapPost("/api/v2/persons", context => Serve(context, "v2 POST /persons", CreatePerson, queryTokenAllowed: false));
         MapV2(app, "/organizations", Organizations);
         MapV2(app, "/pipelines", (c, q, w) => Page(w, q, c.Pipelines, p => p.Id, p => p.Id, _ => true, PipedriveJson.Pipeline));
         MapV2(app, "/stages", Stages);
@@ -56,6 +54,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
             app.MapPost(prefix + "/webhooks", context => Serve(context, "v1 POST /webhooks", CreateWebhook, queryTokenAllowed: true, status: 201));
             app.MapDelete(prefix + "/webhooks/{id}", context => Serve(context, "v1 DELETE /webhooks/{id}", DeleteWebhook, queryTokenAllowed: true));
         }
+        MapWrites(app);
         MapV1(app, "/webhooks", (c, q, w) => All(w, c.Webhooks.Where(h => h.IsActive).ToList(), PipedriveJson.Webhook));
         app.MapFallback(context => WriteError(context, 404, "Unknown method ."));
     }
@@ -75,7 +74,7 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
     private async Task Serve(HttpContext context, string operation, Handler handler, bool queryTokenAllowed, int status = 200)
     {
         JsonNode? body = null;
-        if (HttpMethods.IsPost(context.Request.Method))
+        if (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPatch(context.Request.Method))
         {
             try { body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted); }
             catch (JsonException) { body = null; }
@@ -258,56 +257,6 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         ByTime(w, q, company.Persons, company.PersonsByUpdate, p => p.AddTime, p => p.UpdateTime, p => p.Id, Filter, PipedriveJson.Person, since);
     }
 
-    /// <summary>
-    /// GET /v2/persons/search: people whose e-mail (fields=email), phone, name or notes hold the term; exact_match compares
-    /// the whole value, case-insensitively. Items carry e-mails and phones as plain strings, unlike the person object.
-    /// </summary>
-    private static void SearchPersons(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
-    {
-        var term = q.Raw("term")?.Trim() ?? "";
-        if (term.Length < (q.Bool("exact_match") == true ? 1 : 2))
-            throw new PipedriveError(400, "Validation failed: term: the search term must be at least 2 characters long (1 with exact_match).");
-        var fields = q.List("fields", ["custom_fields", "email", "notes", "phone", "name"]) ?? ["custom_fields", "email", "notes", "phone", "name"];
-        var exact = q.Bool("exact_match") == true;
-        bool Hit(string value) => exact ? string.Equals(value.Trim(), term, StringComparison.OrdinalIgnoreCase) : value.Contains(term, StringComparison.OrdinalIgnoreCase);
-        var found = company.Persons.Where(p => !p.IsDeleted &&
-            ((fields.Contains("email") && p.Emails.Any(e => Hit(e.Value))) || (fields.Contains("phone") && p.Phones.Any(x => Hit(x.Value))) || (fields.Contains("name") && Hit(p.Name))))
-            .Take(q.Limit(100, strict: false)).ToList();
-        w.WriteStartObject();
-        w.WriteBoolean("success", true);
-        w.WriteStartObject("data");
-        w.WriteStartArray("items");
-        foreach (var p in found)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("result_score", exact ? 1 : 0.5);
-            w.WriteStartObject("item");
-            w.WriteNumber("id", p.Id);
-            w.WriteString("type", "person");
-            w.WriteString("name", p.Name);
-            w.WriteStartArray("phones"); foreach (var x in p.Phones) w.WriteStringValue(x.Value); w.WriteEndArray();
-            w.WriteStartArray("emails"); foreach (var e in p.Emails) w.WriteStringValue(e.Value); w.WriteEndArray();
-            w.WriteNumber("visible_to", 3);
-            w.WriteStartObject("owner"); w.WriteNumber("id", p.OwnerId); w.WriteEndObject();
-            if (p.OrgId is { } org && company.OrganizationName(org) is { } orgName)
-            {
-                w.WriteStartObject("organization"); w.WriteNumber("id", org); w.WriteString("name", orgName); w.WriteEndObject();
-            }
-            else w.WriteNull("organization");
-            w.WriteStartArray("custom_fields"); w.WriteEndArray();
-            w.WriteStartArray("notes"); w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteStartObject("additional_data");
-        w.WriteNull("next_cursor");
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    /// <summary>POST /v2/persons: name is required; e-mails and phones are arrays of {value, primary, label}. Answers the new person.</summary>
     /// <summary>POST /v1/webhooks: subscription_url, event_action, event_object and name required; version 2.0 by default; 40 per user.</summary>
     private void CreateWebhook(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
     {
@@ -355,47 +304,6 @@ internal sealed class PipedriveEndpoints(IReadOnlyList<PipedriveCompany> compani
         w.WriteStartObject();
         w.WriteNumber("id", hook.Id);
         w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    private void CreatePerson(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
-    {
-        var body = q.Body;
-        var name = body["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text.Trim() : "";
-        if (name.Length == 0) throw new PipedriveError(400, "Validation failed: name: Required");
-        List<SbContactPoint> Points(string field, string defaultLabel)
-        {
-            if (body[field] is null) return [];
-            if (body[field] is not JsonArray items) throw new PipedriveError(400, $"Validation failed: {field}: Expected array");
-            var points = new List<SbContactPoint>();
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (items[i] is not JsonObject item || item["value"] is not JsonValue v || !v.TryGetValue<string>(out var value))
-                    throw new PipedriveError(400, $"Validation failed: {field}/{i}/value: Expected string");
-                var label = item["label"] is JsonValue l && l.TryGetValue<string>(out var lt) ? lt : defaultLabel;
-                if (label is not ("work" or "home" or "mobile" or "other"))
-                    throw new PipedriveError(400, $"Validation failed: {field}/{i}/label: Invalid enum value. Expected 'work' | 'home' | 'mobile' | 'other', received '{label}'");
-                points.Add(new SbContactPoint(value.Trim(), label, item["primary"] is JsonValue pv && pv.TryGetValue<bool>(out var primary) && primary));
-            }
-            if (points.Count > 0 && !points.Any(p => p.Primary)) points[0] = points[0] with { Primary = true };
-            return points;
-        }
-        var now = PipedriveGenerator.Truncate(clock.GetUtcNow().UtcDateTime);
-        var parts = name.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        var person = new SbPerson
-        {
-            Id = company.NextPersonId(),
-            FirstName = parts[0], LastName = parts.Length > 1 ? parts[1] : "",
-            OwnerId = body["owner_id"] is JsonValue o && o.TryGetValue<long>(out var owner) ? owner : company.Users[0].Id,
-            OrgId = body["org_id"] is JsonValue org && org.TryGetValue<long>(out var orgId) ? orgId : null,
-            Emails = Points("emails", "work"), Phones = Points("phones", "work"), AddTime = now, UpdateTime = now,
-        };
-        company.Persons.Add(person);
-        company.Invalidate();
-        w.WriteStartObject();
-        w.WriteBoolean("success", true);
-        w.WritePropertyName("data");
-        PipedriveJson.Person(w, person);
         w.WriteEndObject();
     }
 

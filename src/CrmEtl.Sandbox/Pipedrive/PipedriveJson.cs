@@ -114,7 +114,7 @@ internal static class PipedriveJson
         w.WriteNull("conference_meeting_id");
         w.WriteNull("public_description");
         w.WriteNumber("priority", a.Priority);
-        w.WriteNull("note");
+        if (a.Note is null) w.WriteNull("note"); else w.WriteString("note", a.Note);
         w.WriteEndObject();
     }
 
@@ -138,6 +138,11 @@ internal static class PipedriveJson
         w.WriteEndArray();
         w.WriteNull("picture_id");
         w.WriteStartObject("custom_fields");
+        foreach (var (key, value) in p.CustomFields)
+        {
+            w.WritePropertyName(key);
+            if (value is null) w.WriteNullValue(); else value.WriteTo(w);
+        }
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -79,6 +79,8 @@ public sealed class SbActivity
     public DateTime UpdateTime { get; set; }
     public bool IsDeleted { get; set; }
     public int Priority { get; set; }
+    /// <summary>The note (HTML) a user or an integration wrote on the activity.</summary>
+    public string? Note { get; set; }
 }
 
 public sealed class SbLead
@@ -116,6 +118,8 @@ public sealed class SbPerson
     public long? OrgId { get; set; }
     public List<SbContactPoint> Emails { get; set; } = [];
     public List<SbContactPoint> Phones { get; set; } = [];
+    /// <summary>Custom field values by their 40-character key, as written (string, number or null).</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonNode?> CustomFields { get; } = new(StringComparer.Ordinal);
     public DateTime AddTime { get; init; }
     public DateTime UpdateTime { get; set; }
     public bool IsDeleted { get; set; }

@@ -40,6 +40,10 @@ public sealed class PipedriveSandbox : IAsyncDisposable
     public IReadOnlyDictionary<string, int> CallsTo(string company) =>
         _endpoints.Calls.Where(kv => kv.Key.Company == company).ToDictionary(kv => kv.Key.Operation, kv => kv.Value, StringComparer.Ordinal);
 
+    /// <summary>Writes served to a company (done, or refused as invalid), per operation such as "v2 PATCH /deals/{id}".</summary>
+    public IReadOnlyDictionary<string, int> WritesTo(string company) =>
+        CallsTo(company).Where(c => !c.Key.Contains(" GET ", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
+
     public void ResetCallCounts() => _endpoints.Calls.Clear();
 
     /// <summary>A company's webhook subscriptions (active and removed).</summary>
@@ -115,6 +119,7 @@ public sealed class PipedriveSandbox : IAsyncDisposable
             name = c.Options.Name, api_token = c.ApiToken, deals = c.Deals.Count, activities = c.Activities.Count(a => !a.IsDeleted),
             leads = c.Leads.Count(l => !l.IsDeleted), tokens_spent_today = c.Budget.Spent, daily_token_budget = c.Budget.DailyBudget,
         })));
+        app.MapGet("/_sandbox/{company}/writes", (string company) => Results.Json(sandbox().WritesTo(sandbox().Company(company).Options.Name)));
         app.MapPost("/_sandbox/{company}/mutate", (string company, HttpRequest request) =>
         {
             var plan = SandboxControl.Plan(request);

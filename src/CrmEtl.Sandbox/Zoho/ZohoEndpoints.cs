@@ -29,7 +29,7 @@ internal sealed class ZohoError(int status, string code, string message, Diction
 /// centre, checked against the token's scopes, charged one credit, counted against the org's
 /// concurrency, and may be hit by an injected fault.
 /// </summary>
-internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, TimeProvider clock)
+internal sealed partial class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, TimeProvider clock)
 {
     private const int MaxPerPage = 200, MaxFields = 50, DiscreteLimit = 2_000, TokenLimit = 100_000, MaxIds = 100;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -102,7 +102,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         Get("/crm/v8/settings/fields", ZohoScopes.Settings, Fields);
         Get("/crm/v8/{module}/deleted", ZohoScopes.Modules, Deleted);
         Get("/crm/v8/{module}/search", ZohoScopes.Modules, Search);
-        app.MapPost("/crm/v8/Contacts", context => Serve(context, local, "POST /crm/v8/Contacts", ZohoScopes.ContactsCreate, CreateContacts));
+        MapWrites(app, local);
         Get("/crm/v8/Deals/{id}/Stage_History", ZohoScopes.Modules, StageHistory);
         Get("/crm/v8/{module}/{id}/{related}", ZohoScopes.Modules, Related);
         Get("/crm/v8/{module}", ZohoScopes.Modules, Records);
@@ -119,7 +119,8 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
 
     private async Task Serve(HttpContext context, IReadOnlyList<ZohoOrg> local, string operation, string scope, Handler handler)
     {
-        if (HttpMethods.IsPost(context.Request.Method))
+        var write = HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method);
+        if (write)
         {
             try { context.Items[BodyItem] = await System.Text.Json.Nodes.JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted); }
             catch (JsonException) { context.Items[BodyItem] = null; }
@@ -151,7 +152,7 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         try
         {
             if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
-            var fault = faults.Next(context.Request.Path.Value ?? "", write: HttpMethods.IsPost(context.Request.Method));
+            var fault = faults.Next(context.Request.Path.Value ?? "", write);
             if (await FaultAsync(context, fault)) return;
             if (!org.Charge(Now))
             {
@@ -337,74 +338,6 @@ internal sealed class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults faults, 
         Func<T, DateTime> Modified, Func<T, DateTime> Created, Func<T, bool> Listed);
 
     private static readonly object BodyItem = new(), StatusItem = new();
-
-    /// <summary>GET /{module}/search?email= (Contacts): the contacts whose Email or Secondary_Email is the address, case-insensitively; 204 when none.</summary>
-    private void Search(ZohoOrg org, HttpRequest request, Utf8JsonWriter w)
-    {
-        if (request.RouteValues["module"]?.ToString() != "Contacts")
-            throw new ZohoError(400, "INVALID_MODULE", "The module name given seems to be invalid", new() { ["api_name"] = "module" });
-        var email = request.Query["email"].FirstOrDefault()?.Trim();
-        if (string.IsNullOrEmpty(email))
-            throw new ZohoError(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", new() { ["param_name"] = "criteria/email/phone/word" });
-        var fields = SelectFields(request, ZohoFields.Contacts());
-        var found = org.Data.Persons.Where(p => !p.IsDeleted && p.Emails.Take(2).Any(e => string.Equals(e.Value.Trim(), email, StringComparison.OrdinalIgnoreCase))).ToList();
-        if (found.Count == 0) throw new NoContent(204);
-        WritePage(w, org, fields, found, org.ContactId, new PageInfo(found.Count, 1, "id", "asc", false, null));
-    }
-
-    /// <summary>
-    /// POST /Contacts {data: [{Last_Name, First_Name, Email, Secondary_Email, Phone, Mobile}]}: Last_Name is mandatory, e-mails must
-    /// be addresses. 201 with each record's id, or 400 with Zoho's error for the record.
-    /// </summary>
-    private void CreateContacts(ZohoOrg org, HttpRequest request, Utf8JsonWriter w)
-    {
-        if (request.HttpContext.Items[BodyItem] is not System.Text.Json.Nodes.JsonObject body || body["data"] is not System.Text.Json.Nodes.JsonArray data || data.Count == 0)
-            throw new ZohoError(400, "INVALID_DATA", "body", new() { ["expected_data_type"] = "jsonobject" });
-        if (data.Count > 100) throw new ZohoError(400, "LIMIT_EXCEEDED", "Record count exceeded", new() { ["limit"] = 100 });
-        static string? Text(System.Text.Json.Nodes.JsonNode? record, string field) =>
-            record?[field] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) && s.Trim().Length > 0 ? s.Trim() : null;
-        for (var i = 0; i < data.Count; i++)
-        {
-            if (Text(data[i], "Last_Name") is null)
-                throw new ZohoError(400, "MANDATORY_NOT_FOUND", "required field not found", new() { ["api_name"] = "Last_Name", ["json_path"] = $"$.data[{i}].Last_Name" }) { OfRecord = true };
-            foreach (var field in new[] { "Email", "Secondary_Email" })
-                if (Text(data[i], field) is { } email && !System.Text.RegularExpressions.Regex.IsMatch(email, @"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
-                    throw new ZohoError(400, "INVALID_DATA", "invalid data", new() { ["api_name"] = field, ["json_path"] = $"$.data[{i}].{field}", ["expected_data_type"] = "email" }) { OfRecord = true };
-        }
-        var now = PipedriveGenerator.Truncate(Now);
-        w.WriteStartObject();
-        w.WriteStartArray("data");
-        foreach (var record in data)
-        {
-            var person = new SbPerson
-            {
-                Id = org.Data.NextPersonId(), FirstName = Text(record, "First_Name") ?? "", LastName = Text(record, "Last_Name")!, OwnerId = org.Data.Users[0].Id,
-                Emails = new[] { (Text(record, "Email"), "work"), (Text(record, "Secondary_Email"), "other") }.Where(e => e.Item1 is not null)
-                    .Select((e, i) => new SbContactPoint(e.Item1!, e.Item2, i == 0)).ToList(),
-                Phones = new[] { (Text(record, "Phone"), "work"), (Text(record, "Mobile"), "mobile") }.Where(e => e.Item1 is not null)
-                    .Select((e, i) => new SbContactPoint(e.Item1!, e.Item2, i == 0)).ToList(),
-                AddTime = now, UpdateTime = now,
-            };
-            org.Data.Persons.Add(person);
-            var at = ZohoFields.Time(org, now);
-            w.WriteStartObject();
-            w.WriteString("code", "SUCCESS");
-            w.WriteStartObject("details");
-            w.WriteString("Modified_Time", at);
-            ZohoFields.Owner(w, org, "Modified_By", org.Data.Users[0].Id);
-            w.WriteString("Created_Time", at);
-            w.WriteString("id", org.ContactId(person).ToString(Inv));
-            ZohoFields.Owner(w, org, "Created_By", org.Data.Users[0].Id);
-            w.WriteEndObject();
-            w.WriteString("message", "record added");
-            w.WriteString("status", "success");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        org.Invalidate();
-        request.HttpContext.Items[StatusItem] = 201;
-    }
 
     private void Records(ZohoOrg org, HttpRequest request, Utf8JsonWriter w)
     {

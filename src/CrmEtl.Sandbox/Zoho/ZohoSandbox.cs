@@ -50,6 +50,10 @@ public sealed class ZohoSandbox : IAsyncDisposable
     public IReadOnlyDictionary<string, int> CallsTo(string org) =>
         _endpoints.Calls.Where(kv => kv.Key.Org == org).ToDictionary(kv => kv.Key.Operation, kv => kv.Value, StringComparer.Ordinal);
 
+    /// <summary>Writes served to an org (done, or refused as invalid), per operation such as "PUT /crm/v8/Deals/{id}".</summary>
+    public IReadOnlyDictionary<string, int> WritesTo(string org) =>
+        CallsTo(org).Where(c => !c.Key.StartsWith("GET ", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
+
     public void ResetCallCounts() => _endpoints.Calls.Clear();
 
     /// <summary>Changes an org's data now, as its users would between two syncs.</summary>
@@ -124,6 +128,7 @@ public sealed class ZohoSandbox : IAsyncDisposable
             client_id = o.Options.ClientId, deals = o.Data.Deals.Count(d => !d.IsDeleted), activities = o.Data.Activities.Count(a => !a.IsDeleted),
             leads = o.Data.Leads.Count(l => !l.IsDeleted), credits_used = o.CreditsUsed, daily_credits = o.DailyCredits, tokens_minted = o.TokensMinted,
         })));
+        app.MapGet("/_sandbox/{org}/writes", (string org) => Results.Json(sandbox().WritesTo(sandbox().Org(org).Options.Name)));
         app.MapPost("/_sandbox/{org}/mutate", (string org, HttpRequest request) =>
         {
             var plan = SandboxControl.Plan(request);

@@ -61,7 +61,15 @@ public static class ZohoScopes
     public const string Bulk = "ZohoCRM.bulk.READ";
     /// <summary>Creating contacts (the customer card's "add").</summary>
     public const string ContactsCreate = "ZohoCRM.modules.contacts.CREATE";
-    public static readonly IReadOnlyList<string> All = [Modules, Settings, Users, Org, Coql, Bulk, ContactsCreate];
+
+    /// <summary>The scope of creating (CREATE) or updating (UPDATE) records of a module, e.g. ZohoCRM.modules.deals.UPDATE.</summary>
+    public static string Write(string module, string operation) => $"ZohoCRM.modules.{module.ToLowerInvariant()}.{operation}";
+
+    /// <summary>The modules a web form writes: contacts, accounts, deals and tasks.</summary>
+    public static readonly IReadOnlyList<string> WrittenModules = ["Contacts", "Accounts", "Deals", "Tasks"];
+
+    public static readonly IReadOnlyList<string> All =
+        [Modules, Settings, Users, Org, Coql, Bulk, ContactsCreate, .. WrittenModules.Where(m => m != "Contacts").Select(m => Write(m, "CREATE")), .. WrittenModules.Select(m => Write(m, "UPDATE"))];
 }
 
 /// <summary>Zoho's data centres: each has its own accounts server and API domain.</summary>
