@@ -193,7 +193,8 @@ public static class WorkerApi
         {
             Customers.CustomerRequestException c => c.Status,
             InstanceNotFoundException => StatusCodes.Status404NotFound,
-            InstanceInputException or Microsoft.AspNetCore.Http.BadHttpRequestException => StatusCodes.Status400BadRequest,
+            Microsoft.AspNetCore.Http.BadHttpRequestException bad => bad.StatusCode,
+            InstanceInputException => StatusCodes.Status400BadRequest,
             InstanceBusyException or InstanceDisabledException or CrmEtl.Storage.Instances.DuplicateInstanceNameException => StatusCodes.Status409Conflict,
             // Trello refused or failed: the gateway's answer, with what Trello said.
             CrmEtl.Core.Trello.TrelloException => StatusCodes.Status502BadGateway,

@@ -43,10 +43,18 @@ public static class FormEndpoints
         var body = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
+        try
         {
-            body.Write(buffer, 0, read);
-            if (body.Length > max) throw TooBig(max);
+            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
+            {
+                body.Write(buffer, 0, read);
+                if (body.Length > max) throw TooBig(max);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server's own limit on every request (Api:MaxRequestBodyBytes) came first.
+            throw TooBig(max);
         }
         var bytes = body.ToArray();
         var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();

@@ -76,7 +76,7 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
             await RecordAsync(entity, found[0].Id, ct);
             return (found[0].Id, true);
         }
-        return (await OnceAsync(entity, () => Task.FromResult(found.FirstOrDefault()?.Id), make, ct), false);
+        return (await OnceAsync(entity, () => Task.FromResult(found.Count > 0 ? found[0].Id : (long?)null), make, ct), false);
     }
 
     /// <summary>An open deal of the contact or company in the pipelines and stages that count is a duplicate: found, or moved by the move rule; else a new deal.</summary>

@@ -32,7 +32,7 @@ public sealed class KommoFormTests
         await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Acme Ukraine", InstanceKinds.Kommo, Account.BaseUrl,
             InstanceCredentials.OAuth(Account.Options.ClientId, Account.Options.ClientSecret, Account.Options.RefreshToken!)), CancellationToken.None);
         var pipeline = Account.Data.Pipelines[0];
-        var stages = Account.Data.StagesOf(pipeline.Id);
+        var stages = Account.Data.Stages.Where(s => s.PipelineId == pipeline.Id).OrderBy(s => s.OrderNr).ToList();
         (_pipeline, _first, _second) = (Account.PipelineId(pipeline.Id), Account.StatusId(stages[0].Id), Account.StatusId(stages[1].Id));
     }
 

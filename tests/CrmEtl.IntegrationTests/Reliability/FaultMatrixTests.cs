@@ -120,7 +120,7 @@ internal sealed class FaultMatrixTests
     [TestCaseSource(nameof(KommoFaults))]
     public async Task A_kommo_sync_under_a_fault_ends_clearly_loses_nothing_and_the_next_one_equals_a_clean_full_sync(Fault fault)
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
         var replica = await world.NewReplicaAsync(KommoImpatient);
         Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
         var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
@@ -134,7 +134,7 @@ internal sealed class FaultMatrixTests
     [Test]
     public async Task Kommo_blocking_the_account_or_an_unpaid_account_ends_the_run_saying_so_and_a_later_run_equals_a_clean_full_sync()
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
         var replica = await world.NewReplicaAsync(KommoImpatient);
         Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
         var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
@@ -160,7 +160,7 @@ internal sealed class FaultMatrixTests
     [Test]
     public async Task A_kommo_token_answer_lost_after_kommo_spent_the_refresh_token_is_named_and_a_new_authorization_code_heals_the_instance()
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 300, Activities = 600 });
+        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
         var replica = await world.NewReplicaAsync(KommoImpatient);
         Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
         var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
