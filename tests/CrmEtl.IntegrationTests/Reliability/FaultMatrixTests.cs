@@ -120,12 +120,8 @@ internal sealed class FaultMatrixTests
     [TestCaseSource(nameof(KommoFaults))]
     public async Task A_kommo_sync_under_a_fault_ends_clearly_loses_nothing_and_the_next_one_equals_a_clean_full_sync(Fault fault)
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
-        var replica = await world.NewReplicaAsync(KommoImpatient);
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
-
-        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        var (world, replica, analyticsBefore) = await KommoChangedAsync();
+        await using var _ = world;
         await SyncThroughAsync(fault, world.Sandbox.Faults, replica, analyticsBefore);
         world.Sandbox.Faults.Clear();
         await AssertKommoHealedAsync(world, replica);
@@ -134,11 +130,8 @@ internal sealed class FaultMatrixTests
     [Test]
     public async Task Kommo_blocking_the_account_or_an_unpaid_account_ends_the_run_saying_so_and_a_later_run_equals_a_clean_full_sync()
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
-        var replica = await world.NewReplicaAsync(KommoImpatient);
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
-        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        var (world, replica, analyticsBefore) = await KommoChangedAsync();
+        await using var _ = world;
 
         world.Sandbox.Block("acme");
         var blocked = await replica.SyncAsync();
@@ -160,11 +153,8 @@ internal sealed class FaultMatrixTests
     [Test]
     public async Task A_kommo_token_answer_lost_after_kommo_spent_the_refresh_token_is_named_and_a_new_authorization_code_heals_the_instance()
     {
-        await using var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
-        var replica = await world.NewReplicaAsync(KommoImpatient);
-        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
-        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
-        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        var (world, replica, analyticsBefore) = await KommoChangedAsync();
+        await using var _ = world;
         // The next run renews the refresh token, and the worker never gets Kommo's answer (as when it is killed after Kommo answered
         // and before the new pair was committed): Kommo has spent the refresh token CrmEtl keeps.
         await replica.ScalarAsync<int>("UPDATE etl.rotating_token SET refresh_issued_at = refresh_issued_at - interval '40 days' RETURNING 1");
@@ -183,6 +173,17 @@ internal sealed class FaultMatrixTests
         await lifecycle.EditAsync(await lifecycle.FindAsync("Acme", CancellationToken.None),
             new CrmEtl.Host.Instances.InstanceInput(Code: world.Sandbox.MintAuthorizationCode("acme")), CancellationToken.None);
         await AssertKommoHealedAsync(world, replica);
+    }
+
+    /// <summary>A Kommo account (150 leads) fully synced into a new database, its analytics then, and the account changed since: the run under test is the next.</summary>
+    private static async Task<(KommoWorld World, PipedriveWorld.Replica Replica, Dictionary<string, string> AnalyticsBefore)> KommoChangedAsync()
+    {
+        var world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 150, Activities = 300 });
+        var replica = await world.NewReplicaAsync(KommoImpatient);
+        Assert.That((await replica.SyncAsync(SyncMode.Full)).Status, Is.EqualTo(RunStatus.Succeeded));
+        var analyticsBefore = await FunnelRulesOnPostgresTests.AnalyticsFingerprintAsync(replica.ConnectionString);
+        world.Sandbox.Mutate("acme", MutationPlan.Mixed(40), seed: 12);
+        return (world, replica, analyticsBefore);
     }
 
     /// <summary>With the fault gone, one sync succeeds, and the replica and analytics equal a full sync's into an empty database (signed in with a token of its own).</summary>
