@@ -23,11 +23,17 @@ public sealed class KommoFormTests
 
     private KommoAccount Account => _world.Account;
 
+    /// <summary>Quick passes and short waits after a CRM failure, so that a retried submission is done within seconds.</summary>
+    private static readonly Dictionary<string, string?> Fast = new()
+    {
+        ["Forms:PollEvery"] = "00:00:00.200", ["Forms:RetryDelay"] = "00:00:00.200", ["Kommo:RetryDelay"] = "00:00:00.020", ["Kommo:MaxAttempts"] = "2",
+    };
+
     [OneTimeSetUp]
     public async Task SetUpAsync()
     {
         _world = await KommoWorld.StartAsync(KommoWorld.DefaultAccount with { Deals = 60, Activities = 60 });
-        _worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("kommo-forms"), _world.Settings(new() { ["Forms:PollEvery"] = "00:00:00.200" }));
+        _worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("kommo-forms"), _world.Settings(Fast));
         _public.BaseAddress = _worker.Client.BaseAddress;
         await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Acme Ukraine", InstanceKinds.Kommo, Account.BaseUrl,
             InstanceCredentials.OAuth(Account.Options.ClientId, Account.Options.ClientSecret, Account.Options.RefreshToken!)), CancellationToken.None);
@@ -132,5 +138,48 @@ public sealed class KommoFormTests
         var (status, skipped, why) = await SubmitAsync(ruled, new { name = "No Consent", email = "no@consent.example", consent = "no" });
         Assert.That((status, skipped, why.GetProperty("rule").GetString()), Is.EqualTo(("skipped", "skipped", "consent not_equals yes")));
         Assert.That(Account.Contacts().Count, Is.EqualTo(contactsBefore), "nothing made");
+    }
+
+    [Test]
+    public async Task Nothing_twice_an_answer_lost_after_kommo_made_the_contact_and_ten_submissions_of_one_person_at_once_on_two_workers()
+    {
+        var key = await ModuleAsync("Quote form", Settings());
+        // Kommo makes the contact and its answer never arrives, as when the worker is killed mid-call: the retry finds it.
+        _world.Sandbox.Faults.LoseWriteAnswers(1);
+        var (status, outcome, result) = await SubmitAsync(key, new { name = "Iryna Lost", email = "iryna@lost.example" });
+        Assert.That((status, outcome), Is.EqualTo(("done", "created")), result.ToString());
+        Assert.That(Account.Contacts().Count(p => p.Emails.Any(e => e.Value == "iryna@lost.example")), Is.EqualTo(1), "one contact");
+        Assert.That(await _worker.ScalarAsync<int>("SELECT attempts FROM etl.form_submission WHERE email = 'iryna@lost.example'"), Is.EqualTo(1), "one failed attempt, then done");
+
+        // Ten submissions of one person at once, taken by two workers: one contact, one lead.
+        await using var second = await InProcessWorker.StartAsync(_worker.ConnectionString, _world.Settings(Fast));
+        var leadsBefore = Account.Leads().Count;
+        var posts = Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? _public : second.Client)
+            .PostAsJsonAsync($"/forms/{key}/submissions", new { name = "Andriy Twin", email = "andriy@twin.example", phone = "+380 67 765 4321", attempt = i })).ToList();
+        foreach (var response in await Task.WhenAll(posts)) Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        for (var waited = 0; waited < 300 && await _worker.ScalarAsync<long>("SELECT count(*) FROM etl.form_submission WHERE email = 'andriy@twin.example' AND status = 'queued'") > 0; waited++)
+            await Task.Delay(100);
+        Assert.That(await _worker.RowsAsync("SELECT concat_ws('|', status, outcome) FROM etl.form_submission WHERE email = 'andriy@twin.example' ORDER BY id"),
+            Is.EqualTo(new[] { "done|created" }.Concat(Enumerable.Repeat("done|found", 9))));
+        Assert.That(Account.Contacts().Count(p => p.Emails.Any(e => e.Value == "andriy@twin.example")), Is.EqualTo(1), "one contact");
+        Assert.That(Account.Leads().Count, Is.EqualTo(leadsBefore + 1), "one lead");
+    }
+
+    [Test]
+    public async Task Nothing_lost_kommo_down_for_a_while_delays_a_submission_which_is_written_once_it_is_back()
+    {
+        var key = await ModuleAsync("Callback form", Settings());
+        _world.Sandbox.Faults.ServerErrorRate = 1;
+        using var response = await _public.PostAsJsonAsync($"/forms/{key}/submissions", new { name = "Mykola Patient", phone = "+380 93 111 2233" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "taken while Kommo is down");
+        for (var waited = 0; waited < 100 && await _worker.ScalarAsync<int>("SELECT attempts FROM etl.form_submission WHERE phone = '+380931112233'") < 2; waited++)
+            await Task.Delay(100);
+        Assert.That(await _worker.ScalarAsync<string>("SELECT concat_ws('|', status, last_error) FROM etl.form_submission WHERE phone = '+380931112233'"),
+            Does.StartWith("queued|Kommo failed on GET"), "put off, with Kommo's answer");
+        _world.Sandbox.Faults.Clear();
+        for (var waited = 0; waited < 100 && await _worker.ScalarAsync<string>("SELECT status FROM etl.form_submission WHERE phone = '+380931112233'") == "queued"; waited++)
+            await Task.Delay(100);
+        Assert.That(await _worker.ScalarAsync<string>("SELECT concat_ws('|', status, outcome) FROM etl.form_submission WHERE phone = '+380931112233'"), Is.EqualTo("done|created"));
+        Assert.That(Account.Contacts().Count(p => p.Phones.Any(ph => ph.Value == "+380931112233")), Is.EqualTo(1));
     }
 }

@@ -58,6 +58,12 @@ internal sealed class InProcessWorker : IAsyncDisposable
         return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException($"null from {sql}");
     }
 
+    public async Task<List<string>> RowsAsync(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return (await connection.QueryAsync<string>(sql, args)).ToList();
+    }
+
     public async Task<RunView> WaitForRunAsync(long runId, TimeSpan timeout)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
