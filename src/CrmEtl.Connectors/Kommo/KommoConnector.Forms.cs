@@ -122,7 +122,11 @@ public sealed partial class KommoConnector : ICrmForms
         return record;
     }
 
-    public Task<long> CreateDealAsync(Instance instance, FormDealValues values, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
+    public Task<long> CreateDealAsync(Instance instance, FormDealValues values, long? contactId, long? companyId, ILogger logger, CancellationToken ct) =>
+        AddAsync(instance, "leads", LeadRecord(values, contactId, companyId), logger, ct);
+
+    /// <summary>A lead as Kommo takes it: name, price (whole units), pipeline and status, tags and fields, linked to the contact (main) and company.</summary>
+    private static JsonObject LeadRecord(FormDealValues values, long? contactId, long? companyId)
     {
         var lead = new JsonObject { ["name"] = values.Name };
         if (values.Value is { } price) lead["price"] = (long)Math.Round(price, MidpointRounding.AwayFromZero);
@@ -137,7 +141,7 @@ public sealed partial class KommoConnector : ICrmForms
         if (contactId is { } contact) embedded["contacts"] = new JsonArray(new JsonObject { ["id"] = contact, ["is_main"] = true });
         if (companyId is { } company) embedded["companies"] = new JsonArray(new JsonObject { ["id"] = company });
         if (embedded.Count > 0) lead["_embedded"] = embedded;
-        return AddAsync(instance, "leads", lead, logger, ct);
+        return lead;
     }
 
     public async Task<long?> FindDealAsync(Instance instance, string name, long? contactId, long? companyId, DateTimeOffset since, ILogger logger, CancellationToken ct)
@@ -188,6 +192,24 @@ public sealed partial class KommoConnector : ICrmForms
             $"/api/v4/{Lists[entity]}/{entityId}/notes?limit={_options.PageSize}&filter[note_type]=common", "notes", ct))
             if (KommoValues.Text(r["params"]?["text"]) == text) return KommoValues.Id(r["id"]);
         return null;
+    }
+
+    /// <summary>
+    /// POST /api/v4/leads/complex (leads-api.md): the lead with its contact and company embedded, where the account's duplicate
+    /// control for the integration (duplication-control.md) merges them into records it has; the answer says which and whether.
+    /// </summary>
+    public async Task<FormComplexResult?> AddWithCrmDuplicateControlAsync(Instance instance, FormDealValues deal, FormRecordValues contact, FormRecordValues? company,
+        ILogger logger, CancellationToken ct)
+    {
+        var lead = LeadRecord(deal, null, null);
+        var embedded = lead["_embedded"] as JsonObject ?? [];
+        embedded["contacts"] = new JsonArray(Record(contact, "contacts", overwrite: true, current: null));
+        if (company is not null) embedded["companies"] = new JsonArray(Record(company, "companies", overwrite: true, current: null));
+        lead["_embedded"] = embedded;
+        var answer = await Client(instance, new RunStats(), logger).PostAsync(FormsStream, "/api/v4/leads/complex", new JsonArray(lead).ToJsonString(), ct);
+        var first = (answer as JsonArray)?.FirstOrDefault() ?? throw new CrmException("Kommo answered POST /api/v4/leads/complex without the lead it added.");
+        return new FormComplexResult(KommoValues.Id(first["id"]) ?? throw new CrmException("Kommo answered POST /api/v4/leads/complex without the lead's id."),
+            KommoValues.Id(first["contact_id"]), KommoValues.Id(first["company_id"]), KommoValues.Bool(first["merged"]) ?? false);
     }
 
     /// <summary>POST of one record to the list; the id Kommo answers (its _embedded list holds the records added, in order).</summary>

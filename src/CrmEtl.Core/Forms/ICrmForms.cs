@@ -17,6 +17,9 @@ public sealed record FormRecordValues(
 public sealed record FormDealValues(
     string Name, decimal? Value, long? PipelineId, long? StageId, long? ResponsibleUserId, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, string> Fields);
 
+/// <summary>What the CRM's own duplicate control did with a deal and its contact and company: the records, and whether it merged them into ones it had.</summary>
+public sealed record FormComplexResult(long DealId, long? ContactId, long? CompanyId, bool Merged);
+
 /// <summary>The records a submission can read and write, and the entities they go on: contact, company, deal.</summary>
 public static class FormEntities
 {
@@ -61,6 +64,12 @@ public interface ICrmForms
     Task<long?> FindTaskAsync(Instance instance, string entity, long entityId, string text, ILogger logger, CancellationToken ct);
 
     Task<long> AddNoteAsync(Instance instance, string entity, long entityId, string text, ILogger logger, CancellationToken ct);
+
+    /// <summary>
+    /// A deal with its contact (and company) added in one call that runs the CRM's own duplicate control (Kommo: POST
+    /// /api/v4/leads/complex); null when the CRM has none, so the module's "crm" mode cannot be used with it.
+    /// </summary>
+    Task<FormComplexResult?> AddWithCrmDuplicateControlAsync(Instance instance, FormDealValues deal, FormRecordValues contact, FormRecordValues? company, ILogger logger, CancellationToken ct);
 
     /// <summary>A note on the record with this text (one this submission may have made before a crash).</summary>
     Task<long?> FindNoteAsync(Instance instance, string entity, long entityId, string text, ILogger logger, CancellationToken ct);

@@ -32,6 +32,8 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
         var contactValues = new FormRecordValues(Text(_settings.Contact.Name) is { Length: > 0 } name ? name : submission.Email ?? submission.Phone!, emails, phones,
             _settings.Contact.ResponsibleUserId, _settings.Contact.Tags, Fields(_settings.Contact.Fields));
 
+        if (_settings.Duplicates == FormDuplicates.Crm && _settings.Deal is { } complexDeal) return await CrmDuplicateControlAsync(complexDeal, contactValues, ct);
+
         var company = await CompanyAsync(ct);
         var (contactId, contactFound) = await ContactAsync(contactValues, company?.Id, ct);
         _result["contact"] = new { id = contactId, link = links.Contact(contactId), found = contactFound };
@@ -77,6 +79,32 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
             return (found[0].Id, true);
         }
         return (await OnceAsync(entity, () => Task.FromResult(found.Count > 0 ? found[0].Id : (long?)null), make, ct), false);
+    }
+
+    /// <summary>
+    /// The CRM's own duplicate control: the deal with its contact and company in one call (Kommo's leads/complex), which
+    /// merges them into records the CRM has when its rules say so (outcome found) or adds them (created).
+    /// </summary>
+    private async Task<FormOutcome> CrmDuplicateControlAsync(FormDealSettings settings, FormRecordValues contact, CancellationToken ct)
+    {
+        var name = Text(settings.Name) is { Length: > 0 } n ? n : "Web form";
+        var deal = new FormDealValues(name, Decimal(Text(settings.Budget)), settings.PipelineId, settings.StageId, settings.ResponsibleUserId, settings.Tags, Fields(settings.Fields));
+        var company = _settings.Company is { } c && Text(c.Name) is { Length: > 0 } companyName
+            ? new FormRecordValues(companyName, [], c.Phones.Select(Text).Where(t => t.Length > 0).ToList(), null, c.Tags, Fields(c.Fields)) : null;
+        FormComplexResult? added = null;
+        var dealId = await OnceAsync("deal", () => crm.FindDealAsync(instance, name, null, null, submission.ReceivedAt.AddMinutes(-1), logger, ct), async () =>
+        {
+            added = await crm.AddWithCrmDuplicateControlAsync(instance, deal, contact, company, logger, ct)
+                ?? throw new FormatException($"The {instance.Kind} CRM has no duplicate control of its own for integrations: set the module's duplicates to \"ours\".");
+            return added.DealId;
+        }, ct);
+        if (added?.ContactId is { } contactId) await RecordAsync(FormEntities.Contact, contactId, ct);
+        if (added?.Merged == true) await RecordAsync("merged", 1, ct);
+        var merged = _done.ContainsKey("merged");
+        _result["deal"] = new { id = dealId, link = links.Deal(dealId), merged };
+        if (_done.TryGetValue(FormEntities.Contact, out var contactKnown)) _result["contact"] = new { id = contactKnown, link = links.Contact(contactKnown), found = merged };
+        await NoteAndTaskAsync(FormEntities.Deal, dealId, settings.Note, settings.Task, ct);
+        return new(FormSubmissionStatus.Done, merged ? "found" : "created", _result);
     }
 
     /// <summary>An open deal of the contact or company in the pipelines and stages that count is a duplicate: found, or moved by the move rule; else a new deal.</summary>

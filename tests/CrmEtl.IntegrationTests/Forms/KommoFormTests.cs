@@ -182,4 +182,29 @@ public sealed class KommoFormTests
         Assert.That(await _worker.ScalarAsync<string>("SELECT concat_ws('|', status, outcome) FROM etl.form_submission WHERE phone = '+380931112233'"), Is.EqualTo("done|created"));
         Assert.That(Account.Contacts().Count(p => p.Phones.Any(ph => ph.Value == "+380931112233")), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task In_the_crms_mode_kommos_own_duplicate_control_merges_a_known_contact_through_leads_complex_when_it_is_on()
+    {
+        var key = await ModuleAsync("Complex form", Settings() with { Duplicates = FormDuplicates.Crm });
+        var (_, first, made) = await SubmitAsync(key, new { name = "Oksana Complex", email = "oksana@complex.example" });
+        Assert.That(first, Is.EqualTo("created"), made.ToString());
+        Assert.That(made.GetProperty("deal").GetProperty("merged").GetBoolean(), Is.False);
+
+        _world.Sandbox.SetDuplicateControl("acme", true);
+        try
+        {
+            var (_, second, merged) = await SubmitAsync(key, new { name = "Oksana C.", email = "OKSANA@complex.example" });
+            Assert.That(second, Is.EqualTo("found"), merged.ToString());
+            Assert.That(merged.GetProperty("deal").GetProperty("merged").GetBoolean(), Is.True, "Kommo merged it");
+            Assert.That(Account.Contacts().Count(p => p.Emails.Any(e => string.Equals(e.Value, "oksana@complex.example", StringComparison.OrdinalIgnoreCase))), Is.EqualTo(1));
+        }
+        finally
+        {
+            _world.Sandbox.SetDuplicateControl("acme", false);
+        }
+        var (_, third, _) = await SubmitAsync(key, new { name = "Oksana Again", email = "oksana@complex.example", again = "1" });
+        Assert.That(third, Is.EqualTo("created"), "with Kommo's control off, Kommo adds what it is sent");
+        Assert.That(Account.Contacts().Count(p => p.Emails.Any(e => string.Equals(e.Value, "oksana@complex.example", StringComparison.OrdinalIgnoreCase))), Is.EqualTo(2));
+    }
 }
