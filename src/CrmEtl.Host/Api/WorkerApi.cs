@@ -81,6 +81,7 @@ public static class WorkerApi
         Webhooks.WebhookEndpoints.MapWebhooks(app);
         Forms.FormEndpoints.MapForms(app);
         Trello.TrelloApi.MapTrelloApi(api);
+        Forms.FormApi.MapFormApi(api);
     }
 
     private static async Task<IResult> ListInstancesAsync(InstanceViews views, CancellationToken ct) => Results.Ok(await views.ListAsync(ct));

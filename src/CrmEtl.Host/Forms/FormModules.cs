@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CrmEtl.Core.Forms;
+using CrmEtl.Core.Instances;
 using CrmEtl.Host.Instances;
 using CrmEtl.Storage.Configuration;
 using CrmEtl.Storage.Forms;
@@ -9,7 +10,7 @@ using PhoneNumbers;
 namespace CrmEtl.Host.Forms;
 
 /// <summary>Form modules as an admin sets them (command line, API, console): checked, then saved under the instance's company.</summary>
-public sealed class FormModules(FormStore store, InstanceRepository instances, ConfigurationStore configuration)
+public sealed class FormModules(FormStore store, InstanceRepository instances, ConfigurationStore configuration, IEnumerable<ICrmForms> crms)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
 
@@ -22,6 +23,8 @@ public sealed class FormModules(FormStore store, InstanceRepository instances, C
             ? await instances.FindAsync(id, ct) : await instances.FindAsync(instanceName, ct);
         if (instance is null) problems.Add($"There is no instance '{instanceName}'. List them with 'crmetl instances'.");
         problems.AddRange(Check(settings));
+        if (instance is not null && !crms.Any(c => c.Kind == instance.Kind))
+            problems.Add($"Web forms cannot write to a {InstanceKinds.DisplayName(instance.Kind)} instance yet (today: {string.Join(", ", crms.Select(c => InstanceKinds.DisplayName(c.Kind)))}).");
         if (problems.Count > 0) throw new InstanceInputException(problems);
         var company = await configuration.CompanyOfAsync(instance!.Name, ct) ?? instance.Name;
         return await store.SaveAsync(company, name.Trim(), instance.Id, settings, ct);

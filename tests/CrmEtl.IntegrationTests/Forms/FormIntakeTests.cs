@@ -116,4 +116,43 @@ public sealed class FormIntakeTests
         Assert.That(statuses.Count(s => s == HttpStatusCode.TooManyRequests), Is.GreaterThanOrEqualTo(4), string.Join(",", statuses));
         Assert.That(await _worker.ScalarAsync<long>("SELECT count(*) FROM etl.form_submission WHERE email LIKE 'flood%'"), Is.EqualTo(statuses.Count(s => s == HttpStatusCode.Accepted)));
     }
+
+    [Test]
+    public async Task The_api_adds_lists_and_removes_modules_naming_every_problem_of_bad_settings()
+    {
+        using var added = await _worker.Client.PostAsJsonAsync("/api/forms", new
+        {
+            name = "Api form", instance = "Acme",
+            settings = new { defaultRegion = "UA", deal = new { name = "Lead {{name}}", budget = "{{budget}}" }, move = new { fromStageId = 1, toStageId = 2 } },
+        });
+        var body = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
+        var path = body.GetProperty("submissionPath").GetString()!;
+        using var submitted = await _public.PostAsJsonAsync(path, new { phone = "044 123 4567" });
+        Assert.That(submitted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "its address takes submissions");
+        var listed = JsonDocument.Parse(await _worker.Client.GetStringAsync("/api/forms?company=Acme")).RootElement;
+        Assert.That(listed.EnumerateArray().Select(m => m.GetProperty("name").GetString()), Does.Contain("Api form"));
+        var submissions = JsonDocument.Parse(await _worker.Client.GetStringAsync($"/api/forms/submissions?module={body.GetProperty("id").GetInt32()}")).RootElement;
+        Assert.That(submissions.EnumerateArray().Select(x => (x.GetProperty("phone").GetString(), x.GetProperty("status").GetString())), Is.EqualTo(new[] { ("+380441234567", "queued") }));
+
+        using var bad = await _worker.Client.PostAsJsonAsync("/api/forms", new
+        {
+            name = "Bad form", instance = "Nowhere",
+            settings = new { duplicates = "maybe", defaultRegion = "XX", rules = new[] { new { field = "x", @operator = "bigger", value = "1", run = false } } },
+        });
+        var problems = await bad.Content.ReadAsStringAsync();
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problems);
+        Assert.That(problems, Does.Contain("There is no instance 'Nowhere'").And.Contain("duplicates 'maybe' is not one of ours, crm, none")
+            .And.Contain("defaultRegion 'XX'").And.Contain("operator 'bigger' is not one of"));
+
+        await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(
+            new NewInstance("Acme Sweden", InstanceKinds.Pipedrive, "http://127.0.0.1:9", new InstanceCredentials("unused-token", null)), CancellationToken.None);
+        using var notYet = await _worker.Client.PostAsJsonAsync("/api/forms", new { name = "Swedish form", instance = "Acme Sweden" });
+        Assert.That(await notYet.Content.ReadAsStringAsync(), Does.Contain("Web forms cannot write to a Pipedrive instance yet"));
+
+        using var removed = await _worker.Client.DeleteAsync($"/api/forms/{body.GetProperty("id").GetInt32()}");
+        Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        using var gone = await _public.PostAsJsonAsync(path, new { phone = "044 123 4567" });
+        Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "a removed module's address answers 404");
+    }
 }
