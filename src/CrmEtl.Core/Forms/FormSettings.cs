@@ -42,8 +42,6 @@ public sealed record FormContactSettings
     public long? ResponsibleUserId { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public string? Note { get; init; }
-    /// <summary>The messenger field (e.g. a Telegram handle) as a macro.</summary>
-    public string? Messenger { get; init; }
     /// <summary>CRM field id → value (a macro).</summary>
     public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
     public FormTaskSettings? Task { get; init; }

@@ -86,11 +86,26 @@ public sealed class FormIntake(FormStore store, IOptions<FormOptions> options, T
         var recent = _recent.GetOrAdd((moduleKey, client), _ => new Queue<DateTimeOffset>());
         lock (recent)
         {
-            while (recent.Count > 0 && now - recent.Peek() >= TimeSpan.FromMinutes(1)) recent.Dequeue();
+            Forget(recent, now);
             if (recent.Count >= options.Value.SubmissionsPerMinute)
                 throw new FormRequestException(429, $"Too many submissions from this address: at most {options.Value.SubmissionsPerMinute} a minute. Try again in a minute.");
             recent.Enqueue(now);
         }
+        // Addresses that stopped posting are forgotten, a few at a time, so that the map holds about the last minute's.
+        foreach (var (key, times) in _recent.Take(16))
+        {
+            if (ReferenceEquals(times, recent)) continue;
+            bool quiet;
+            lock (times) quiet = Forget(times, now) == 0;
+            if (quiet) _recent.TryRemove(new KeyValuePair<(string, string), Queue<DateTimeOffset>>(key, times));
+        }
+    }
+
+    /// <summary>Drops the times over a minute old; how many are left.</summary>
+    private static int Forget(Queue<DateTimeOffset> times, DateTimeOffset now)
+    {
+        while (times.Count > 0 && now - times.Peek() >= TimeSpan.FromMinutes(1)) times.Dequeue();
+        return times.Count;
     }
 
     /// <summary>The key of a submission sent without one: its module, its values (sorted by name) and the UTC day.</summary>
