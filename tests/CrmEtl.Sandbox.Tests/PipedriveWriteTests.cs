@@ -184,6 +184,53 @@ public sealed class PipedriveWriteTests
         Assert.That(open.Select(a => a!["id"]!.GetValue<long>()), Does.Contain(activity["id"]!.GetValue<long>()));
     }
 
+    [Test]
+    public async Task Deals_and_activities_filtered_by_organization_or_person_are_only_theirs()
+    {
+        var deal = Company.Deals.First(d => !d.IsDeleted && !d.IsArchived && d.OrgId is not null && d.PersonId is not null);
+        foreach (var (list, filter, id) in new[] { ("deals", "org_id", deal.OrgId!.Value), ("activities", "org_id", deal.OrgId!.Value), ("activities", "person_id", deal.PersonId!.Value) })
+        {
+            var body = await _http.GetStringAsync(new Uri($"/api/v2/{list}?{filter}={id}&limit=500", UriKind.Relative));
+            Assert.That(V2.ValidateResponse("GET", $"/{list}", 200, body), Is.Empty);
+            var records = JsonNode.Parse(body)!["data"]!.AsArray();
+            var expected = list == "deals"
+                ? Company.Deals.Count(d => !d.IsDeleted && !d.IsArchived && d.Status != "deleted" && d.OrgId == id)
+                : Company.Activities.Count(a => !a.IsDeleted && (filter == "org_id" ? a.OrgId : a.PersonId) == id);
+            Assert.That((records.Count, records.All(r => r![filter]?.GetValue<long>() == id)), Is.EqualTo((expected, true)), $"{list} of {filter} {id}");
+        }
+    }
+
+    [Test]
+    public async Task A_note_added_to_a_deal_and_to_a_person_is_listed_with_theirs_and_one_on_nothing_is_refused()
+    {
+        var deal = Company.Deals.First(d => !d.IsDeleted && !d.IsArchived && d.Status == "open" && d.PersonId is not null);
+        var v1 = Path.Combine(OpenApiSpec.SharedSpecsDirectory, "pipedrive", "v1-openapi.yml");
+        async Task<(int Status, string Body)> PostAsync(object note)
+        {
+            var json = System.Text.Json.JsonSerializer.Serialize(note);
+            Assert.That(SpecRequests.Validate(v1, "POST", "/notes", json), Is.Empty, "the request of POST /notes");
+            using var response = await _http.PostAsync(new Uri("/api/v1/notes", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        var (status, body) = await PostAsync(new { content = "Asked about <b>solar panels</b>", deal_id = deal.Id });
+        Assert.That(status, Is.EqualTo(200), body);
+        Assert.That(V1.ValidateResponse("POST", "/notes", 200, body), Is.Empty);
+        var note = JsonNode.Parse(body)!["data"]!;
+        (_, body) = await PostAsync(new { content = "Prefers e-mail", person_id = deal.PersonId });
+
+        var listed = await _http.GetStringAsync(new Uri($"/api/v1/notes?deal_id={deal.Id}", UriKind.Relative));
+        Assert.That(V1.ValidateResponse("GET", "/notes", 200, listed), Is.Empty);
+        Assert.That(JsonNode.Parse(listed)!["data"]!.AsArray().Select(n => (n!["id"]!.GetValue<long>(), n["content"]!.GetValue<string>())),
+            Is.EqualTo(new[] { (note["id"]!.GetValue<long>(), "Asked about <b>solar panels</b>") }));
+        var personNotes = JsonNode.Parse(await _http.GetStringAsync(new Uri($"/api/v1/notes?person_id={deal.PersonId}", UriKind.Relative)))!["data"]!.AsArray();
+        Assert.That(personNotes.Select(n => n!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "Prefers e-mail" }));
+
+        var notes = Company.Notes.Count;
+        (status, body) = await PostAsync(new { content = "On nothing" });
+        Assert.That((status, JsonNode.Parse(body)!["error"]!.GetValue<string>()), Is.EqualTo((400, "Validation failed: deal_id, person_id or org_id: one of them is required")));
+        Assert.That(Company.Notes.Count, Is.EqualTo(notes), "nothing added");
+    }
+
     [TestCase("POST", "/api/v2/deals", """{"value": 100}""", "Validation failed: title: Required")]
     [TestCase("POST", "/api/v2/deals", """{"title": 42}""", "Validation failed: title: Expected string, received number")]
     [TestCase("POST", "/api/v2/deals", """{"title": "x", "value": "100"}""", "Validation failed: value: Expected number, received string")]

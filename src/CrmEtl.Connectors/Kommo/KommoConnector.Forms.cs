@@ -15,6 +15,8 @@ public sealed partial class KommoConnector : ICrmForms
 {
     private const string FormsStream = "forms";
 
+    public bool OwnDuplicateControl => true;
+
     private static readonly Dictionary<string, string> Lists = new(StringComparer.Ordinal)
     {
         [FormEntities.Contact] = "contacts", [FormEntities.Company] = "companies", [FormEntities.Deal] = "leads",
@@ -30,14 +32,14 @@ public sealed partial class KommoConnector : ICrmForms
     private async Task<List<FormPerson>> FindAsync(KommoClient client, string list, string? name, string? email, string? phone, CancellationToken ct)
     {
         var found = new Dictionary<long, FormPerson>();
-        var digits = phone is null ? null : Digits(phone);
+        var digits = phone is null ? null : FormPhones.Digits(phone);
         foreach (var term in new[] { email, digits, name }.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct())
         {
             await foreach (var r in client.PagesAsync(FormsStream, $"/api/v4/{list}?limit={_options.PageSize}&with=leads&query={Uri.EscapeDataString(term!)}", list, ct))
             {
                 var person = PersonOf(r);
                 var matches = (email is not null && person.Emails.Contains(email, StringComparer.OrdinalIgnoreCase))
-                    || (digits is not null && person.Phones.Any(p => SameNumber(Digits(p), digits)))
+                    || (digits is not null && person.Phones.Any(p => FormPhones.SameNumber(p, digits)))
                     || (term == name && string.Equals(person.Name?.Trim(), name!.Trim(), StringComparison.OrdinalIgnoreCase));
                 if (matches) found.TryAdd(person.Id, person);
             }
@@ -51,12 +53,6 @@ public sealed partial class KommoConnector : ICrmForms
         var contact = Run.ContactOf(r);
         return new FormPerson(contact.Id, contact.Name, contact.Emails.Select(e => e.Value.ToLowerInvariant()).ToList(), contact.Phones.Select(p => p.Value).ToList(), contact.OrgId);
     }
-
-    private static string Digits(string phone) => new(phone.Where(char.IsAsciiDigit).ToArray());
-
-    /// <summary>The same number: equal digits, or a national number (without its country code) that ends the international one.</summary>
-    private static bool SameNumber(string stored, string e164Digits) =>
-        stored.Length >= 6 && (stored == e164Digits || e164Digits.EndsWith(stored.TrimStart('0'), StringComparison.Ordinal) && stored.TrimStart('0').Length >= 7);
 
     public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
     {
@@ -102,7 +98,7 @@ public sealed partial class KommoConnector : ICrmForms
         var fields = new JsonArray();
         foreach (var (code, mine, theirs, enumCode) in new[] { ("EMAIL", values.Emails, current?.Emails ?? [], "WORK"), ("PHONE", values.Phones, current?.Phones ?? [], "WORK") })
         {
-            var missing = mine.Where(v => code == "EMAIL" ? !theirs.Contains(v, StringComparer.OrdinalIgnoreCase) : !theirs.Any(t => SameNumber(Digits(t), Digits(v)))).ToList();
+            var missing = mine.Where(v => code == "EMAIL" ? !theirs.Contains(v, StringComparer.OrdinalIgnoreCase) : !theirs.Any(t => FormPhones.SameNumber(t, v))).ToList();
             if (missing.Count == 0 && !(overwrite && current is not null && mine.Count > 0)) continue;
             var all = overwrite ? mine.Concat(theirs.Where(t => !mine.Contains(t, StringComparer.OrdinalIgnoreCase))) : theirs.Concat(missing);
             fields.Add(new JsonObject

@@ -28,6 +28,15 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
         ["/api/v2/organizations"] = 10,
         ["/api/v2/persons/search"] = 20,
         ["POST /api/v2/persons"] = 5,
+        ["PATCH /api/v2/persons/{id}"] = 5,
+        ["/api/v2/organizations/search"] = 20,
+        ["POST /api/v2/organizations"] = 5,
+        ["PATCH /api/v2/organizations/{id}"] = 5,
+        ["POST /api/v2/deals"] = 5,
+        ["PATCH /api/v2/deals/{id}"] = 5,
+        ["POST /api/v2/activities"] = 5,
+        ["/api/v1/notes"] = 20,
+        ["POST /api/v1/notes"] = 10,
         ["POST /api/v1/webhooks"] = 10,
         ["DELETE /api/v1/webhooks/{id}"] = 6,
         ["/api/v2/pipelines"] = 5,
@@ -83,7 +92,11 @@ internal sealed partial class PipedriveClient(HttpClient http, string apiToken, 
     /// decides (looks for what it wrote first). A 429 of the burst window was refused before anything was done: it waits and sends again.
     /// </summary>
     public Task<T?> PostAsync<T>(string stream, string operation, string path, string json, JsonTypeInfo<T> type, CancellationToken ct) where T : class =>
-        SendAsync(new CrmCall(HttpMethod.Post, stream, operation, path) { Json = json }, Parse(type), ct);
+        SendAsync(stream, HttpMethod.Post, operation, path, json, type, ct);
+
+    /// <summary>A write (POST or PATCH) sent once, as <see cref="PostAsync{T}"/>.</summary>
+    public Task<T?> SendAsync<T>(string stream, HttpMethod method, string operation, string path, string json, JsonTypeInfo<T> type, CancellationToken ct) where T : class =>
+        SendAsync(new CrmCall(method, stream, operation, path) { Json = json }, Parse(type), ct);
 
     /// <summary>DELETEs once; null when there was nothing to delete (404).</summary>
     public Task<T?> DeleteAsync<T>(string stream, string operation, string path, JsonTypeInfo<T> type, CancellationToken ct) where T : class =>

@@ -47,6 +47,20 @@ internal sealed class PersonSearchItemDto
 internal sealed class PersonSearchHitDto
 {
     [JsonRequired] public long Id { get; set; }
+    public string? Name { get; set; }
+}
+
+/// <summary>A record a write made or changed: its id (the rest is not read).</summary>
+internal sealed class WrittenDto
+{
+    [JsonRequired] public long Id { get; set; }
+}
+
+/// <summary>GET /v1/notes: a note's text (HTML as written) and id.</summary>
+internal sealed class NoteDto
+{
+    [JsonRequired] public long Id { get; set; }
+    public string? Content { get; set; }
 }
 
 /// <summary>GET /v1/users/me: the signed-in user with the company's domain (acme in acme.pipedrive.com).</summary>
@@ -276,6 +290,8 @@ internal sealed class ChangelogDto
 [JsonSerializable(typeof(Item<PersonDto>))]
 [JsonSerializable(typeof(Item<PersonSearchDto>))]
 [JsonSerializable(typeof(Item<WebhookDto>))]
+[JsonSerializable(typeof(Item<WrittenDto>))]
+[JsonSerializable(typeof(V1List<NoteDto>))]
 internal sealed partial class PipedriveJsonContext : JsonSerializerContext;
 
 /// <summary>POST /v1/webhooks: the webhook made (its id, to delete it later).</summary>

@@ -35,6 +35,9 @@ public interface ICrmForms
 {
     string Kind { get; }
 
+    /// <summary>Whether the CRM has duplicate control of its own for integrations (<see cref="AddWithCrmDuplicateControlAsync"/>), for the module's "crm" mode.</summary>
+    bool OwnDuplicateControl => false;
+
     /// <summary>The contacts having the e-mail (case-insensitive) or the phone (the same number in E.164).</summary>
     Task<IReadOnlyList<FormPerson>> FindContactsAsync(Instance instance, string? email, string? phone, ILogger logger, CancellationToken ct);
 

@@ -23,8 +23,11 @@ public sealed class FormModules(FormStore store, InstanceRepository instances, C
             ? await instances.FindAsync(id, ct) : await instances.FindAsync(instanceName, ct);
         if (instance is null) problems.Add($"There is no instance '{instanceName}'. List them with 'crmetl instances'.");
         problems.AddRange(Check(settings));
-        if (instance is not null && !crms.Any(c => c.Kind == instance.Kind))
+        var crm = instance is null ? null : crms.FirstOrDefault(c => c.Kind == instance.Kind);
+        if (instance is not null && crm is null)
             problems.Add($"Web forms cannot write to a {InstanceKinds.DisplayName(instance.Kind)} instance yet (today: {string.Join(", ", crms.Select(c => InstanceKinds.DisplayName(c.Kind)))}).");
+        if (crm is { OwnDuplicateControl: false } && settings.Duplicates == FormDuplicates.Crm)
+            problems.Add($"duplicates 'crm': {InstanceKinds.DisplayName(crm.Kind)} has no duplicate control of its own for integrations; use 'ours' (CrmEtl searches it by e-mail and phone).");
         if (problems.Count > 0) throw new InstanceInputException(problems);
         var company = await configuration.CompanyOfAsync(instance!.Name, ct) ?? instance.Name;
         return await store.SaveAsync(company, name.Trim(), instance.Id, settings, ct);

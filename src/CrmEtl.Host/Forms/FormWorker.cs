@@ -16,8 +16,12 @@ namespace CrmEtl.Host.Forms;
 /// the module (<see cref="FormRun"/>). A CRM that fails puts the submission off with back-off, up to Forms:MaxAttempts; a
 /// person busy in another worker puts it off a moment.
 /// </summary>
-public sealed class FormWorker(FormStore store, InstanceRepository instances, IEnumerable<ICrmForms> crms, IOptions<FormOptions> options, TimeProvider clock, ILogger<FormWorker> logger)
+public sealed class FormWorker(FormStore store, InstanceRepository instances, IEnumerable<ICrmForms> crms, Instances.WebAddresses webAddresses, IOptions<FormOptions> options,
+    TimeProvider clock, ILogger<FormWorker> logger)
 {
+    /// <summary>How long a submission waits for the CRM to tell its web address (for the links in the outcome), the first time.</summary>
+    private static readonly TimeSpan WebAddressPatience = TimeSpan.FromSeconds(10);
+
     private readonly string _worker = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     /// <summary>Runs the due submissions; how many were claimed.</summary>
@@ -49,8 +53,7 @@ public sealed class FormWorker(FormStore store, InstanceRepository instances, IE
                 }
                 locks.Add(held);
             }
-            // Kommo's pages are on the account's address; the other CRMs' links come with their form support.
-            var links = new CrmLinks(instance.Kind, instance.Kind == Core.Instances.InstanceKinds.Kommo ? instance.BaseUrl : null);
+            var links = new CrmLinks(instance.Kind, await webAddresses.KnownOrReadAsync(instance.Id, WebAddressPatience, ct));
             var outcome = await new FormRun(module, submission, instance, crm, store, links, logger).ExecuteAsync(ct);
             await store.FinishAsync(submission.Id, outcome.Status, outcome.Outcome, outcome.Result, ct);
             FormLog.Written(logger, submission.Id, module.Name, instance.Name, outcome.Outcome);

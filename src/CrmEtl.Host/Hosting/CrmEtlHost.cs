@@ -190,6 +190,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<PipedriveConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<PipedriveConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<PipedriveConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Forms.ICrmForms>(s => s.GetRequiredService<PipedriveConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Webhooks.ICrmWebhooks>(s => s.GetRequiredService<PipedriveConnector>());
     }
 

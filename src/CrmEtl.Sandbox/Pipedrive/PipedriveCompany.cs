@@ -46,12 +46,15 @@ public sealed class PipedriveCompany
     /// <summary>Every person ever added, by id; deleted ones are flagged and no longer listed.</summary>
     public List<SbPerson> Persons { get; } = [];
     public List<SbOrganization> Organizations { get; } = [];
+    /// <summary>Notes written through the API (the generator makes none), by id.</summary>
+    public List<SbNote> Notes { get; } = [];
 
     internal long NextDealId() => _nextDealId++;
     /// <summary>People keep the ids the generator gave; new ones come after the highest.</summary>
     internal long NextPersonId() => Persons.Count == 0 ? 5000 : Persons.Max(p => p.Id) + 1;
     internal long NextActivityId() => _nextActivityId++;
     /// <summary>Organizations keep the ids the generator gave; new ones come after the highest.</summary>
+    internal long NextNoteId() => Notes.Count == 0 ? 1 : Notes[^1].Id + 1;
     internal long NextOrganizationId() => Organizations.Count == 0 ? 9000 : Organizations.Max(o => o.Id) + 1;
     internal SbPerson? FindPerson(long id) => Persons.Find(p => p.Id == id && !p.IsDeleted);
     internal SbOrganization? FindOrganization(long id) => Organizations.Find(o => o.Id == id && !o.IsDeleted);

@@ -29,6 +29,9 @@ internal sealed partial class PipedriveEndpoints
         Post("/deals", CreateDeal);
         Patch("/deals/{id}", UpdateDeal);
         Post("/activities", CreateActivity);
+        foreach (var prefix in new[] { "/api/v1", "/v1" })
+            app.MapPost(prefix + "/notes", context => Serve(context, "v1 POST /notes", CreateNote, queryTokenAllowed: true));
+        MapV1(app, "/notes", Notes);
         MapV2(app, "/persons/search", SearchPersons);
         MapV2(app, "/organizations/search", SearchOrganizations);
         MapV2(app, "/deals/search", SearchDeals);
@@ -297,6 +300,31 @@ internal sealed partial class PipedriveEndpoints
         };
         company.AddActivity(activity);
         One(w, x => PipedriveJson.Activity(x, activity));
+    }
+
+    // ---- notes --------------------------------------------------------------------------------
+
+    /// <summary>POST /v1/notes: content is required, and a deal, person or organization to put it on (each must exist).</summary>
+    private void CreateNote(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var body = new WriteBody(q.Body);
+        var content = body.Required("content");
+        var deal = body.Id("deal_id") is { } d ? company.FindDeal(d) is { IsDeleted: false } found ? found.Id : throw Invalid($"deal_id: Deal {d} not found") : (long?)null;
+        var person = body.Id("person_id") is { } p ? company.FindPerson(p)?.Id ?? throw Invalid($"person_id: Person {p} not found") : (long?)null;
+        var org = body.Id("org_id") is { } o ? company.FindOrganization(o)?.Id ?? throw Invalid($"org_id: Organization {o} not found") : (long?)null;
+        if (deal is null && person is null && org is null) throw Invalid("deal_id, person_id or org_id: one of them is required");
+        var now = WriteTime;
+        var note = new SbNote { Id = company.NextNoteId(), Content = content, UserId = ApiUser(company), DealId = deal, PersonId = person, OrgId = org, AddTime = now, UpdateTime = now };
+        company.Notes.Add(note);
+        One(w, x => PipedriveJson.Note(x, note));
+    }
+
+    /// <summary>GET /v1/notes: the notes of a deal, person or organization (all of them without one), oldest first, offset-paged.</summary>
+    private static void Notes(PipedriveCompany company, RequestQuery q, Utf8JsonWriter w)
+    {
+        var (deal, person, org) = (q.Long("deal_id"), q.Long("person_id"), q.Long("org_id"));
+        OffsetPage(w, q, company.Notes.Where(n => (deal is null || n.DealId == deal) && (person is null || n.PersonId == person) && (org is null || n.OrgId == org)),
+            PipedriveJson.Note);
     }
 
     // ---- searches -----------------------------------------------------------------------------

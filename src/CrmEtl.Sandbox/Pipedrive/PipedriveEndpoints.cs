@@ -195,8 +195,9 @@ internal sealed partial class PipedriveEndpoints(IReadOnlyList<PipedriveCompany>
         var stage = q.Long("stage_id");
         var owner = q.Long("owner_id");
         var person = q.Long("person_id");
+        var organization = q.Long("org_id");
         bool Filter(SbDeal d) =>
-            d.IsArchived == archived && statuses.Contains(d.ApiStatus) && (person is null || d.PersonId == person) &&
+            d.IsArchived == archived && statuses.Contains(d.ApiStatus) && (person is null || d.PersonId == person) && (organization is null || d.OrgId == organization) &&
             (since is null || d.UpdateTime >= since) && (until is null || d.UpdateTime < until) &&
             (pipeline is null || d.PipelineId == pipeline) && (stage is null || d.StageId == stage) && (owner is null || d.OwnerId == owner);
         var fields = company.DealFields;
@@ -221,11 +222,12 @@ internal sealed partial class PipedriveEndpoints(IReadOnlyList<PipedriveCompany>
         var since = q.Time("updated_since");
         var until = q.Time("updated_until");
         var deal = q.Long("deal_id");
+        var (person, organization) = (q.Long("person_id"), q.Long("org_id"));
         var owner = q.Long("owner_id");
         var done = q.Bool("done");
         bool Filter(SbActivity a) =>
             !a.IsDeleted && (since is null || a.UpdateTime >= since) && (until is null || a.UpdateTime < until) &&
-            (deal is null || a.DealId == deal) && (owner is null || a.OwnerId == owner) && (done is null || a.Done == done);
+            (deal is null || a.DealId == deal) && (person is null || a.PersonId == person) && (organization is null || a.OrgId == organization) && (owner is null || a.OwnerId == owner) && (done is null || a.Done == done);
 
         switch (q.Sort(["id", "update_time", "add_time", "due_date"]))
         {

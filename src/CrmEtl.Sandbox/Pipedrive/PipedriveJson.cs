@@ -81,6 +81,24 @@ internal static class PipedriveJson
         w.WriteEndObject();
     }
 
+    /// <summary>A v1 note: its links as ids, v1 times, and the flags the spec lists.</summary>
+    public static void Note(Utf8JsonWriter w, SbNote n)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", n.Id);
+        w.WriteString("content", n.Content);
+        w.WriteBoolean("active_flag", true);
+        Number(w, "deal_id", n.DealId);
+        Number(w, "person_id", n.PersonId);
+        Number(w, "org_id", n.OrgId);
+        w.WriteNumber("user_id", n.UserId);
+        w.WriteNumber("last_update_user_id", n.UserId);
+        w.WriteString("add_time", V1Time(n.AddTime));
+        w.WriteString("update_time", V1Time(n.UpdateTime));
+        foreach (var pin in new[] { "pinned_to_deal_flag", "pinned_to_person_flag", "pinned_to_organization_flag", "pinned_to_lead_flag" }) w.WriteBoolean(pin, false);
+        w.WriteEndObject();
+    }
+
     public static void Activity(Utf8JsonWriter w, SbActivity a)
     {
         w.WriteStartObject();

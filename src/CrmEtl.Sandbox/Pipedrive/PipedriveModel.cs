@@ -125,6 +125,19 @@ public sealed class SbPerson
     public bool IsDeleted { get; set; }
 }
 
+/// <summary>A note (v1 /notes) on a deal, person or organization; content is HTML as written.</summary>
+public sealed class SbNote
+{
+    public long Id { get; init; }
+    public string Content { get; set; } = "";
+    public long UserId { get; init; }
+    public long? DealId { get; init; }
+    public long? PersonId { get; init; }
+    public long? OrgId { get; init; }
+    public DateTime AddTime { get; init; }
+    public DateTime UpdateTime { get; set; }
+}
+
 public sealed class SbOrganization
 {
     public long Id { get; init; }

@@ -23,6 +23,8 @@ public static class TokenCosts
         ["v2 PATCH /deals/{id}"] = 5,
         ["v2 GET /deals/search"] = 20,
         ["v2 POST /activities"] = 5,
+        ["v1 POST /notes"] = 10,
+        ["v1 GET /notes"] = 20,
         ["v1 POST /webhooks"] = 10,
         ["v1 GET /webhooks"] = 10,
         ["v1 DELETE /webhooks/{id}"] = 6,

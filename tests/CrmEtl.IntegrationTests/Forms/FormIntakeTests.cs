@@ -147,8 +147,10 @@ public sealed class FormIntakeTests
 
         await _worker.Services.GetRequiredService<InstanceRepository>().AddAsync(
             new NewInstance("Acme Sweden", InstanceKinds.Pipedrive, "http://127.0.0.1:9", new InstanceCredentials("unused-token", null)), CancellationToken.None);
-        using var notYet = await _worker.Client.PostAsJsonAsync("/api/forms", new { name = "Swedish form", instance = "Acme Sweden" });
-        Assert.That(await notYet.Content.ReadAsStringAsync(), Does.Contain("Web forms cannot write to a Pipedrive instance yet"));
+        using var noControl = await _worker.Client.PostAsJsonAsync("/api/forms", new { name = "Swedish form", instance = "Acme Sweden", settings = new { duplicates = "crm", deal = new { name = "Web" } } });
+        var refusal = await noControl.Content.ReadAsStringAsync();
+        Assert.That(noControl.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), refusal);
+        Assert.That(refusal, Does.Contain("duplicates 'crm': Pipedrive has no duplicate control of its own"));
 
         using var removed = await _worker.Client.DeleteAsync($"/api/forms/{body.GetProperty("id").GetInt32()}");
         Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
