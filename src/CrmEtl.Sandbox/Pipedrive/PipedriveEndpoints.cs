@@ -156,6 +156,8 @@ internal sealed partial class PipedriveEndpoints(IReadOnlyList<PipedriveCompany>
         }
         if (fault == Faults.Kind.LostAnswer)
         {
+            // The write is made; only its answer is lost, as when a connection drops after the server committed.
+            if (faults.LostAnswerDelay > TimeSpan.Zero) await Task.Delay(faults.LostAnswerDelay, context.RequestAborted);
             context.Abort();
             return;
         }
