@@ -155,6 +155,12 @@ public sealed class KommoWriteTests
         Assert.That((Long(company, "created_at"), Long(company, "updated_at")), Is.EqualTo((at, at + 60)));
         Assert.That(Long(Embedded(patched, "companies")[0], "updated_at"), Is.EqualTo(at + 60));
         Assert.That(Values(company, "PHONE"), Is.EqualTo(new[] { "+358 9 555 0100" }));
+
+        // query= searches the filled fields: the phone written (by its digits too) and the e-mail generated.
+        var email = Values(company, "EMAIL").Single();
+        foreach (var term in new[] { "+358 9 555 0100", "3589555", email.ToUpperInvariant() })
+            Assert.That(Embedded(await kommo.Api.GetAsync($"/api/v4/companies?query={Uri.EscapeDataString(term)}", "companies.json"), "companies").Select(c => Long(c, "id")),
+                Is.EqualTo(new[] { id }), term);
     }
 
     // ---- leads ----------------------------------------------------------------------------------------------------------

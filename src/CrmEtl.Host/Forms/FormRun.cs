@@ -113,7 +113,9 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
         var name = Text(settings.Name) is { Length: > 0 } n ? n : "Web form";
         if (!_done.ContainsKey("deal") && _settings.Duplicates == FormDuplicates.Ours)
         {
-            var open = (await crm.OpenDealsAsync(instance, contactId, companyId, logger, ct))
+            // Without a company from the form, a company with the submission's e-mail or phone has its open deals counted too.
+            var dealsCompany = companyId ?? (await crm.FindCompaniesAsync(instance, null, submission.Email, submission.Phone, logger, ct)) switch { [var first, ..] => first.Id, _ => (long?)null };
+            var open = (await crm.OpenDealsAsync(instance, contactId, dealsCompany, logger, ct))
                 .Where(d => (settings.DuplicatePipelines.Count == 0 || d.PipelineId is { } pl && settings.DuplicatePipelines.Contains(pl))
                             && (settings.DuplicateStages.Count == 0 || d.StageId is { } st && settings.DuplicateStages.Contains(st)))
                 .ToList();

@@ -135,6 +135,12 @@ public sealed class KommoAccount
     internal SbPerson? FindContact(long contactId) => Data.Persons.Find(p => !p.IsDeleted && ContactId(p.Id) == contactId);
 
     /// <summary>The live (not deleted) organization behind a company id, or null.</summary>
+    /// <summary>The e-mail a generated company has in its EMAIL field (until one is written).</summary>
+    public static string CompanyEmail(SbOrganization organization) => $"info@{Slug(organization)}.example";
+
+    /// <summary>A company's name in lower-case letters and digits, for its generated e-mail and web site.</summary>
+    internal static string Slug(SbOrganization organization) => new(organization.Name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).ToArray());
+
     internal SbOrganization? FindCompany(long companyId) => Data.Organizations.Find(o => !o.IsDeleted && CompanyId(o.Id) == companyId);
 
     // ---- views: rebuilt after a change ----------------------------------------------------------------------------

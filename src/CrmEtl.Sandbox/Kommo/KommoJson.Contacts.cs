@@ -39,25 +39,11 @@ internal static partial class KommoJson
     public static void Company(Utf8JsonWriter w, KommoAccount account, KommoViews views, SbOrganization organization, IReadOnlySet<string> with)
     {
         var id = account.CompanyId(organization.Id);
-        var slug = new string(organization.Name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).ToArray());
         w.WriteStartObject();
         w.WriteNumber("id", id);
         w.WriteString("name", organization.Name);
         Owned(w, account, organization.OwnerId, organization.AddTime, organization.UpdateTime, views.ClosestTaskOf("companies", id));
-        var fields = account.CompanyFields;
-        var values = new List<(KommoField, IEnumerable<(string, long?, string?)>)>
-        {
-            (fields[0], Multitext(fields[0], [($"+358 9 {100 + organization.Id % 900} {1000 + organization.Id * 7 % 9000}", "WORK")])),
-            (fields[1], Multitext(fields[1], [($"info@{slug}.example", "WORK")])),
-            (fields[2], [($"https://{slug}.example", null, null)]),
-        };
-        if (organization.Address is { } address) values.Add((fields[3], [($"{address}, {organization.Country}", null, null)]));
-        // Values written through the API replace the generated ones field by field; an empty list clears the field.
-        var written = account.Written.FieldsOf("companies", id);
-        values.RemoveAll(v => written.ContainsKey(v.Item1.Id));
-        values.AddRange(fields.Where(f => written.GetValueOrDefault(f.Id) is { Count: > 0 }).Select(f => (f, Values(written[f.Id]))));
-        values.Sort((a, b) => a.Item1.Sort.CompareTo(b.Item1.Sort));
-        Fields(w, values);
+        Fields(w, CompanyValues(account, organization));
         w.WriteNumber("account_id", account.AccountId);
         SelfLinks(w, $"{account.BaseUrl}/api/v4/companies/{id}");
         w.WriteStartObject("_embedded");
@@ -72,6 +58,28 @@ internal static partial class KommoJson
         if (with.Contains("leads")) LeadReferences(w, account, views.Leads.Where(l => !l.Deal.IsDeleted && l.Deal.OrgId == organization.Id));
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A company's field values: a phone, e-mail, web site and address generated from its name and address, each replaced
+    /// by the values written through the API for that field (an empty list clears it), in the fields' order.
+    /// </summary>
+    public static List<(KommoField Field, IEnumerable<(string Value, long? EnumId, string? EnumCode)> Values)> CompanyValues(KommoAccount account, SbOrganization organization)
+    {
+        var slug = KommoAccount.Slug(organization);
+        var fields = account.CompanyFields;
+        var values = new List<(KommoField Field, IEnumerable<(string Value, long? EnumId, string? EnumCode)> Values)>
+        {
+            (fields[0], Multitext(fields[0], [($"+358 9 {100 + organization.Id % 900} {1000 + organization.Id * 7 % 9000}", "WORK")])),
+            (fields[1], Multitext(fields[1], [(KommoAccount.CompanyEmail(organization), "WORK")])),
+            (fields[2], [($"https://{slug}.example", null, null)]),
+        };
+        if (organization.Address is { } address) values.Add((fields[3], [($"{address}, {organization.Country}", null, null)]));
+        var written = account.Written.FieldsOf("companies", account.CompanyId(organization.Id));
+        values.RemoveAll(v => written.ContainsKey(v.Field.Id));
+        values.AddRange(fields.Where(f => written.GetValueOrDefault(f.Id) is { Count: > 0 }).Select(f => (f, Values(written[f.Id]))));
+        values.Sort((a, b) => a.Field.Sort.CompareTo(b.Field.Sort));
+        return values;
     }
 
     private static IEnumerable<(string, long?, string?)> Values(IReadOnlyList<KommoFieldValue> values) =>

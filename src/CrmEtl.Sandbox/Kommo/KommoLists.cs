@@ -65,7 +65,8 @@ internal static class KommoLists
         if (q.Longs("filter[responsible_user_id]") is { Count: > 0 } owners) companies = companies.Where(o => owners.Contains(account.UserId(o.OwnerId)));
         companies = InRange(companies, q, "filter[created_at]", o => o.AddTime);
         companies = InRange(companies, q, "filter[updated_at]", o => o.UpdateTime);
-        if (q.Raw("query") is { Length: > 0 } search) companies = companies.Where(o => Matches(search, o.Name) || Matches(search, o.Address));
+        if (q.Raw("query") is { Length: > 0 } search)
+            companies = companies.Where(o => Matches(search, [o.Name, .. KommoJson.CompanyValues(account, o).SelectMany(f => f.Values).Select(v => v.Value)]));
         var ordered = Ordered(companies, q.Order("updated_at", "id"), o => account.CompanyId(o.Id), o => o.AddTime, o => o.UpdateTime);
         q.WritePage(w, account.BaseUrl, "companies", ordered, MaxLimit, (jw, o) => KommoJson.Company(jw, account, views, o, q.With));
     }

@@ -79,6 +79,18 @@ internal sealed class FormCrm : IAsyncDisposable
         : [.. Kommo.Leads().Select(l => new Deal(l.Id, l.Deal.Title, Kommo.PriceOf(l.Deal), l.PipelineId, l.StatusId,
             l.Deal.PersonId is { } p ? ContactId(p) : null, l.Deal.OrgId is { } o ? CompanyId(o) : null))];
 
+    /// <summary>
+    /// A company's e-mail and its newest open deal, for a CRM whose companies have e-mails (Kommo); null for one whose
+    /// companies have none (Pipedrive's organizations).
+    /// </summary>
+    public (string Email, long DealId)? CompanyWithOpenDeal()
+    {
+        if (_kommo is null) return null;
+        var open = Kommo.Leads().Where(l => l.Deal.OrgId is not null && l.StatusId is not (KommoAccount.Won or KommoAccount.Lost)).ToList();
+        var company = Data.Organizations.First(o => !o.IsDeleted && open.Any(l => l.Deal.OrgId == o.Id));
+        return (KommoAccount.CompanyEmail(company), open.Where(l => l.Deal.OrgId == company.Id).Max(l => l.Id));
+    }
+
     /// <summary>The subjects of the tasks (activities) on a deal.</summary>
     public IReadOnlyList<string> TasksOfDeal(long dealId) => _kommo is null
         ? [.. Data.Activities.Where(a => !a.IsDeleted && a.DealId == dealId).Select(a => a.Subject)]

@@ -128,6 +128,21 @@ public sealed class FormTests(string kind)
     }
 
     [Test]
+    public async Task An_open_deal_of_the_company_with_the_submissions_email_is_found_and_no_deal_is_made()
+    {
+        if (_crm.CompanyWithOpenDeal() is not { } company)
+        {
+            Assert.Ignore($"{InstanceKinds.DisplayName(kind)}'s companies have no e-mail");
+            return;
+        }
+        var key = await ModuleAsync("Partner form", Settings());
+        var dealsBefore = _crm.Deals().Count;
+        var (_, outcome, result) = await SubmitAsync(key, new { name = "Partner Desk", email = company.Email.ToUpperInvariant() });
+        Assert.That((outcome, Id(result, "deal")), Is.EqualTo(("found", company.DealId)), result.ToString());
+        Assert.That(_crm.Deals().Count, Is.EqualTo(dealsBefore), "no deal made");
+    }
+
+    [Test]
     public async Task A_second_form_moves_the_open_deal_only_from_the_configured_stage_and_a_logic_rule_skips_the_module()
     {
         var first = await ModuleAsync("Request form", Settings());
