@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CrmEtl.Host.Forms;
 using CrmEtl.Host.Instances;
 using CrmEtl.Storage.Forms;
@@ -8,9 +7,6 @@ namespace CrmEtl.Host.Web;
 
 /// <summary>What the console's test submission got: queued (its id, or the one queued before with the same values), or the intake's problems.</summary>
 public sealed record FormTestResult(SubmissionAccepted? Accepted, IReadOnlyList<string> Problems);
-
-/// <summary>A CRM record a submission wrote or found, as its result lists it: "contact", its id, its link, and what else it says (found, moved…).</summary>
-public sealed record FormResultRecord(string Record, long? Id, string? Link, string? Note);
 
 /// <summary>
 /// The console's web forms page: the company's form modules and their submissions, as 'crmetl forms' and 'crmetl
@@ -95,38 +91,5 @@ public sealed class ConsoleForms(FormModules modules, FormStore store, FormIntak
         {
             return new(null, e.Problems);
         }
-    }
-
-    /// <summary>The CRM records in a submission's result (contact, company, deal with their ids and links; tasks; the rule that skipped it).</summary>
-    public static IReadOnlyList<FormResultRecord> Records(string? resultJson)
-    {
-        if (string.IsNullOrWhiteSpace(resultJson)) return [];
-        using var document = JsonDocument.Parse(resultJson);
-        if (document.RootElement.ValueKind != JsonValueKind.Object) return [];
-        var records = new List<FormResultRecord>();
-        foreach (var p in document.RootElement.EnumerateObject())
-        {
-            var record = p.Name.Replace('_', ' ');
-            switch (p.Value.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    var v = p.Value;
-                    long? id = v.TryGetProperty("id", out var i) && i.TryGetInt64(out var n) ? n : null;
-                    var link = v.TryGetProperty("link", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null;
-                    var notes = new List<string>();
-                    if (v.TryGetProperty("found", out var f) && f.ValueKind == JsonValueKind.True) notes.Add("found");
-                    if (v.TryGetProperty("merged", out var m) && m.ValueKind == JsonValueKind.True) notes.Add("merged by the CRM");
-                    if (v.TryGetProperty("movedTo", out var to)) notes.Add($"moved to stage {to.GetRawText()}");
-                    records.Add(new(record, id, link, notes.Count == 0 ? null : string.Join(", ", notes)));
-                    break;
-                case JsonValueKind.Number:
-                    records.Add(new(record, p.Value.TryGetInt64(out var number) ? number : null, null, null));
-                    break;
-                case JsonValueKind.String:
-                    records.Add(new(record, null, null, p.Value.GetString()));
-                    break;
-            }
-        }
-        return records;
     }
 }
