@@ -131,4 +131,27 @@ public sealed class PageTests
         await using var admin = world.SignedIn(ConsoleRoles.Admin);
         Assert.That(Render<Users>(admin, c => c.FindAll("[data-testid=users]").Count == 1).FindAll("button").Select(b => b.TextContent.Trim()), Does.Contain("Add user"));
     }
+
+    [Test]
+    public async Task Web_forms_name_the_instances_forms_cannot_write_to_show_a_viewer_no_controls_and_no_company_another_ones_module()
+    {
+        await using var world = await World.StartAsync(("Acme", Acme));
+        await world.Host.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Globex Kommo", InstanceKinds.Kommo, "https://globex.kommo.com",
+            new InstanceCredentials("unused-token", null), Company: "Globex"), CancellationToken.None);
+        var globex = await world.Host.Services.GetRequiredService<CrmEtl.Host.Forms.FormModules>()
+            .SaveAsync("Globex form", "Globex Kommo", new CrmEtl.Core.Forms.FormSettings(), CancellationToken.None);
+        await using var admin = world.SignedIn(ConsoleRoles.Admin);
+        await using var viewer = world.SignedIn(ConsoleRoles.Viewer);
+
+        // The instances are read last: once they are named, the modules are read too.
+        var page = Render<WebForms>(admin, c => c.Markup.Contains("cannot write to", StringComparison.Ordinal));
+        Assert.That(page.Find("[data-testid=form-modules]").TextContent, Does.Contain("No web form modules yet."), "Globex's module is not Acme Group's");
+        Assert.That(page.Find("[data-testid=form-editor]").TextContent, Does.Contain("Acme: Web forms cannot write to a Pipedrive instance yet (today: Kommo)."));
+        Assert.That(Render<WebForms>(viewer, c => c.FindAll("[data-testid=form-modules]").Count == 1).FindAll("[data-testid=form-editor]"), Is.Empty);
+
+        var cut = admin.Render<WebFormModule>(p => p.Add(m => m.Id, globex.Id));
+        cut.WaitForState(() => cut.FindAll(".mud-alert").Count == 1, TimeSpan.FromSeconds(20));
+        Assert.That(cut.Find(".mud-alert").TextContent, Does.Contain($"There is no form module {globex.Id}."));
+        Assert.That(cut.FindAll("[data-testid=test-submission]"), Is.Empty);
+    }
 }

@@ -17,6 +17,8 @@ public sealed class FormModules(FormStore store, InstanceRepository instances, C
     private static readonly JsonSerializerOptions Written = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        // Read by a person in a text area (which escapes it for HTML): "Запит від {{name}}" and "+358" as they are, not \uXXXX.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Adds the module, or changes the company's module of that name.</summary>

@@ -107,8 +107,17 @@ public sealed class FormsConsoleTests
         await Expect(viewer.Page.GetByTestId("form-submissions").Locator("tr[data-status='done']")).ToContainTextAsync("created");
         await Expect(viewer.Page.GetByTestId("test-submission")).ToHaveCountAsync(0);
 
-        // The admin removes the module once its name is typed: its address answers 404 from then on.
+        // The admin edits the module: its settings come back as JSON; the saved change is what the worker reads.
         await page.GetByRole(AriaRole.Link, new() { Name = "Web forms" }).First.ClickAsync();
+        await modules.Locator("tr[data-module='Contact form']").GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(page.GetByTestId("form-settings")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("\"name\": \"Request from \\{\\{name\\}\\}\""));
+        await page.GetByTestId("form-settings").FillAsync("""{ "defaultRegion": "UA", "updateOnDuplicates": true }""");
+        await page.GetByTestId("form-save").ClickAsync();
+        await Expect(page.GetByTestId("form-editor")).ToContainTextAsync("Add a module");
+        Assert.That(await worker.ScalarAsync<string>("SELECT concat_ws('|', settings->>'defaultRegion', settings->>'updateOnDuplicates', count(*) OVER ()) FROM config.form_module"),
+            Is.EqualTo("UA|true|1"), "the module changed, not a second one added");
+
+        // The admin removes the module once its name is typed: its address answers 404 from then on.
         await modules.Locator("tr[data-module='Contact form']").GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await page.GetByTestId("confirm-name").FillAsync("Contact form");
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
