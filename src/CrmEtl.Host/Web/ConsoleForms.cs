@@ -43,10 +43,16 @@ public sealed class ConsoleForms(FormModules modules, FormStore store, FormIntak
     /// <summary>Whether web forms write to this CRM, and else why not (the reason FormModules refuses such a module with).</summary>
     public string? CannotWrite(string kind) => modules.Writes(kind) ? null : modules.CannotWrite(kind);
 
-    /// <summary>Adds a module, or changes the company's module of that name, on one of the company's instances; every problem is listed and nothing changes.</summary>
-    public async Task<FormModule> SaveAsync(ConsoleSession session, string? name, int? instanceId, string? settingsJson, CancellationToken ct)
+    /// <summary>
+    /// Adds a module (<paramref name="adding"/>: refused when the company has one of that name, which the admin would
+    /// overwrite unawares), or changes the company's module of that name, on one of the company's instances; every
+    /// problem is listed and nothing changes.
+    /// </summary>
+    public async Task<FormModule> SaveAsync(ConsoleSession session, bool adding, string? name, int? instanceId, string? settingsJson, CancellationToken ct)
     {
         session.RequireAdmin("sets web form modules");
+        if (adding && !string.IsNullOrWhiteSpace(name) && await store.FindByNameAsync(session.Company, name.Trim(), ct) is not null)
+            throw new InstanceInputException([$"{session.Company} has a module '{name.Trim()}' already: edit it there, or give this one another name."]);
         // Another company's instance is answered like a missing one: its existence is none of this user's business.
         if (instanceId is { } id && await instances.FindAsync(id, ct) is { } instance && !ConsoleInstances.BelongsTo(instance, session))
             throw new InstanceNotFoundException($"There is no instance {id}.");

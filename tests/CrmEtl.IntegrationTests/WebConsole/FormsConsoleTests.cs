@@ -58,6 +58,9 @@ public sealed class FormsConsoleTests
         var key = await worker.ScalarAsync<string>("SELECT module_key FROM config.form_module WHERE company = @Company AND name = 'Contact form'", new { Company });
         await Expect(row.GetByTestId("form-address")).ToHaveTextAsync($"POST {console.ToString().TrimEnd('/')}/forms/{key}/submissions");
         await Expect(row).ToContainTextAsync("none yet");
+        await page.GetByTestId("form-name").FillAsync("Contact form");
+        await page.GetByTestId("form-save").ClickAsync();
+        await Expect(problems).ToContainTextAsync("Acme Group has a module 'Contact form' already: edit it there");
 
         // A test submission with a bad phone gets the intake's message and queues nothing; with a good one it is queued,
         // and the page shows it turn done with the records made in Kommo.
