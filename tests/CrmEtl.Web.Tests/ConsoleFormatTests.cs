@@ -24,4 +24,20 @@ public sealed class ConsoleFormatTests
         Assert.That(ConsoleFormat.Streams("{}"), Is.Empty);
         Assert.That(ConsoleFormat.Streams(null), Is.Empty);
     }
+
+    [Test]
+    public void A_submissions_result_lists_its_crm_records_with_their_links_and_a_skipped_one_the_rule()
+    {
+        Assert.That(ConsoleFormat.SubmissionRecords("""
+            {"contact": {"id": 45008962, "link": "https://acme.kommo.com/contacts/detail/45008962", "found": true},
+             "deal": {"id": 25000021, "link": "https://acme.kommo.com/leads/detail/25000021", "found": true, "movedTo": 32392002}, "deal_task": 7000031}
+            """), Is.EqualTo(new[]
+        {
+            new FormResultRecord("Contact", 45008962, "https://acme.kommo.com/contacts/detail/45008962", "found"),
+            new FormResultRecord("Deal", 25000021, "https://acme.kommo.com/leads/detail/25000021", "found, moved to stage 32392002"),
+            new FormResultRecord("Deal task", 7000031, null, null),
+        }));
+        Assert.That(ConsoleFormat.SubmissionRecords("""{"rule": "consent not_equals yes"}"""), Is.EqualTo(new[] { new FormResultRecord("Rule", null, null, "consent not_equals yes") }));
+        Assert.That(ConsoleFormat.SubmissionRecords(null), Is.Empty, "a queued submission has no result yet");
+    }
 }

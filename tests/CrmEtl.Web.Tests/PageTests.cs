@@ -131,4 +131,29 @@ public sealed class PageTests
         await using var admin = world.SignedIn(ConsoleRoles.Admin);
         Assert.That(Render<Users>(admin, c => c.FindAll("[data-testid=users]").Count == 1).FindAll("button").Select(b => b.TextContent.Trim()), Does.Contain("Add user"));
     }
+
+    [Test]
+    public async Task Web_forms_show_a_viewer_no_controls_and_no_company_another_ones_module()
+    {
+        await using var world = await World.StartAsync(("Acme", Acme));
+        await world.Host.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance("Globex Kommo", InstanceKinds.Kommo, "https://globex.kommo.com",
+            new InstanceCredentials("unused-token", null), Company: "Globex"), CancellationToken.None);
+        var globex = await world.Host.Services.GetRequiredService<CrmEtl.Host.Forms.FormModules>()
+            .SaveAsync("Globex form", "Globex Kommo", new CrmEtl.Core.Forms.FormSettings(), CancellationToken.None);
+        await world.Host.Services.GetRequiredService<CrmEtl.Host.Forms.FormModules>().SaveAsync("Acme form", "Acme", new CrmEtl.Core.Forms.FormSettings(), CancellationToken.None);
+        await using var admin = world.SignedIn(ConsoleRoles.Admin);
+        await using var viewer = world.SignedIn(ConsoleRoles.Viewer);
+
+        var page = Render<WebForms>(admin, c => c.Markup.Contains("Acme form", StringComparison.Ordinal));
+        Assert.That(page.Find("[data-testid=form-modules]").TextContent, Does.Not.Contain("Globex form"), "Globex's module is not Acme Group's");
+        Assert.That(page.FindAll("[data-testid=form-editor]"), Has.Count.EqualTo(1));
+        var seen = Render<WebForms>(viewer, c => c.Markup.Contains("Acme form", StringComparison.Ordinal));
+        Assert.That((seen.FindAll("[data-testid=form-editor]").Count, seen.FindAll("button").Any(b => b.TextContent.Trim() is "Edit" or "Remove")), Is.EqualTo((0, false)),
+            "a viewer sees the module without controls");
+
+        var cut = admin.Render<WebFormModule>(p => p.Add(m => m.Id, globex.Id));
+        cut.WaitForState(() => cut.FindAll(".mud-alert").Count == 1, TimeSpan.FromSeconds(20));
+        Assert.That(cut.Find(".mud-alert").TextContent, Does.Contain($"There is no form module {globex.Id}."));
+        Assert.That(cut.FindAll("[data-testid=test-submission]"), Is.Empty);
+    }
 }

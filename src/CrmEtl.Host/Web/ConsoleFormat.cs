@@ -7,6 +7,9 @@ namespace CrmEtl.Host.Web;
 /// <summary>One stream's figures in a run (etl.sync_run.streams).</summary>
 public sealed record StreamFigures(string Stream, long Read, long Written, int Calls, int Tokens);
 
+/// <summary>A CRM record a submission wrote or found, as its result lists it: "Contact", its id, its link, and what else it says (found, moved…).</summary>
+public sealed record FormResultRecord(string Record, long? Id, string? Link, string? Note);
+
 /// <summary>How the console writes times, durations, statuses and run figures.</summary>
 public static class ConsoleFormat
 {
@@ -69,4 +72,37 @@ public static class ConsoleFormat
     }
 
     private static long Long(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.TryGetInt64(out var n) ? n : 0;
+
+    /// <summary>The CRM records in a submission's result (contact, company, deal with their ids and links; tasks; the rule that skipped it).</summary>
+    public static IReadOnlyList<FormResultRecord> SubmissionRecords(string? resultJson)
+    {
+        if (string.IsNullOrWhiteSpace(resultJson)) return [];
+        using var document = JsonDocument.Parse(resultJson);
+        if (document.RootElement.ValueKind != JsonValueKind.Object) return [];
+        var records = new List<FormResultRecord>();
+        foreach (var p in document.RootElement.EnumerateObject())
+        {
+            var record = p.Name.Length == 0 ? "Record" : char.ToUpperInvariant(p.Name[0]) + p.Name[1..].Replace('_', ' ');
+            switch (p.Value.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var v = p.Value;
+                    long? id = v.TryGetProperty("id", out var i) && i.TryGetInt64(out var n) ? n : null;
+                    var link = v.TryGetProperty("link", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null;
+                    var notes = new List<string>();
+                    if (v.TryGetProperty("found", out var f) && f.ValueKind == JsonValueKind.True) notes.Add("found");
+                    if (v.TryGetProperty("merged", out var m) && m.ValueKind == JsonValueKind.True) notes.Add("merged by the CRM");
+                    if (v.TryGetProperty("movedTo", out var to)) notes.Add($"moved to stage {to.GetRawText()}");
+                    records.Add(new(record, id, link, notes.Count == 0 ? null : string.Join(", ", notes)));
+                    break;
+                case JsonValueKind.Number:
+                    records.Add(new(record, p.Value.TryGetInt64(out var number) ? number : null, null, null));
+                    break;
+                case JsonValueKind.String:
+                    records.Add(new(record, null, null, p.Value.GetString()));
+                    break;
+            }
+        }
+        return records;
+    }
 }

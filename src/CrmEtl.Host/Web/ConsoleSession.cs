@@ -12,6 +12,12 @@ public sealed record ConsoleSession(int UserId, string Email, string Company, st
 
     public bool IsAdmin => Role == ConsoleRoles.Admin;
 
+    /// <summary>Refuses a viewer what only an admin does, e.g. <c>RequireAdmin("sets Trello rules")</c>.</summary>
+    public void RequireAdmin(string what)
+    {
+        if (!IsAdmin) throw new ConsoleForbiddenException($"{Email} is a viewer: only an admin of {Company} {what}.");
+    }
+
     public static ClaimsPrincipal PrincipalOf(ConsoleUser user, string authenticationType) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),

@@ -33,6 +33,7 @@ public static class ConsoleSetup
         builder.Services.AddSingleton<ConsoleInstances>();
         builder.Services.AddSingleton<ConsoleConfiguration>();
         builder.Services.AddSingleton<ConsoleTrello>();
+        builder.Services.AddSingleton<ConsoleForms>();
         builder.Services.AddOptions<Customers.WidgetOptions>().Bind(builder.Configuration.GetSection(Customers.WidgetOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
     }
 

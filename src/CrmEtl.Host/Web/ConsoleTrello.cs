@@ -10,7 +10,7 @@ public sealed class ConsoleTrello(TrelloConnections connections, TrelloConnectio
 
     public Task<TrelloTestResult> ConnectAsync(ConsoleSession session, string? url, string? key, string? token, CancellationToken ct)
     {
-        Admin(session, "connects Trello");
+        session.RequireAdmin("connects Trello");
         return connections.ConnectAsync(session.Company, url, key, token, session.Email, ct);
     }
 
@@ -23,13 +23,13 @@ public sealed class ConsoleTrello(TrelloConnections connections, TrelloConnectio
 
     public async Task<(TrelloRule Rule, TrelloRule? Replaced)> SetRuleAsync(ConsoleSession session, TrelloRuleInput input, CancellationToken ct)
     {
-        Admin(session, "sets Trello rules");
+        session.RequireAdmin("sets Trello rules");
         return await rules.SetAsync(input, session.Email, session.Company, ct);
     }
 
     public Task RemoveRuleAsync(ConsoleSession session, int id, CancellationToken ct)
     {
-        Admin(session, "removes Trello rules");
+        session.RequireAdmin("removes Trello rules");
         return rules.RemoveAsync(id, session.Company, ct);
     }
 
@@ -37,12 +37,7 @@ public sealed class ConsoleTrello(TrelloConnections connections, TrelloConnectio
 
     public async Task RetryAsync(ConsoleSession session, long id, CancellationToken ct)
     {
-        Admin(session, "retries Trello cards");
+        session.RequireAdmin("retries Trello cards");
         if (await outbox.RetryFailedAsync(session.Company, id, ct) == 0) throw new Instances.InstanceNotFoundException($"There is no failed card {id} of {session.Company}.");
-    }
-
-    private static void Admin(ConsoleSession session, string what)
-    {
-        if (!session.IsAdmin) throw new ConsoleForbiddenException($"{session.Email} is a viewer: only an admin of {session.Company} {what}.");
     }
 }

@@ -13,6 +13,9 @@ public sealed record FormModule(int Id, string Company, string Name, string Key,
 public sealed record FormSubmissionRow(
     long Id, string Module, string? Email, string? Phone, DateTime ReceivedAt, string Status, int Attempts, string? Outcome, string? Result, string? LastError, DateTime? FinishedAt);
 
+/// <summary>How many submissions of a module have a status.</summary>
+public sealed record FormSubmissionCount(int ModuleId, string Status, long Count);
+
 /// <summary>A claimed submission: its values, and the CRM writes already made (progress) or perhaps made (pending step).</summary>
 public sealed record FormSubmissionToRun(
     long Id, int ModuleId, IReadOnlyDictionary<string, string> Fields, string? Email, string? Phone, DateTimeOffset ReceivedAt, int Attempts,
@@ -195,6 +198,18 @@ public sealed class FormStore(NpgsqlDataSource dataSource, TimeProvider clock)
             try { await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@key, 23))", new { key }); }
             finally { await connection.DisposeAsync(); }
         }
+    }
+
+    /// <summary>How many submissions each module of the company has, by status.</summary>
+    public async Task<IReadOnlyList<FormSubmissionCount>> CountsAsync(string company, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<FormSubmissionCount>(new CommandDefinition("""
+            SELECT s.module_id AS ModuleId, s.status, count(*) AS Count
+            FROM etl.form_submission s JOIN config.form_module m ON m.id = s.module_id
+            WHERE m.company = @company
+            GROUP BY s.module_id, s.status
+            """, new { company }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>The latest submissions, of one module or of a company's (or of all), newest first.</summary>

@@ -48,14 +48,20 @@ internal sealed class ConsoleWorld : IAsyncDisposable
     }
 
     /// <summary>Adds a console user as 'crmetl users add' does; returns the password made up for them.</summary>
-    public async Task<string> AddUserAsync(string email, string company, string role) =>
-        (await Host.Services.GetRequiredService<ConsoleAccounts>().AddAsync(email, company, role, null, CancellationToken.None)).Password;
+    public Task<string> AddUserAsync(string email, string company, string role) => AddUserAsync(Host.Services, email, company, role);
+
+    public static async Task<string> AddUserAsync(IServiceProvider services, string email, string company, string role) =>
+        (await services.GetRequiredService<ConsoleAccounts>().AddAsync(email, company, role, null, CancellationToken.None)).Password;
 
     /// <summary>A new user of the company, signed in in a browser of their own (dispose it).</summary>
-    public async Task<ConsoleBrowser> SignedInAsync(string email, string company, string role, string? typedEmail = null)
+    public Task<ConsoleBrowser> SignedInAsync(string email, string company, string role, string? typedEmail = null) =>
+        SignedInAsync(Host.Services, Address, email, company, role, typedEmail);
+
+    /// <summary>The same on any worker's console: the user added through <paramref name="services"/> (on the worker's database).</summary>
+    public static async Task<ConsoleBrowser> SignedInAsync(IServiceProvider services, Uri console, string email, string company, string role, string? typedEmail = null)
     {
-        var password = await AddUserAsync(email, company, role);
-        var browser = await ConsoleBrowser.OpenAsync(Address);
+        var password = await AddUserAsync(services, email, company, role);
+        var browser = await ConsoleBrowser.OpenAsync(console);
         await browser.SignInAsync(typedEmail ?? email, password);
         return browser;
     }
