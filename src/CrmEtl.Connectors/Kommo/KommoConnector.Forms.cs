@@ -67,10 +67,17 @@ public sealed partial class KommoConnector : ICrmForms
             {
                 var status = KommoValues.Id(r["status_id"]);
                 if (status is KommoValues.Won or KommoValues.Lost || KommoValues.Bool(r["is_deleted"]) == true) continue;
-                deals.Add(new FormDeal(KommoValues.Id(r["id"])!.Value, KommoValues.Text(r["name"]), KommoValues.Id(r["pipeline_id"]), status));
+                deals.Add(new FormDeal(KommoValues.Id(r["id"])!.Value, KommoValues.Text(r["name"]), KommoValues.Id(r["pipeline_id"]), status, FieldTexts(r)));
             }
         return [.. deals.OrderByDescending(d => d.Id)];
     }
+
+    /// <summary>A record's custom fields as text by field id: the first value of each.</summary>
+    private static Dictionary<string, string> FieldTexts(JsonObject record) =>
+        (record["custom_fields_values"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(f => (Id: KommoValues.Id(f["field_id"]), Value: f["values"]?.AsArray().FirstOrDefault()?["value"]))
+            .Where(f => f.Id is not null && f.Value is JsonValue)
+            .ToDictionary(f => f.Id!.Value.ToString(CultureInfo.InvariantCulture), f => f.Value!.ToString());
 
     public Task<long> CreateContactAsync(Instance instance, FormRecordValues values, long? companyId, ILogger logger, CancellationToken ct) =>
         AddAsync(instance, "contacts", Record(values, "contacts", overwrite: true, current: null), logger, ct);

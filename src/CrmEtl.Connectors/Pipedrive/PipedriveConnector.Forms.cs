@@ -72,8 +72,21 @@ public sealed partial class PipedriveConnector : ICrmForms
         foreach (var (filter, id) in new[] { ("person_id", contactId), ("org_id", companyId) })
             if (id is { } one)
                 await foreach (var d in client.V2Async(FormsStream, "/api/v2/deals", $"{filter}={one}&status=open", PipedriveJsonContext.Default.V2PageDealDto, ct))
-                    if (d.IsDeleted != true && d.Status is null or "open") deals.TryAdd(d.Id, new FormDeal(d.Id, d.Title, d.PipelineId, d.StageId));
+                    if (d.IsDeleted != true && d.Status is null or "open") deals.TryAdd(d.Id, new FormDeal(d.Id, d.Title, d.PipelineId, d.StageId, FieldTexts(d.CustomFields)));
         return [.. deals.Values.OrderByDescending(d => d.Id)];
+    }
+
+    /// <summary>A deal's custom fields as text by key: a text or number as it is, an option's id, a money field's amount.</summary>
+    private static Dictionary<string, string> FieldTexts(System.Text.Json.JsonElement? fields)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (fields is not { ValueKind: System.Text.Json.JsonValueKind.Object } all) return texts;
+        foreach (var field in all.EnumerateObject())
+        {
+            var value = field.Value.ValueKind == System.Text.Json.JsonValueKind.Object && field.Value.TryGetProperty("value", out var inner) ? inner : field.Value;
+            if (value.ValueKind is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number) texts[field.Name] = value.ToString();
+        }
+        return texts;
     }
 
     public async Task<long> CreateContactAsync(Instance instance, FormRecordValues values, long? companyId, ILogger logger, CancellationToken ct)

@@ -63,6 +63,8 @@ public sealed record FormDealSettings
     public IReadOnlyList<long> DuplicatePipelines { get; init; } = [];
     /// <summary>... and these stages (empty: all open ones).</summary>
     public IReadOnlyList<long> DuplicateStages { get; init; } = [];
+    /// <summary>... and whose fields hold these values: deal field id → value (a macro), compared trimmed and case-insensitively.</summary>
+    public IReadOnlyDictionary<string, string> DuplicateFields { get; init; } = new Dictionary<string, string>();
 }
 
 public sealed record FormCompanySettings

@@ -6,8 +6,8 @@ namespace CrmEtl.Core.Forms;
 /// <summary>A contact or company as a form module sees it: how it is reached, and its company.</summary>
 public sealed record FormPerson(long Id, string? Name, IReadOnlyList<string> Emails, IReadOnlyList<string> Phones, long? CompanyId = null);
 
-/// <summary>An open deal of a contact or company: where it stands.</summary>
-public sealed record FormDeal(long Id, string? Name, long? PipelineId, long? StageId);
+/// <summary>An open deal of a contact or company: where it stands, and its custom fields' values as text by field id (key).</summary>
+public sealed record FormDeal(long Id, string? Name, long? PipelineId, long? StageId, IReadOnlyDictionary<string, string>? Fields = null);
 
 /// <summary>What a submission writes to a contact or company: e-mails and phones normalised (trimmed lower-case, E.164).</summary>
 public sealed record FormRecordValues(

@@ -117,7 +117,8 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
             var dealsCompany = companyId ?? (await crm.FindCompaniesAsync(instance, null, submission.Email, submission.Phone, logger, ct)) switch { [var first, ..] => first.Id, _ => (long?)null };
             var open = (await crm.OpenDealsAsync(instance, contactId, dealsCompany, logger, ct))
                 .Where(d => (settings.DuplicatePipelines.Count == 0 || d.PipelineId is { } pl && settings.DuplicatePipelines.Contains(pl))
-                            && (settings.DuplicateStages.Count == 0 || d.StageId is { } st && settings.DuplicateStages.Contains(st)))
+                            && (settings.DuplicateStages.Count == 0 || d.StageId is { } st && settings.DuplicateStages.Contains(st))
+                            && settings.DuplicateFields.All(f => string.Equals(d.Fields?.GetValueOrDefault(f.Key)?.Trim(), Text(f.Value).Trim(), StringComparison.OrdinalIgnoreCase)))
                 .ToList();
             if (_settings.Move is { } move && open.Find(d => d.StageId == move.FromStageId) is { } from)
             {

@@ -31,6 +31,11 @@ internal sealed class FormCrm : IAsyncDisposable
     public long FirstStageId { get; private set; }
     public long SecondStageId { get; private set; }
 
+    /// <summary>A text field of deals (Pipedrive: the key of "Campaign"; Kommo: the id of a lead's text field), for the form's deal fields.</summary>
+    public string DealTextField => _kommo is null
+        ? Data.DealFields.First(f => f.IsCustom && f.FieldType == "varchar").Key
+        : Kommo.LeadFields.First(f => f.Type == "text").Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private PipedriveCompany Data => _kommo?.Account.Data ?? _pipedrive!.Companies[0];
     private KommoAccount Kommo => _kommo!.Account;
 

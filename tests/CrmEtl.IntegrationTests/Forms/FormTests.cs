@@ -166,6 +166,23 @@ public sealed class FormTests(string kind)
     }
 
     [Test]
+    public async Task An_open_deal_counts_as_a_duplicate_only_when_the_fields_the_module_names_hold_the_forms_values()
+    {
+        var field = _crm.DealTextField;
+        var settings = Settings();
+        var key = await ModuleAsync("Product form", settings with
+        {
+            Deal = settings.Deal! with { Fields = new Dictionary<string, string> { [field] = "{{product}}" }, DuplicateFields = new Dictionary<string, string> { [field] = "{{product}}" } },
+        });
+        var (_, first, solar) = await SubmitAsync(key, new { name = "Vasyl Two", email = "vasyl@two.example", product = "Solar" });
+        var (_, second, wind) = await SubmitAsync(key, new { name = "Vasyl Two", email = "vasyl@two.example", product = "Wind" });
+        var (_, third, again) = await SubmitAsync(key, new { name = "Vasyl Two", email = "vasyl@two.example", product = " solar " });
+        Assert.That((first, second, third), Is.EqualTo(("created", "created", "found")), "another product is another deal; the same one is found");
+        Assert.That(Id(again, "deal"), Is.EqualTo(Id(solar, "deal")));
+        Assert.That(Id(wind, "deal"), Is.Not.EqualTo(Id(solar, "deal")));
+    }
+
+    [Test]
     public async Task Update_on_duplicates_overwrites_the_name_of_a_contact_found_and_without_it_only_what_it_lacks_is_added()
     {
         var completing = await ModuleAsync("Newsletter", Settings() with { Deal = null });
