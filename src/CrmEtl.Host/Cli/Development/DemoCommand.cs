@@ -100,6 +100,13 @@ internal static class DemoCommand
         var customer = Uri.EscapeDataString(await BusiestCustomerAsync(stack.Database.ConnectionString, ct));
         Console.WriteLine($"The helpdesk widget, a customer's CRM card as an agent sees it beside a ticket: {api}/widget/customer?key={widgetKey}&email={customer}");
         Console.WriteLine($"  (widget keys: the console's Helpdesk widget page, or 'crmetl widget-keys add'; the card as JSON: curl -H 'X-Widget-Key: {widgetKey}' '{api}/api/customers/card?email={customer}')");
+        var form = await worker.Services.GetRequiredService<Forms.FormModules>().SaveAsync("Contact form", "Acme Ukraine", new Core.Forms.FormSettings
+        {
+            DefaultRegion = "UA", Deal = new Core.Forms.FormDealSettings { Budget = "{{budget}}", Task = new Core.Forms.FormTaskSettings("Call {{name}} back", DueInHours: 4) },
+        }, ct);
+        Console.WriteLine("A web form into Acme Ukraine's Kommo (a contact found by e-mail or phone or made, a lead, a task; see docs/FORMS.md):");
+        Console.WriteLine($"  curl -X POST -H 'Content-Type: application/json' -d '{{\"name\": \"Olena Koval\", \"email\": \"olena@koval.example\", \"phone\": \"050 123 4567\", \"budget\": \"15000\"}}' {api}/forms/{form.Key}/submissions");
+        Console.WriteLine("  then the console's Web forms page, or 'crmetl submissions', shows what it made in Kommo.");
         await using var trello = await TrelloDemoAsync(worker.Services, api, ct);
         Console.WriteLine($"A worker now runs the nightly schedules (02:00 in each instance's time zone) and the HTTP API on {api} (reference: {api}/api/docs):");
         Console.WriteLine($"  curl -H 'X-Api-Key: {key}' {api}/api/instances");
