@@ -186,6 +186,10 @@ public sealed partial class ZohoConnector : ICrmForms
         var client = Client(instance, new RunStats(), logger);
         var (emailFields, phoneFields) = module == "Contacts" ? (EmailFields, PhoneFields) : (Array.Empty<string>(), AccountPhoneFields);
         var custom = ApiFields(values.Fields).ToList();
+        // A form that repeats what the record has (the usual case) costs no call.
+        if (!overwrite && custom.Count == 0 && (emailFields.Length == 0 || values.Emails.All(e => current.Emails.Contains(e, StringComparer.OrdinalIgnoreCase)))
+            && values.Phones.All(p => current.Phones.Any(x => SameNumber(x, p))))
+            return;
         var read = await client.GetAsync(FormsStream,
             $"/crm/v8/{module}?ids={current.Id}&fields={string.Join(',', emailFields.Concat(phoneFields).Concat(custom.Select(f => f.Field)).Append("Modified_Time").Distinct())}", null, ct);
         var now = Records(read).FirstOrDefault() ?? throw new CrmException($"The Zoho {module} record {current.Id} the form found is gone.");

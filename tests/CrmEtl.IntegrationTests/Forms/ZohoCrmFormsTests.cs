@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CrmEtl.Connectors.Zoho;
 using CrmEtl.Core.Forms;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
+using CrmEtl.Host.Forms;
+using CrmEtl.IntegrationTests.Operations;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Sandbox.Zoho;
+using CrmEtl.Storage.Instances;
 using CrmEtl.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -197,6 +202,56 @@ public sealed class ZohoCrmFormsTests
         Assert.That(refused, Is.InstanceOf<CrmException>());
         var gone = Assert.ThrowsAsync<ZohoRequestException>(() => _crm.CreateTaskAsync(_instance, FormEntities.Deal, 1234, new FormTaskSettings("x"), "x", TestClock.Now, _log, CancellationToken.None));
         Assert.That(gone!.Message, Does.Contain("field What_Id"));
+    }
+
+    [Test]
+    public async Task A_submission_through_the_worker_makes_an_account_contact_deal_task_and_note_and_a_second_one_finds_the_open_deal()
+    {
+        await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("zoho-forms"),
+            new() { ["Forms:PollEvery"] = "00:00:00.100", ["Forms:RetryDelay"] = "00:00:00.200", ["Zoho:RetryDelay"] = "00:00:00.020", ["Zoho:MaxAttempts"] = "2" });
+        await worker.Services.GetRequiredService<InstanceRepository>().AddAsync(new NewInstance(_instance.Name, InstanceKinds.Zoho, _instance.BaseUrl,
+            InstanceCredentials.OAuth(Org.Options.ClientId, Org.Options.ClientSecret, Org.Options.RefreshToken)), CancellationToken.None);
+        var settings = new FormSettings
+        {
+            DefaultRegion = "DE",
+            Company = new FormCompanySettings { Name = "{{company}}", Note = "Found us at {{fair}}" },
+            Deal = new FormDealSettings
+            {
+                Name = "Web request from {{name}}", PipelineId = _pipeline.Id, StageId = Stage(OpenStage(0)), Budget = "{{budget}}",
+                Task = new FormTaskSettings("Call {{name}} back", DueInHours: 4),
+            },
+        };
+        var key = (await worker.Services.GetRequiredService<FormModules>().SaveAsync("Zoho contact form", _instance.Name, settings, CancellationToken.None)).Key;
+
+        async Task<(string Outcome, JsonElement Result)> SubmitAsync(object form)
+        {
+            using var response = await worker.Client.PostAsJsonAsync($"/forms/{key}/submissions", form);
+            var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+            for (var waited = 0; waited < 100; waited++)
+            {
+                var row = await worker.ScalarAsync<string>("SELECT concat_ws('|', status, outcome, coalesce(result::text, '{}'), last_error) FROM etl.form_submission WHERE id = @id", new { id });
+                var parts = row.Split('|');
+                if (parts[0] != "queued") return (parts[1], JsonDocument.Parse(parts[2]).RootElement);
+                await Task.Delay(50);
+            }
+            Assert.Fail($"submission {id} still queued: {await worker.ScalarAsync<string>("SELECT coalesce(last_error, '') FROM etl.form_submission WHERE id = @id", new { id })}");
+            return default;
+        }
+
+        var (created, made) = await SubmitAsync(new { name = "Karl Weber", email = "karl@weber-metall.example", phone = "0171 2345678", company = "Weber Metall GmbH", budget = "12 500", fair = "Hannover Messe" });
+        Assert.That(created, Is.EqualTo("created"), made.ToString());
+        var contact = ContactIn(made.GetProperty("contact").GetProperty("id").GetInt64());
+        var deal = DealIn(made.GetProperty("deal").GetProperty("id").GetInt64());
+        var account = AccountIn(made.GetProperty("company").GetProperty("id").GetInt64());
+        Assert.That((contact.Name, contact.Emails.Single().Value, contact.Phones.Single().Value, contact.OrgId), Is.EqualTo(("Karl Weber", "karl@weber-metall.example", "+491712345678", account.Id)));
+        Assert.That((deal.Title, deal.Value, deal.PersonId, deal.OrgId, Org.StageOf(deal)), Is.EqualTo(("Web request from Karl Weber", 12_500m, contact.Id, account.Id, OpenStage(0))));
+        Assert.That(TaskIn(made.GetProperty("deal_task").GetInt64()).Subject, Is.EqualTo("Call Karl Weber back"));
+        Assert.That(Org.Notes.Single(n => n.ParentId == Org.AccountId(account.Id)).Content, Is.EqualTo("Found us at Hannover Messe"));
+
+        var (found, again) = await SubmitAsync(new { name = "K. Weber", email = "k.weber@other.example", phone = "+49 171 234 5678", company = "Weber Metall GmbH" });
+        Assert.That((found, again.GetProperty("deal").GetProperty("id").GetInt64()), Is.EqualTo(("found", Org.DealId(deal))), again.ToString());
+        Assert.That(contact.Emails.Select(e => e.Value), Is.EqualTo(new[] { "karl@weber-metall.example", "k.weber@other.example" }), "found by the phone typed otherwise, its new e-mail added");
+        Assert.That(Org.Data.Deals.Count(d => d.PersonId == contact.Id), Is.EqualTo(1));
     }
 
     /// <summary>Access tokens kept in memory: the connector's cache without a database.</summary>
