@@ -252,6 +252,14 @@ public sealed class ZohoCrmFormsTests
         Assert.That((found, again.GetProperty("deal").GetProperty("id").GetInt64()), Is.EqualTo(("found", Org.DealId(deal))), again.ToString());
         Assert.That(contact.Emails.Select(e => e.Value), Is.EqualTo(new[] { "karl@weber-metall.example", "k.weber@other.example" }), "found by the phone typed otherwise, its new e-mail added");
         Assert.That(Org.Data.Deals.Count(d => d.PersonId == contact.Id), Is.EqualTo(1));
+
+        // Zoho made the account but its answer was lost: the submission is put off, and the retry finds the account by name.
+        _sandbox.Faults.LoseWriteAnswers(1);
+        var (afterLoss, third) = await SubmitAsync(new { name = "Eva Lang", email = "eva@lang.example", company = "Lang & Söhne (Berlin)" });
+        Assert.That(afterLoss, Is.EqualTo("created"), third.ToString());
+        Assert.That(Org.Data.Organizations.Count(o => o.Name == "Lang & Söhne (Berlin)"), Is.EqualTo(1), "made once");
+        Assert.That(await worker.ScalarAsync<int>("SELECT attempts FROM etl.form_submission WHERE result->'company'->>'id' = @id", new { id = third.GetProperty("company").GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            Is.EqualTo(1), "put off once");
     }
 
     /// <summary>Access tokens kept in memory: the connector's cache without a database.</summary>
