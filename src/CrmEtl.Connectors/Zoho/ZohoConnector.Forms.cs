@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -15,6 +17,10 @@ namespace CrmEtl.Connectors.Zoho;
 public sealed partial class ZohoConnector : ICrmForms
 {
     private const string FormsStream = "forms";
+    /// <summary>How long an instance's pipelines are reused: a submission maps stages up to three times (open deals, the deal made, a move).</summary>
+    private static readonly TimeSpan FormPipelinesFor = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<int, (long ReadAt, ZohoPipelines Pipelines)> _formPipelines = new();
 
     private static readonly Dictionary<string, string> FormModules = new(StringComparer.Ordinal)
     {
@@ -92,21 +98,48 @@ public sealed partial class ZohoConnector : ICrmForms
     public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
     {
         var client = Client(instance, new RunStats(), logger);
-        var pipelines = await ZohoPipelines.LoadAsync(client, FormsStream, ct);
-        var deals = new Dictionary<long, (FormDeal Deal, DateTimeOffset? Created)>();
+        var records = new Dictionary<long, JsonObject>();
         foreach (var (module, id) in new[] { ("Contacts", contactId), ("Accounts", companyId) })
+            if (id is { } parent)
+                await foreach (var r in RelatedDealsAsync(client, module, parent, ct))
+                    records.TryAdd(ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho deal has no id."), r);
+        if (records.Count == 0) return [];
+
+        var pipelines = await PipelinesAsync(client, instance, fresh: false, ct);
+        (long? PipelineId, ZohoPipelines.Stage? Stage) Where(JsonObject r)
         {
-            if (id is not { } parent) continue;
-            await foreach (var r in RelatedDealsAsync(client, module, parent, ct))
-            {
-                var pipelineId = ZohoValues.Id(r["Pipeline"]) ?? pipelines.PipelineIdByName(ZohoValues.Text(r["Pipeline"]));
-                var stage = pipelines.Find(pipelineId, ZohoValues.Text(r["Stage"]));
-                if (stage?.ForecastType is "Closed Won" or "Closed Lost") continue;
-                var dealId = ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho deal has no id.");
-                deals.TryAdd(dealId, (new FormDeal(dealId, ZohoValues.Text(r["Deal_Name"]), pipelineId, stage?.Key), ZohoValues.Time(r["Created_Time"])));
-            }
+            var pipelineId = ZohoValues.Id(r["Pipeline"]) ?? pipelines.PipelineIdByName(ZohoValues.Text(r["Pipeline"]));
+            return (pipelineId, pipelines.Find(pipelineId, ZohoValues.Text(r["Stage"])));
         }
-        return [.. deals.Values.OrderByDescending(d => d.Created).ThenByDescending(d => d.Deal.Id).Select(d => d.Deal)];
+        // A stage the pipelines read a while ago lack was added since: read them again.
+        if (records.Values.Any(r => ZohoValues.Text(r["Stage"]) is not null && Where(r).Stage is null)) pipelines = await PipelinesAsync(client, instance, fresh: true, ct);
+
+        var deals = new List<(FormDeal Deal, DateTimeOffset? Created)>();
+        foreach (var (id, r) in records)
+        {
+            var (pipelineId, stage) = Where(r);
+            if (stage?.ForecastType is "Closed Won" or "Closed Lost") continue;
+            deals.Add((new FormDeal(id, ZohoValues.Text(r["Deal_Name"]), pipelineId, stage?.Key), ZohoValues.Time(r["Created_Time"])));
+        }
+        return [.. deals.OrderByDescending(d => d.Created).ThenByDescending(d => d.Deal.Id).Select(d => d.Deal)];
+    }
+
+    /// <summary>The instance's pipelines and stages, read again after <see cref="FormPipelinesFor"/> or when <paramref name="fresh"/>.</summary>
+    private async Task<ZohoPipelines> PipelinesAsync(ZohoClient client, Instance instance, bool fresh, CancellationToken ct)
+    {
+        if (!fresh && _formPipelines.TryGetValue(instance.Id, out var known) && Stopwatch.GetElapsedTime(known.ReadAt) < FormPipelinesFor) return known.Pipelines;
+        var pipelines = await ZohoPipelines.LoadAsync(client, FormsStream, ct);
+        _formPipelines[instance.Id] = (Stopwatch.GetTimestamp(), pipelines);
+        return pipelines;
+    }
+
+    /// <summary>The stage of a form's settings (a replica stage id), the pipelines read again when the ones kept lack it.</summary>
+    private async Task<(ZohoPipelines Pipelines, ZohoPipelines.Stage? Stage)> StageAsync(ZohoClient client, Instance instance, long? key, CancellationToken ct)
+    {
+        var pipelines = await PipelinesAsync(client, instance, fresh: false, ct);
+        if (key is null || pipelines.ByKey(key) is not null) return (pipelines, pipelines.ByKey(key));
+        pipelines = await PipelinesAsync(client, instance, fresh: true, ct);
+        return (pipelines, pipelines.ByKey(key));
     }
 
     /// <summary>The deals of a contact or account (its related list Deals: Zoho leaves deleted ones out), newest first by Zoho's order.</summary>
@@ -229,9 +262,9 @@ public sealed partial class ZohoConnector : ICrmForms
     public async Task<long> CreateDealAsync(Instance instance, FormDealValues values, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
     {
         var client = Client(instance, new RunStats(), logger);
-        var pipelines = await ZohoPipelines.LoadAsync(client, FormsStream, ct);
+        var (pipelines, known) = await StageAsync(client, instance, values.StageId, ct);
         var stage = values.StageId is { } key
-            ? pipelines.ByKey(key) ?? throw new CrmException($"The stage {key} of the form's deal is not a stage of the Zoho org's pipelines (any more): choose the stage again.")
+            ? known ?? throw new CrmException($"The stage {key} of the form's deal is not a stage of the Zoho org's pipelines (any more): choose the stage again.")
             : (pipelines.Pipelines.Find(p => p.Id == values.PipelineId) ?? pipelines.Pipelines.FirstOrDefault())?.Stages.FirstOrDefault(s => s.ForecastType == "Open")
               ?? throw new CrmException("The Zoho org has no pipeline with an open stage for the form's deal.");
         var deal = new JsonObject { ["Deal_Name"] = values.Name };
@@ -272,8 +305,8 @@ public sealed partial class ZohoConnector : ICrmForms
     public async Task MoveDealAsync(Instance instance, FormDeal deal, long toStageId, ILogger logger, CancellationToken ct)
     {
         var client = Client(instance, new RunStats(), logger);
-        var pipelines = await ZohoPipelines.LoadAsync(client, FormsStream, ct);
-        var stage = pipelines.ByKey(toStageId) ?? throw new CrmException($"The stage {toStageId} a form moves deals to is not a stage of the Zoho org's pipelines (any more): choose it again.");
+        var (pipelines, known) = await StageAsync(client, instance, toStageId, ct);
+        var stage = known ?? throw new CrmException($"The stage {toStageId} a form moves deals to is not a stage of the Zoho org's pipelines (any more): choose it again.");
         var move = new JsonObject();
         SetStage(move, pipelines, stage);
         var answer = await client.PutAsync(FormsStream, $"/crm/v8/Deals/{deal.Id}", Body(move), ct);

@@ -75,6 +75,8 @@ public sealed class ZohoCrmFormsTests
     private long Stage(string name) => _pipeline.Stages.Single(s => s.Name == name).Id;
     private string OpenStage(int index) => Org.PipelineStages(Org.Data.Pipelines.Single(p => Org.PipelineId(p) == _pipeline.Id))[index].Stage;
 
+    private int LayoutsRead() => _sandbox.CallsTo(Org.Options.Name).GetValueOrDefault("GET /crm/v8/settings/layouts");
+
     private SbPerson ContactIn(long id) => Org.Data.Persons.Single(p => Org.ContactId(p) == id);
     private SbOrganization AccountIn(long id) => Org.Data.Organizations.Single(o => Org.AccountId(o.Id) == id);
     private SbDeal DealIn(long id) => Org.Data.Deals.Single(d => Org.DealId(d) == id);
@@ -108,6 +110,7 @@ public sealed class ZohoCrmFormsTests
         var contact = await _crm.CreateContactAsync(_instance, Person("Jonas Berg", ["jonas@sauna.example"], []), account, _log, CancellationToken.None);
         var (first, second) = (OpenStage(0), OpenStage(1));
         var since = TestClock.Clock.GetUtcNow();
+        var layoutsRead = LayoutsRead();
 
         var older = await _crm.CreateDealAsync(_instance, Deal("Sauna for Jonas", 1500.50m, _pipeline.Id, Stage(first)), contact, account, _log, CancellationToken.None);
         var newer = await _crm.CreateDealAsync(_instance, Deal("Second sauna", null, null, null), contact, account, _log, CancellationToken.None);
@@ -127,6 +130,8 @@ public sealed class ZohoCrmFormsTests
         await _crm.MoveDealAsync(_instance, expected[1], Stage(second), _log, CancellationToken.None);
         Assert.That(Org.StageOf(DealIn(older)), Is.EqualTo(second), "the sandbox holds the new stage");
         Assert.That((await _crm.OpenDealsAsync(_instance, contact, account, _log, CancellationToken.None)).Single(d => d.Id == older).StageId, Is.EqualTo(Stage(second)));
+
+        Assert.That(LayoutsRead() - layoutsRead, Is.LessThanOrEqualTo(1), "the pipelines are read once for three deals, a won one, two moves and three lists of open deals");
 
         Assert.That(await _crm.FindDealAsync(_instance, "Sauna for Jonas", contact, null, since, _log, CancellationToken.None), Is.EqualTo(older));
         Assert.That(await _crm.FindDealAsync(_instance, "Second sauna", null, account, since, _log, CancellationToken.None), Is.EqualTo(newer));
