@@ -12,6 +12,10 @@ namespace CrmEtl.Host.Instances;
 /// </summary>
 public sealed partial class WebAddresses(InstanceRepository instances, IEnumerable<ICrmConnector> connectors, CustomerCardQuery query, ILogger<WebAddresses> logger)
 {
+    /// <summary>The web address kept on the instance, else asked of the CRM (and kept).</summary>
+    public async Task<string?> KnownOrReadAsync(int instanceId, TimeSpan patience, CancellationToken cancellationToken) =>
+        await query.WebAddressAsync(instanceId, cancellationToken) ?? await ReadAsync(instanceId, patience, cancellationToken);
+
     public async Task<string?> ReadAsync(int instanceId, TimeSpan patience, CancellationToken cancellationToken)
     {
         var instance = await instances.FindAsync(instanceId, cancellationToken);

@@ -91,6 +91,14 @@ public sealed class CustomerCardQuery(NpgsqlDataSource dataSource)
             new { instanceId, emails = emails.ToArray() }, cancellationToken: cancellationToken))).ToList();
     }
 
+    /// <summary>The CRM's web address as kept on the instance; null until it was read.</summary>
+    public async Task<string?> WebAddressAsync(int instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT web_url FROM etl.instance WHERE id = @instanceId",
+            new { instanceId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Keeps the CRM's web address once read, so that later cards link without asking the CRM.</summary>
     public async Task SetWebAddressAsync(int instanceId, string webAddress, CancellationToken cancellationToken)
     {

@@ -251,6 +251,9 @@ public sealed class ZohoCrmFormsTests
         Assert.That((contact.Name, contact.Emails.Single().Value, contact.Phones.Single().Value, contact.OrgId), Is.EqualTo(("Karl Weber", "karl@weber-metall.example", "+491712345678", account.Id)));
         Assert.That((deal.Title, deal.Value, deal.PersonId, deal.OrgId, Org.StageOf(deal)), Is.EqualTo(("Web request from Karl Weber", 12_500m, contact.Id, account.Id, OpenStage(0))));
         Assert.That(TaskIn(made.GetProperty("deal_task").GetInt64()).Subject, Is.EqualTo("Call Karl Weber back"));
+        var pages = $"{new Uri(_instance.BaseUrl).GetLeftPart(UriPartial.Authority)}/crm/org{Org.OrgId}/tab";
+        Assert.That((made.GetProperty("deal").GetProperty("link").GetString(), made.GetProperty("contact").GetProperty("link").GetString()),
+            Is.EqualTo(($"{pages}/Potentials/{Org.DealId(deal)}", $"{pages}/Contacts/{Org.ContactId(contact)}")), "links to Zoho's pages of the records");
         Assert.That(Org.Notes.Single(n => n.ParentId == Org.AccountId(account.Id)).Content, Is.EqualTo("Found us at Hannover Messe"));
 
         var (found, again) = await SubmitAsync(new { name = "K. Weber", email = "k.weber@other.example", phone = "+49 171 234 5678", company = "Weber Metall GmbH" });
