@@ -6,6 +6,7 @@ using CrmEtl.Core.Forms;
 using CrmEtl.Core.Instances;
 using CrmEtl.Core.Sync;
 using CrmEtl.Host.Forms;
+using CrmEtl.Host.Sync;
 using CrmEtl.IntegrationTests.Operations;
 using CrmEtl.Sandbox.Pipedrive;
 using CrmEtl.Sandbox.Zoho;
@@ -210,7 +211,7 @@ public sealed class ZohoCrmFormsTests
     }
 
     [Test]
-    public async Task A_submission_through_the_worker_makes_an_account_contact_deal_task_and_note_and_a_second_one_finds_the_open_deal()
+    public async Task A_submission_through_the_worker_makes_an_account_contact_deal_task_and_note_a_second_one_finds_the_deal_and_the_next_sync_reads_them()
     {
         await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("zoho-forms"),
             new() { ["Forms:PollEvery"] = "00:00:00.100", ["Forms:RetryDelay"] = "00:00:00.200", ["Zoho:RetryDelay"] = "00:00:00.020", ["Zoho:MaxAttempts"] = "2" });
@@ -268,6 +269,16 @@ public sealed class ZohoCrmFormsTests
         Assert.That(Org.Data.Organizations.Count(o => o.Name == "Lang & Söhne (Berlin)"), Is.EqualTo(1), "made once");
         Assert.That(await worker.ScalarAsync<int>("SELECT attempts FROM etl.form_submission WHERE result->'company'->>'id' = @id", new { id = third.GetProperty("company").GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) }),
             Is.EqualTo(1), "put off once");
+
+        // The next sync reads what the forms wrote into the replica.
+        var synced = await worker.Services.GetRequiredService<SyncRunCoordinator>().RunAsync(_instance.Name, SyncMode.Full, CancellationToken.None);
+        Assert.That(synced.Status, Is.EqualTo(RunStatus.Succeeded), synced.Error);
+        var dealId = Org.DealId(deal);
+        Assert.That(await worker.ScalarAsync<string>("SELECT concat_ws('|', title, value::text, pipeline_id, stage_id) FROM crm.deal WHERE id = @dealId", new { dealId }),
+            Is.EqualTo($"Web request from Karl Weber|12500|{_pipeline.Id}|{Stage(OpenStage(0))}"));
+        Assert.That(await worker.ScalarAsync<string>("SELECT subject FROM crm.activity WHERE deal_id = @dealId", new { dealId }), Is.EqualTo("Call Karl Weber back"));
+        Assert.That(await worker.ScalarAsync<long>("SELECT count(*) FROM crm.contact WHERE id = @id", new { id = Org.ContactId(contact) })
+            + await worker.ScalarAsync<long>("SELECT count(*) FROM crm.organization WHERE id = @id", new { id = Org.AccountId(account.Id) }), Is.EqualTo(2));
     }
 
     /// <summary>Access tokens kept in memory: the connector's cache without a database.</summary>
