@@ -211,6 +211,26 @@ public sealed class ZohoCrmFormsTests
     }
 
     [Test]
+    public async Task A_refresh_token_without_the_write_scopes_gets_an_error_naming_the_scope_a_write_needs()
+    {
+        var deal = await _crm.CreateDealAsync(_instance, Deal("Scope check", null, null, null), null, null, _log, CancellationToken.None);
+        Org.Scopes = ZohoScopes.All.Where(s => s is not ("ZohoCRM.modules.deals.UPDATE" or "ZohoCRM.modules.notes.CREATE")).ToList();
+        try
+        {
+            var move = Assert.ThrowsAsync<CrmAuthException>(() => _crm.MoveDealAsync(_instance, new FormDeal(deal, null, null, null), Stage(OpenStage(1)), _log, CancellationToken.None));
+            Assert.That(move!.Message, Does.Contain("lacks the scope ZohoCRM.modules.deals.UPDATE, which PUT /crm/v8/Deals/" + deal + " needs"));
+            var note = Assert.ThrowsAsync<CrmAuthException>(() => _crm.AddNoteAsync(_instance, FormEntities.Deal, deal, "x", _log, CancellationToken.None));
+            Assert.That(note!.Message, Does.Contain("lacks the scope ZohoCRM.modules.notes.CREATE").And.Contain("ZohoCRM.modules.notes.CREATE and store"),
+                "the scopes to grant again include it");
+        }
+        finally
+        {
+            Org.Scopes = ZohoScopes.All;
+        }
+        Assert.That(Org.StageOf(DealIn(deal)), Is.EqualTo(OpenStage(0)), "not moved");
+    }
+
+    [Test]
     public async Task A_submission_through_the_worker_makes_an_account_contact_deal_task_and_note_a_second_one_finds_the_deal_and_the_next_sync_reads_them()
     {
         await using var worker = await InProcessWorker.StartAsync(await PostgresFixture.Databases.CreateAsync("zoho-forms"),
