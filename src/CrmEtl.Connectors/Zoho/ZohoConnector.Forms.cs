@@ -42,7 +42,7 @@ public sealed partial class ZohoConnector : ICrmForms
             if (byEmail.Count > 0) return byEmail;
         }
         return string.IsNullOrWhiteSpace(phone) ? []
-            : await SearchAsync(client, "Contacts", "phone=" + Uri.EscapeDataString(phone.Trim()), ContactFormFields, ContactPersonOf, p => p.Phones.Any(x => SameNumber(x, phone)), ct);
+            : await SearchAsync(client, "Contacts", "phone=" + Uri.EscapeDataString(phone.Trim()), ContactFormFields, ContactPersonOf, p => p.Phones.Any(x => FormPhones.SameNumber(x, phone)), ct);
     }
 
     public async Task<IReadOnlyList<FormPerson>> FindCompaniesAsync(Instance instance, string? name, string? email, string? phone, ILogger logger, CancellationToken ct)
@@ -50,7 +50,7 @@ public sealed partial class ZohoConnector : ICrmForms
         var client = Client(instance, new RunStats(), logger);
         if (!string.IsNullOrWhiteSpace(phone))
         {
-            var byPhone = await SearchAsync(client, "Accounts", "phone=" + Uri.EscapeDataString(phone.Trim()), AccountFormFields, AccountPersonOf, p => p.Phones.Any(x => SameNumber(x, phone)), ct);
+            var byPhone = await SearchAsync(client, "Accounts", "phone=" + Uri.EscapeDataString(phone.Trim()), AccountFormFields, AccountPersonOf, p => p.Phones.Any(x => FormPhones.SameNumber(x, phone)), ct);
             if (byPhone.Count > 0) return byPhone;
         }
         return string.IsNullOrWhiteSpace(name) ? []
@@ -84,16 +84,6 @@ public sealed partial class ZohoConnector : ICrmForms
     private static FormPerson AccountPersonOf(JsonObject r) =>
         new(ZohoValues.Id(r["id"]) ?? throw new FormatException("A Zoho account has no id."), ZohoValues.Text(r["Account_Name"]), [],
             ZohoValues.Text(r["Phone"]) is { Length: > 0 } phone ? [phone.Trim()] : []);
-
-    private static string Digits(string phone) => new(phone.Where(char.IsAsciiDigit).ToArray());
-
-    /// <summary>The same number however typed: equal digits, or a national number (without its country code) that ends the international one.</summary>
-    private static bool SameNumber(string stored, string e164)
-    {
-        var (mine, theirs) = (Digits(stored), Digits(e164));
-        var national = mine.TrimStart('0');
-        return mine.Length >= 6 && (mine == theirs || national.Length >= 7 && theirs.EndsWith(national, StringComparison.Ordinal));
-    }
 
     public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
     {
@@ -221,7 +211,7 @@ public sealed partial class ZohoConnector : ICrmForms
         var custom = ApiFields(values.Fields).ToList();
         // A form that repeats what the record has (the usual case) costs no call.
         if (!overwrite && custom.Count == 0 && (emailFields.Length == 0 || values.Emails.All(e => current.Emails.Contains(e, StringComparer.OrdinalIgnoreCase)))
-            && values.Phones.All(p => current.Phones.Any(x => SameNumber(x, p))))
+            && values.Phones.All(p => current.Phones.Any(x => FormPhones.SameNumber(x, p))))
             return;
         var read = await client.GetAsync(FormsStream,
             $"/crm/v8/{module}?ids={current.Id}&fields={string.Join(',', emailFields.Concat(phoneFields).Concat(custom.Select(f => f.Field)).Append("Modified_Time").Distinct())}", null, ct);
@@ -231,7 +221,7 @@ public sealed partial class ZohoConnector : ICrmForms
         if (overwrite && values.Name.Trim().Length > 0) SetName(record, module, values);
         if (overwrite && values.ResponsibleUserId is { } owner) record["Owner"] = Lookup(owner);
         Complete(record, now, emailFields, values.Emails, (a, b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase), overwrite);
-        Complete(record, now, phoneFields, values.Phones, SameNumber, overwrite);
+        Complete(record, now, phoneFields, values.Phones, FormPhones.SameNumber, overwrite);
         foreach (var (field, value) in custom)
             if (overwrite || string.IsNullOrWhiteSpace(ZohoValues.Text(now[field]))) record[field] = value;
         if (record.Count == 0) return;

@@ -19,8 +19,8 @@ namespace CrmEtl.Host.Forms;
 public sealed class FormWorker(FormStore store, InstanceRepository instances, IEnumerable<ICrmForms> crms, Instances.WebAddresses webAddresses, IOptions<FormOptions> options,
     TimeProvider clock, ILogger<FormWorker> logger)
 {
-    /// <summary>How long a submission waits for a CRM to tell its web address (Zoho's /org) the first time; without it, its result has no links.</summary>
-    private static readonly TimeSpan WebAddressPatience = TimeSpan.FromSeconds(5);
+    /// <summary>How long a submission waits for the CRM to tell its web address (for the links in the outcome), the first time.</summary>
+    private static readonly TimeSpan WebAddressPatience = TimeSpan.FromSeconds(10);
 
     private readonly string _worker = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -53,9 +53,7 @@ public sealed class FormWorker(FormStore store, InstanceRepository instances, IE
                 }
                 locks.Add(held);
             }
-            // Kommo's pages are on the account's address; Zoho's under the org's web address, asked of Zoho once and kept.
-            var links = new CrmLinks(instance.Kind, instance.Kind == Core.Instances.InstanceKinds.Kommo ? instance.BaseUrl
-                : await webAddresses.KnownOrReadAsync(instance.Id, WebAddressPatience, ct));
+            var links = new CrmLinks(instance.Kind, await webAddresses.KnownOrReadAsync(instance.Id, WebAddressPatience, ct));
             var outcome = await new FormRun(module, submission, instance, crm, store, links, logger).ExecuteAsync(ct);
             await store.FinishAsync(submission.Id, outcome.Status, outcome.Outcome, outcome.Result, ct);
             FormLog.Written(logger, submission.Id, module.Name, instance.Name, outcome.Outcome);

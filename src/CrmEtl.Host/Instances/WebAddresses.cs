@@ -12,7 +12,7 @@ namespace CrmEtl.Host.Instances;
 /// </summary>
 public sealed partial class WebAddresses(InstanceRepository instances, IEnumerable<ICrmConnector> connectors, CustomerCardQuery query, ILogger<WebAddresses> logger)
 {
-    /// <summary>The web address kept on the instance, else asked of the CRM (and kept).</summary>
+    /// <summary>The address kept on the instance, else asked of the CRM as <see cref="ReadAsync"/> does.</summary>
     public async Task<string?> KnownOrReadAsync(int instanceId, TimeSpan patience, CancellationToken cancellationToken) =>
         await query.WebAddressAsync(instanceId, cancellationToken) ?? await ReadAsync(instanceId, patience, cancellationToken);
 

@@ -91,7 +91,7 @@ public sealed class CustomerCardQuery(NpgsqlDataSource dataSource)
             new { instanceId, emails = emails.ToArray() }, cancellationToken: cancellationToken))).ToList();
     }
 
-    /// <summary>The CRM's web address as kept on the instance; null until it was read.</summary>
+    /// <summary>The CRM's web address kept on the instance; null until it has been read.</summary>
     public async Task<string?> WebAddressAsync(int instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
