@@ -161,6 +161,66 @@ public sealed class ZohoWriteTests
         Assert.That((listed["Activity_Type"]!.GetValue<string>(), listed["Subject"]!.GetValue<string>(), listed["Due_Date"]!.GetValue<string>()), Is.EqualTo(("Tasks", "Call back: web form", "2030-01-15")));
     }
 
+    [Test]
+    public async Task Notes_added_to_a_deal_contact_and_account_are_listed_newest_first_in_their_notes()
+    {
+        var deal = Text(Org.DealId(Org.Data.Deals.First(d => !d.IsDeleted)));
+        var account = await CreateAsync("Accounts", new { Account_Name = "Notizbuch AG" });
+        var contact = await CreateAsync("Contacts", new { Last_Name = "Notiz", Account_Name = new { id = account } });
+
+        // v8 names the parent record as {"module": {"api_name"}, "id"}; earlier versions as the id with $se_module.
+        var first = await CreateAsync("Notes", new { Note_Content = "Budget: 3,600 EUR", Parent_Id = new { module = new { api_name = "Deals" }, id = deal } });
+        var second = await CreateAsync("Notes", new { Note_Title = "Web form", Note_Content = "Call after 14:00", Parent_Id = new { module = new { api_name = "Deals" }, id = deal } });
+        var onContact = await CreateAsync("Notes", new { Note_Content = "Prefers e-mail", Parent_Id = contact, se_module = "Contacts" }.ToSeModule());
+        await CreateAsync("Notes", new { Note_Content = "New customer", Parent_Id = new { module = new { api_name = "Accounts" }, id = account } });
+
+        var listed = await RelatedAsync($"/crm/v8/Deals/{deal}/Notes?fields=Note_Title,Note_Content,Parent_Id,Created_Time");
+        Assert.That(listed.Select(n => (n!["id"]!.GetValue<string>(), n["Note_Content"]!.GetValue<string>(), n["Parent_Id"]!["module"]!["api_name"]!.GetValue<string>(),
+            n["Parent_Id"]!["id"]!.GetValue<string>())), Is.EqualTo(new[] { (second, "Call after 14:00", "Deals", deal), (first, "Budget: 3,600 EUR", "Deals", deal) }));
+        Assert.That((await RelatedAsync($"/crm/v8/Contacts/{contact}/Notes?fields=Note_Content")).Select(n => n!["id"]!.GetValue<string>()), Is.EqualTo(new[] { onContact }));
+        Assert.That((await RelatedAsync($"/crm/v8/Accounts/{account}/Notes?fields=Note_Content")).Select(n => n!["Note_Content"]!.GetValue<string>()), Is.EqualTo(new[] { "New customer" }));
+        var none = await _api.GetAsync(new Uri($"/crm/v8/Accounts/{account}/Notes?fields=Note_Content&page=2", UriKind.Relative));
+        Assert.That(none.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+
+        var (status, data) = await WriteAsync("POST", "/crm/v8/Notes", new { data = new[] { new { Note_Content = "Nowhere", Parent_Id = new { module = new { api_name = "Deals" }, id = "1" } } } });
+        Assert.That((status, data[0]!["code"]!.GetValue<string>(), data[0]!["details"]!["api_name"]!.GetValue<string>()), Is.EqualTo((400, "INVALID_DATA", "Parent_Id")));
+    }
+
+    [Test]
+    public async Task An_accounts_phone_deals_and_tasks_written_by_a_form_are_searched_listed_and_read_by_the_next_sync()
+    {
+        var since = ZohoTime(TestClock.Clock.GetUtcNow().AddSeconds(-1));
+        var account = await CreateAsync("Accounts", new { Account_Name = "Telefon GmbH", Phone = "+49 89 123 456 78" });
+        Assert.That(Ids(await SearchAsync("Accounts", "phone=%2B498912345678&fields=Account_Name,Phone")), Is.EqualTo(new[] { account }), "an account's phone, by its digits");
+        var deal = await CreateAsync("Deals", new { Deal_Name = "Telefon: 3 phones", Stage = Org.PipelineStages(Org.Data.Pipelines[0])[0].Stage, Account_Name = new { id = account } });
+        var task = await CreateAsync("Tasks", new { Subject = "Call Telefon GmbH", Due_Date = "2030-02-01", What_Id = new { id = account }, se_module = "Accounts" }.ToSeModule());
+
+        Assert.That(Ids(await RelatedAsync($"/crm/v8/Accounts/{account}/Deals?fields=Deal_Name,Stage")), Is.EqualTo(new[] { deal }));
+        Assert.That(Ids(await RelatedAsync($"/crm/v8/Accounts/{account}/Activities?fields=Activity_Type,Subject")), Is.EqualTo(new[] { task }));
+
+        // The next incremental sync reads Tasks modified since its last run: the task is there, related to the account.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/crm/v8/Tasks?fields=Subject,What_Id,$se_module,Modified_Time&sort_by=Modified_Time&sort_order=asc");
+        request.Headers.TryAddWithoutValidation("If-Modified-Since", since);
+        using var response = await _api.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(Records.ValidateResponse("GET", Module, 200, body), Is.Empty);
+        var read = JsonNode.Parse(body)!["data"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == task)!;
+        Assert.That((read["What_Id"]!["id"]!.GetValue<string>(), read["What_Id"]!["name"]!.GetValue<string>(), read["$se_module"]!.GetValue<string>()),
+            Is.EqualTo((account, "Telefon GmbH", "Accounts")));
+    }
+
+    private string ZohoTime(DateTimeOffset at) => at.ToOffset(Org.TimeZone.GetUtcOffset(at)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    /// <summary>A related list's records, its answer checked against related_records.json.</summary>
+    private async Task<JsonArray> RelatedAsync(string url)
+    {
+        var response = await _api.GetAsync(new Uri(url, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), body);
+        Assert.That(RelatedRecords.ValidateResponse("GET", "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}", 200, body), Is.Empty, body);
+        return JsonNode.Parse(body)!["data"]!.AsArray();
+    }
+
     [TestCase("Deals", """{"Stage": "{stage}"}""", "MANDATORY_NOT_FOUND", "required field not found", "Deal_Name")]
     [TestCase("Deals", """{"Deal_Name": "x"}""", "MANDATORY_NOT_FOUND", "required field not found", "Stage")]
     [TestCase("Deals", """{"Deal_Name": "x", "Stage": "No such stage"}""", "INVALID_DATA", "Pipeline doesn't contain the Stage", "Stage")]

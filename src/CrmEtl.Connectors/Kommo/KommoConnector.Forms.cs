@@ -54,7 +54,7 @@ public sealed partial class KommoConnector : ICrmForms
         return new FormPerson(contact.Id, contact.Name, contact.Emails.Select(e => e.Value.ToLowerInvariant()).ToList(), contact.Phones.Select(p => p.Value).ToList(), contact.OrgId);
     }
 
-    public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
+    public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, IReadOnlyCollection<string> fields, ILogger logger, CancellationToken ct)
     {
         var client = Client(instance, new RunStats(), logger);
         var ids = new SortedSet<long>();

@@ -65,7 +65,7 @@ public sealed partial class PipedriveConnector : ICrmForms
         return found?.Data?.Items?.Select(i => i.Item?.Id).OfType<long>() ?? [];
     }
 
-    public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct)
+    public async Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, IReadOnlyCollection<string> fields, ILogger logger, CancellationToken ct)
     {
         var client = Client(instance, new RunStats(), logger);
         var deals = new Dictionary<long, FormDeal>();

@@ -57,6 +57,10 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
     public Task<JsonNode?> PostAsync(string stream, string path, string json, CancellationToken ct) =>
         SendAsync(new CrmCall(HttpMethod.Post, stream, path, path) { Json = json }, Parse, ct);
 
+    /// <summary>PUTs a JSON body once (an update), as <see cref="PostAsync"/> sends it.</summary>
+    public Task<JsonNode?> PutAsync(string stream, string path, string json, CancellationToken ct) =>
+        SendAsync(new CrmCall(HttpMethod.Put, stream, path, path) { Json = json }, Parse, ct);
+
     private static async ValueTask<JsonNode?> Parse(Stream body, CancellationToken ct) => await JsonNode.ParseAsync(body, cancellationToken: ct);
 
     protected override async ValueTask<HttpRequestMessage> RequestAsync(CrmCall call, CancellationToken ct)
@@ -111,9 +115,12 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
         await Task.Delay(wait, ct);
     }
 
-    /// <summary>Zoho's error: its code, message and details (a write's error is about its record, inside {"data": [...]}).</summary>
-    private sealed record ZohoError(string Code, string Message, string Details)
-        : CrmError(Code, Message, Details.Length > 2 ? $"{Code}: {Message} {Details}" : $"{Code}: {Message}");
+    /// <summary>
+    /// Zoho's error: its code, message and details (a write's error is about its record, inside {"data": [...]}); the field a
+    /// record's error is about (details.api_name) is named first, so that a person sees which value Zoho refused.
+    /// </summary>
+    private sealed record ZohoError(string Code, string Message, string Details, string? Field = null)
+        : CrmError(Code, Message, (Field is null ? $"{Code}: {Message}" : $"{Code}: {Message}, field {Field}") + (Details.Length > 2 ? " " + Details : ""));
 
     protected override async Task<CrmError> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
     {
@@ -123,7 +130,7 @@ internal sealed partial class ZohoClient(HttpClient http, ZohoTokenProvider toke
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
             var json = body?["data"] is JsonArray records && records.Count > 0 ? records[0] : body;
             return new ZohoError(json?["code"]?.GetValue<string>() ?? status, json?["message"]?.GetValue<string>() ?? response.ReasonPhrase ?? "no message",
-                json?["details"]?.ToJsonString() ?? "{}");
+                json?["details"]?.ToJsonString() ?? "{}", ZohoValues.Text((json?["details"] as JsonObject)?["api_name"]));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {

@@ -24,8 +24,7 @@ public sealed partial class ZohoConnector
     public async Task<ContactRow> CreateAsync(Instance instance, NewContact contact, ILogger logger, CancellationToken cancellationToken)
     {
         // Zoho requires a last name: the last word of the name; the words before it are the first name.
-        var words = contact.Name.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var (first, last) = words.Length > 1 ? (string.Join(' ', words[..^1]), words[^1]) : (null, contact.Name.Trim());
+        var (first, last) = NameParts(contact.Name);
         var record = new JsonObject { ["Last_Name"] = last };
         if (first is not null) record["First_Name"] = first;
         foreach (var (field, value) in EmailFields.Zip(contact.Emails)) record[field] = value;

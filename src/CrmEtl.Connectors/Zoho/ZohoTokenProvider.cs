@@ -127,14 +127,22 @@ public sealed class ZohoTokenProvider(IHttpClientFactory httpClientFactory, IOAu
 /// <summary>The OAuth scopes CrmEtl needs, and which API paths need which.</summary>
 public static class ZohoScopeNames
 {
+    /// <summary>The modules web forms write (creating and updating records), and Notes (only added).</summary>
+    private static readonly string[] FormModules = ["Contacts", "Accounts", "Deals", "Tasks"];
+
     public static readonly IReadOnlyList<string> All =
         ["ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.users.READ", "ZohoCRM.org.READ", "ZohoCRM.coql.READ", "ZohoCRM.bulk.READ",
-         "ZohoCRM.modules.contacts.CREATE"];
+         "ZohoCRM.modules.contacts.CREATE", .. FormModules.Where(m => m != "Contacts").Select(m => Write(m, "CREATE")), .. FormModules.Select(m => Write(m, "UPDATE")),
+         Write("Notes", "CREATE")];
 
     public static string For(HttpMethod method, string path) =>
-        method == HttpMethod.Post && path.StartsWith("/crm/v8/Contacts", StringComparison.Ordinal) ? "ZohoCRM.modules.contacts.CREATE"
+        (method == HttpMethod.Post || method == HttpMethod.Put) && path.StartsWith("/crm/v8/", StringComparison.Ordinal)
+            ? Write(path["/crm/v8/".Length..].Split('/')[0], method == HttpMethod.Post ? "CREATE" : "UPDATE")
         : path.StartsWith("/crm/v8/users", StringComparison.Ordinal) ? "ZohoCRM.users.READ"
         : path.StartsWith("/crm/v8/settings/", StringComparison.Ordinal) ? "ZohoCRM.settings.READ"
         : path.StartsWith("/crm/v8/org", StringComparison.Ordinal) ? "ZohoCRM.org.READ"
         : "ZohoCRM.modules.READ";
+
+    /// <summary>The scope of creating or updating a module's records, e.g. ZohoCRM.modules.deals.UPDATE.</summary>
+    private static string Write(string module, string operation) => $"ZohoCRM.modules.{module.ToLowerInvariant()}.{operation}";
 }

@@ -44,8 +44,8 @@ public interface ICrmForms
     /// <summary>The companies having the e-mail or the phone, or else exactly the name.</summary>
     Task<IReadOnlyList<FormPerson>> FindCompaniesAsync(Instance instance, string? name, string? email, string? phone, ILogger logger, CancellationToken ct);
 
-    /// <summary>The open deals of the contact or of the company, newest first.</summary>
-    Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, ILogger logger, CancellationToken ct);
+    /// <summary>The open deals of the contact or of the company, newest first, with the values of <paramref name="fields"/> (deal field ids) at least.</summary>
+    Task<IReadOnlyList<FormDeal>> OpenDealsAsync(Instance instance, long? contactId, long? companyId, IReadOnlyCollection<string> fields, ILogger logger, CancellationToken ct);
 
     Task<long> CreateContactAsync(Instance instance, FormRecordValues values, long? companyId, ILogger logger, CancellationToken ct);
 

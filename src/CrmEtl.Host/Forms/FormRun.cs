@@ -115,7 +115,7 @@ internal sealed class FormRun(FormModule module, FormSubmissionToRun submission,
         {
             // Without a company from the form, a company with the submission's e-mail or phone has its open deals counted too.
             var dealsCompany = companyId ?? (await crm.FindCompaniesAsync(instance, null, submission.Email, submission.Phone, logger, ct)) switch { [var first, ..] => first.Id, _ => (long?)null };
-            var open = (await crm.OpenDealsAsync(instance, contactId, dealsCompany, logger, ct))
+            var open = (await crm.OpenDealsAsync(instance, contactId, dealsCompany, [.. settings.DuplicateFields.Keys], logger, ct))
                 .Where(d => (settings.DuplicatePipelines.Count == 0 || d.PipelineId is { } pl && settings.DuplicatePipelines.Contains(pl))
                             && (settings.DuplicateStages.Count == 0 || d.StageId is { } st && settings.DuplicateStages.Contains(st))
                             && settings.DuplicateFields.All(f => string.Equals(d.Fields?.GetValueOrDefault(f.Key)?.Trim(), Text(f.Value).Trim(), StringComparison.OrdinalIgnoreCase)))

@@ -204,6 +204,7 @@ public static class CrmEtlHost
         builder.Services.AddSingleton<ZohoConnector>();
         builder.Services.AddSingleton<ICrmConnector>(s => s.GetRequiredService<ZohoConnector>());
         builder.Services.AddSingleton<CrmEtl.Core.Customers.ICrmContacts>(s => s.GetRequiredService<ZohoConnector>());
+        builder.Services.AddSingleton<CrmEtl.Core.Forms.ICrmForms>(s => s.GetRequiredService<ZohoConnector>());
     }
 
     public static void AddKommoConnector(this IHostApplicationBuilder builder)

@@ -145,6 +145,8 @@ public sealed class SbOrganization
     public long OwnerId { get; set; }
     public string? Address { get; set; }
     public string? Country { get; set; }
+    /// <summary>The phone an API write gave the organization (Zoho's Account Phone); the generated ones have none.</summary>
+    public string? Phone { get; set; }
     public DateTime AddTime { get; init; }
     public DateTime UpdateTime { get; set; }
     public bool IsDeleted { get; set; }

@@ -11,7 +11,7 @@ namespace CrmEtl.Sandbox.Zoho;
 
 /// <summary>
 /// The writes a web form makes in Zoho CRM: POST /{module} (insert), PUT /{module} and PUT /{module}/{id} (update) of Contacts,
-/// Accounts, Deals and Tasks, and the searches it checks for duplicates with (email, phone, word, criteria). Each record of a
+/// Accounts, Deals and Tasks, POST /Notes (a note on a deal, contact or account), and the searches it checks for duplicates with (email, phone, word, criteria). Each record of a
 /// write is validated on its own and answered in data[] with its code, details and status as Zoho does (MANDATORY_NOT_FOUND,
 /// INVALID_DATA with details.api_name and json_path): all written 201 (insert) or 200 (update), none 400, some 207. A call
 /// costs one credit like any other; it changes the org's data under its lock, stamped with the sandbox's clock, so reads,
@@ -32,6 +32,7 @@ internal sealed partial class ZohoEndpoints
             app.MapPut($"/crm/v8/{module}", context => Serve(context, local, $"PUT /crm/v8/{module}", ZohoScopes.Write(module, "UPDATE"), (o, r, w) => Write(o, r, w, module, insert: false)));
             app.MapPut($"/crm/v8/{module}/{{id}}", context => Serve(context, local, $"PUT /crm/v8/{module}/{{id}}", ZohoScopes.Write(module, "UPDATE"), (o, r, w) => Write(o, r, w, module, insert: false)));
         }
+        app.MapPost("/crm/v8/Notes", context => Serve(context, local, "POST /crm/v8/Notes", ZohoScopes.Write("Notes", "CREATE"), (o, r, w) => Write(o, r, w, "Notes", insert: true)));
     }
 
     /// <summary>What a written record answers in its details: its id, when and by whom it was created and last modified.</summary>
@@ -63,6 +64,7 @@ internal sealed partial class ZohoEndpoints
                     "Contacts" => WriteContact(org, record, id, now),
                     "Accounts" => WriteAccount(org, record, id, now),
                     "Deals" => WriteDeal(org, record, id, now),
+                    "Notes" => WriteNote(org, record, now),
                     _ => WriteTask(org, record, id, now),
                 }, null));
             }
@@ -143,7 +145,7 @@ internal sealed partial class ZohoEndpoints
     {
         var account = id is { } zohoId ? org.Sequence(ZohoOrg.Entity.Account, zohoId) is { } n ? org.Data.FindOrganization(n) ?? throw r.NotFound() : throw r.NotFound() : null;
         var name = account is null || r.Has("Account_Name") ? r.Required("Account_Name") : account.Name;
-        var (street, country) = (r.Text("Billing_Street"), r.Text("Billing_Country"));
+        var (street, country, phone) = (r.Text("Billing_Street"), r.Text("Billing_Country"), r.Text("Phone"));
         var owner = r.Has("Owner") ? Owner(org, r) : account?.OwnerId ?? org.Data.Users[0].Id;
 
         if (account is null)
@@ -154,6 +156,7 @@ internal sealed partial class ZohoEndpoints
         (account.Name, account.OwnerId, account.UpdateTime) = (name, owner, now);
         if (r.Has("Billing_Street")) account.Address = street;
         if (r.Has("Billing_Country")) account.Country = country;
+        if (r.Has("Phone")) account.Phone = phone;
         return new Written(org.AccountId(account.Id), account.AddTime, account.OwnerId, now);
     }
 
@@ -178,6 +181,8 @@ internal sealed partial class ZohoEndpoints
         var owner = r.Has("Owner") ? Owner(org, r) : deal?.OwnerId ?? org.Data.Users[0].Id;
         var probability = r.Number("Probability", "integer");
         var reason = r.Text("Reason_For_Loss__s");
+        // The text custom field ZohoFields serves from the generated deal's "Campaign" value.
+        var campaign = r.Has("Campaign") ? (Key: org.Data.DealFields.Single(f => f.IsCustom && f.Name == "Campaign").Key, Value: r.Text("Campaign")) : default;
 
         var open = org.Data.StagesOf(pipeline.Id);
         var openStage = open.FirstOrDefault(s => s.Name == stage);
@@ -189,6 +194,7 @@ internal sealed partial class ZohoEndpoints
                 Currency = currency ?? org.Options.BaseCurrency, Value = amount ?? 0, PersonId = contact, OrgId = account, ExpectedCloseDate = closing,
                 Probability = probability is { } p ? (int)p : null, AddTime = now, UpdateTime = now, Origin = "API",
             };
+            if (campaign.Key is not null) deal.CustomFields[campaign.Key] = campaign.Value;
             org.Data.AddDeal(deal);
         }
         else
@@ -204,6 +210,8 @@ internal sealed partial class ZohoEndpoints
             if (closing is not null) Log("expected_close_date", Text(deal.ExpectedCloseDate), Text(deal.ExpectedCloseDate = closing));
             if (probability is { } p) Log("probability", Text(deal.Probability), Text(deal.Probability = (int)p));
             if (pipeline.Id != deal.PipelineId) Log("pipeline_id", Text(deal.PipelineId), Text(deal.PipelineId = pipeline.Id));
+            if (campaign.Key is not null && deal.CustomFields.GetValueOrDefault(campaign.Key) as string != campaign.Value)
+                Log(campaign.Key, deal.CustomFields.GetValueOrDefault(campaign.Key) as string, (string?)(deal.CustomFields[campaign.Key] = campaign.Value));
             if (openStage is not null)
             {
                 if (deal.Status != "open") PipedriveGenerator.Reopen(deal, ApiUser(org), now);
@@ -218,7 +226,7 @@ internal sealed partial class ZohoEndpoints
         return new Written(org.DealId(deal), deal.AddTime, deal.OwnerId, now);
     }
 
-    /// <summary>Tasks: Subject is mandatory; What_Id with $se_module Deals links a deal, Who_Id a contact; Status Completed marks it done.</summary>
+    /// <summary>Tasks: Subject is mandatory; What_Id with $se_module Deals links a deal (Accounts an account), Who_Id a contact; Status Completed marks it done.</summary>
     private static Written WriteTask(ZohoOrg org, RecordBody r, long? id, DateTime now)
     {
         var task = id is { } zohoId ? org.Sequence(ZohoOrg.Entity.Activity, zohoId) is { } n && org.Data.Activities.Find(a => a.Id == n) is { IsDeleted: false } found && ZohoOrg.ModuleOf(found) == "Tasks" ? found : throw r.NotFound() : null;
@@ -229,11 +237,22 @@ internal sealed partial class ZohoEndpoints
         var priority = r.Text("Priority");
         if (priority is not null && !TaskPriorities.Contains(priority)) throw r.Invalid("Priority", "picklist");
         SbDeal? deal = null;
+        long? account = task is null ? null : org.TaskAccount(task);
         if (r.Has("What_Id") && r.Node("What_Id") is not null)
         {
-            if (r.Text("$se_module") != "Deals") throw r.Invalid("$se_module", "text");
-            var dealId = r.LookupId("What_Id");
-            deal = org.Sequence(ZohoOrg.Entity.Deal, dealId) is { } d && org.Data.FindDeal(d) is { IsDeleted: false } linked ? linked : throw r.Invalid("What_Id", "lookup");
+            switch (r.Text("$se_module"))
+            {
+                case "Deals":
+                    var dealId = r.LookupId("What_Id");
+                    deal = org.Sequence(ZohoOrg.Entity.Deal, dealId) is { } d && org.Data.FindDeal(d) is { IsDeleted: false } linked ? linked : throw r.Invalid("What_Id", "lookup");
+                    account = null;
+                    break;
+                case "Accounts":
+                    account = Account(org, r, "What_Id");
+                    break;
+                default:
+                    throw r.Invalid("$se_module", "text");
+            }
         }
         var contact = r.Has("Who_Id") ? Contact(org, r, "Who_Id") : task?.PersonId ?? deal?.PersonId;
         var owner = r.Has("Owner") ? Owner(org, r) : task?.OwnerId ?? deal?.OwnerId ?? org.Data.Users[0].Id;
@@ -245,6 +264,8 @@ internal sealed partial class ZohoEndpoints
         }
         (task.Subject, task.OwnerId, task.PersonId, task.UpdateTime) = (subject, owner, contact, now);
         if (deal is not null) (task.DealId, task.OrgId) = (deal.Id, deal.OrgId);
+        else if (account is not null) (task.DealId, task.OrgId) = (null, account);
+        org.RelateTaskToAccount(task, deal is null ? account : null);
         if (due is { } date) task.DueDate = date;
         if (status is not null)
         {
@@ -254,6 +275,33 @@ internal sealed partial class ZohoEndpoints
         if (priority is not null) task.Priority = priority switch { "Highest" or "High" => 2, "Normal" => 1, _ => 0 };
         if (r.Has("Description")) task.Note = r.Text("Description");
         return new Written(org.ActivityId(task), task.AddTime, task.CreatorUserId, now);
+    }
+
+    /// <summary>
+    /// Notes: Note_Content is mandatory; Parent_Id names the record, as v8 writes it ({"module": {"api_name": "Deals"}, "id": "…"})
+    /// or as earlier versions did (the id, with $se_module naming the module). Deals, Contacts and Accounts.
+    /// </summary>
+    private static Written WriteNote(ZohoOrg org, RecordBody r, DateTime now)
+    {
+        var content = r.Required("Note_Content");
+        var module = r.Node("Parent_Id") is JsonObject parent && parent["module"] is JsonObject m
+            ? m["api_name"]?.GetValueKind() == JsonValueKind.String ? m["api_name"]!.GetValue<string>() : throw r.Invalid("Parent_Id", "lookup")
+            : r.Text("$se_module") ?? throw new ZohoError(400, "MANDATORY_NOT_FOUND", "required field not found", new() { ["api_name"] = "$se_module", ["json_path"] = r.Path("$se_module") }) { OfRecord = true };
+        if (r.Node("Parent_Id") is null)
+            throw new ZohoError(400, "MANDATORY_NOT_FOUND", "required field not found", new() { ["api_name"] = "Parent_Id", ["json_path"] = r.Path("Parent_Id") }) { OfRecord = true };
+        var parentId = r.LookupId("Parent_Id");
+        var exists = module switch
+        {
+            "Deals" => org.Sequence(ZohoOrg.Entity.Deal, parentId) is { } d && org.Data.FindDeal(d) is { IsDeleted: false },
+            "Contacts" => org.Sequence(ZohoOrg.Entity.Contact, parentId) is { } c && org.Data.FindPerson(c) is { IsDeleted: false },
+            "Accounts" => org.Sequence(ZohoOrg.Entity.Account, parentId) is { } a && org.Data.FindOrganization(a) is { IsDeleted: false },
+            _ => throw r.Invalid("$se_module", "text"),
+        };
+        if (!exists) throw r.Invalid("Parent_Id", "lookup");
+        var owner = r.Has("Owner") ? Owner(org, r) : ApiUser(org);
+        var note = new ZohoNote(org.Id(ZohoOrg.Entity.Note, org.Notes.Count + 1), module, parentId, r.Text("Note_Title"), content, owner, now);
+        org.Notes.Add(note);
+        return new Written(note.Id, now, ApiUser(org), now);
     }
 
     private static long Owner(ZohoOrg org, RecordBody r) =>
@@ -358,8 +406,8 @@ internal sealed partial class ZohoEndpoints
             case "Accounts":
                 SearchIn(org, request, w, new Searchable<SbOrganization>(ZohoFields.Accounts(), org.Data.Organizations.Where(a => !a.IsDeleted), a => org.AccountId(a.Id), new(StringComparer.Ordinal)
                 {
-                    ["Account_Name"] = a => a.Name, ["Billing_Street"] = a => a.Address, ["Billing_Country"] = a => a.Country,
-                }, [], [], ["Account_Name"]));
+                    ["Account_Name"] = a => a.Name, ["Billing_Street"] = a => a.Address, ["Billing_Country"] = a => a.Country, ["Phone"] = a => a.Phone,
+                }, [], ["Phone"], ["Account_Name"]));
                 break;
             case "Deals":
                 SearchIn(org, request, w, new Searchable<SbDeal>(ZohoFields.Deals(org), org.Data.Deals.Where(d => !d.IsDeleted), org.DealId, new(StringComparer.Ordinal)

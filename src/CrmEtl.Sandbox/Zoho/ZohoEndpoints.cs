@@ -617,8 +617,9 @@ internal sealed partial class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults 
     }
 
     /// <summary>
-    /// Related records: a contact's Deals, and a deal's open Activities (its Tasks, Events and Calls not done, each with
-    /// Activity_Type naming its module and the requested fields that module has). 204 when there are none.
+    /// Related records: a contact's or account's Deals, the open Activities of a deal, contact or account (its Tasks, Events
+    /// and Calls not done, each with Activity_Type naming its module and the requested fields that module has), and the Notes
+    /// of any of them, newest first. 204 when there are none.
     /// </summary>
     private static void Related(ZohoOrg org, HttpRequest request, Utf8JsonWriter w)
     {
@@ -628,26 +629,31 @@ internal sealed partial class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults 
         var (page, perPage) = PageParams(request);
         switch (module, related)
         {
-            case ("Contacts", "Deals"):
+            case ("Contacts" or "Accounts", "Deals"):
             {
                 var fields = SelectFields(request, ZohoFields.Deals(org));
-                var person = org.Data.Persons.FirstOrDefault(p => !p.IsDeleted && org.ContactId(p) == id) ?? throw InvalidId();
-                var deals = org.Data.Deals.Where(d => !d.IsDeleted && d.PersonId == person.Id).ToList();
+                var deals = module == "Contacts"
+                    ? org.Data.Deals.Where(d => !d.IsDeleted && d.PersonId == (ParentContact(org, id) ?? throw InvalidId()).Id).ToList()
+                    : org.Data.Deals.Where(d => !d.IsDeleted && d.OrgId == (ParentAccount(org, id) ?? throw InvalidId()).Id).ToList();
                 var slice = deals.Skip((page - 1) * perPage).Take(perPage).ToList();
                 if (slice.Count == 0) throw new NoContent(204);
                 WriteRelated(w, slice, org.DealId, (jw, d) => { foreach (var f in fields) f.Write(jw, org, d); }, perPage, page, deals.Count > page * perPage);
                 break;
             }
-            case ("Deals", "Activities"):
+            case ("Deals" or "Contacts" or "Accounts", "Activities"):
             {
                 var byModule = new Dictionary<string, IReadOnlyList<ZohoField<SbActivity>>> { ["Tasks"] = ZohoFields.Tasks(), ["Events"] = ZohoFields.Events(), ["Calls"] = ZohoFields.Calls() };
                 var names = RequiredParam(request, "fields").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(n => n != "id").Distinct().ToList();
                 if (names.FirstOrDefault(n => n != "Activity_Type" && !byModule.Values.Any(fs => fs.Any(f => f.ApiName == n))) is { } unknown)
                     throw new ZohoError(400, "INVALID_DATA", "invalid data", new() { ["api_name"] = unknown, ["param_name"] = "fields" });
-                var sequence = org.Sequence(ZohoOrg.Entity.Deal, id);
-                var deal = sequence is { } n ? org.Data.FindDeal(n) : null;
-                if (deal is null || deal.IsDeleted) throw InvalidId();
-                var open = org.Data.Activities.Where(a => !a.IsDeleted && !a.Done && a.DealId == deal.Id).ToList();
+                // A deal's activities are those on it; a contact's those with it as Who_Id; an account's those on it or its deals.
+                Func<SbActivity, bool> of = module switch
+                {
+                    "Deals" => org.Sequence(ZohoOrg.Entity.Deal, id) is { } n && org.Data.FindDeal(n) is { IsDeleted: false } deal ? a => a.DealId == deal.Id : throw InvalidId(),
+                    "Contacts" => ParentContact(org, id) is { } person ? a => a.PersonId == person.Id : throw InvalidId(),
+                    _ => ParentAccount(org, id) is { } account ? a => a.OrgId == account.Id : throw InvalidId(),
+                };
+                var open = org.Data.Activities.Where(a => !a.IsDeleted && !a.Done && of(a)).ToList();
                 var slice = open.Skip((page - 1) * perPage).Take(perPage).ToList();
                 if (slice.Count == 0) throw new NoContent(204);
                 WriteRelated(w, slice, org.ActivityId, (jw, a) =>
@@ -658,10 +664,30 @@ internal sealed partial class ZohoEndpoints(IReadOnlyList<ZohoOrg> orgs, Faults 
                 }, perPage, page, open.Count > page * perPage);
                 break;
             }
+            case ("Deals" or "Contacts" or "Accounts", "Notes"):
+            {
+                var exists = module switch
+                {
+                    "Deals" => org.Sequence(ZohoOrg.Entity.Deal, id) is { } n && org.Data.FindDeal(n) is { IsDeleted: false },
+                    "Contacts" => ParentContact(org, id) is not null,
+                    _ => ParentAccount(org, id) is not null,
+                };
+                if (!exists) throw InvalidId();
+                var names = RequiredParam(request, "fields").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+                var notes = org.Notes.Where(n => n.Module == module && n.ParentId == id).OrderByDescending(n => n.Created).ThenByDescending(n => n.Id).ToList();
+                var slice = notes.Skip((page - 1) * perPage).Take(perPage).ToList();
+                if (slice.Count == 0) throw new NoContent(204);
+                WriteRelated(w, slice, n => n.Id, (jw, n) => ZohoFields.Note(jw, org, n, names), perPage, page, notes.Count > page * perPage);
+                break;
+            }
             default:
                 throw new ZohoError(400, "INVALID_DATA", "the related list given seems to be invalid", new() { ["api_name"] = "related_list", ["resource_path_index"] = 2 });
         }
     }
+
+    private static SbPerson? ParentContact(ZohoOrg org, long id) => org.Sequence(ZohoOrg.Entity.Contact, id) is { } n ? org.Data.FindPerson(n) : null;
+
+    private static SbOrganization? ParentAccount(ZohoOrg org, long id) => org.Sequence(ZohoOrg.Entity.Account, id) is { } n ? org.Data.FindOrganization(n) : null;
 
     private static void WriteRelated<T>(Utf8JsonWriter w, List<T> records, Func<T, long> id, Action<Utf8JsonWriter, T> fields, int perPage, int page, bool more)
     {

@@ -170,6 +170,7 @@ internal static class ZohoFields
         F<SbOrganization>("Account_Name", "Account Name", "text", (w, o, a) => w.WriteString("Account_Name", AccountName(o, a.Id))),
         F<SbOrganization>("Billing_Street", "Billing Street", "text", (w, o, a) => Str(w, "Billing_Street", a.Address)),
         F<SbOrganization>("Billing_Country", "Billing Country", "text", (w, o, a) => Str(w, "Billing_Country", a.Country)),
+        F<SbOrganization>("Phone", "Phone", "phone", (w, o, a) => Str(w, "Phone", a.Phone)),
         F<SbOrganization>("Created_By", "Created By", "ownerlookup", (w, o, a) => Owner(w, o, "Created_By", a.OwnerId)),
         F<SbOrganization>("Modified_By", "Modified By", "ownerlookup", (w, o, a) => Owner(w, o, "Modified_By", a.OwnerId)),
         F<SbOrganization>("Created_Time", "Created Time", "datetime", (w, o, a) => At(w, o, "Created_Time", a.AddTime)),
@@ -186,9 +187,10 @@ internal static class ZohoFields
         F<SbActivity>("What_Id", "Related To", "lookup", (w, o, a) =>
         {
             var deal = a.DealId is { } id ? o.Data.FindDeal(id) : null;
-            Lookup(w, "What_Id", deal?.Title, deal is null ? null : o.DealId(deal));
+            if (deal is null && o.TaskAccount(a) is { } account) Lookup(w, "What_Id", AccountName(o, account), o.AccountId(account));
+            else Lookup(w, "What_Id", deal?.Title, deal is null ? null : o.DealId(deal));
         }),
-        F<SbActivity>("$se_module", "Module", "text", (w, o, a) => Str(w, "$se_module", a.DealId is null ? null : "Deals")),
+        F<SbActivity>("$se_module", "Module", "text", (w, o, a) => Str(w, "$se_module", a.DealId is not null ? "Deals" : o.TaskAccount(a) is not null ? "Accounts" : null)),
         F<SbActivity>("Created_By", "Created By", "ownerlookup", (w, o, a) => Owner(w, o, "Created_By", a.CreatorUserId)),
         F<SbActivity>("Modified_By", "Modified By", "ownerlookup", (w, o, a) => Owner(w, o, "Modified_By", a.OwnerId)),
         F<SbActivity>("Created_Time", "Created Time", "datetime", (w, o, a) => At(w, o, "Created_Time", a.AddTime)),
@@ -227,6 +229,27 @@ internal static class ZohoFields
         F<SbActivity>("Call_Purpose", "Call Purpose", "picklist", (w, o, a) => w.WriteNull("Call_Purpose")),
         .. ActivityCommon(),
     ];
+
+    // ---- notes ---------------------------------------------------------------------------------------
+
+    /// <summary>The fields of a note that <paramref name="names"/> asks for; Parent_Id as v8 answers it ({name, id, module: {api_name, id}}).</summary>
+    public static void Note(Utf8JsonWriter w, ZohoOrg org, ZohoNote n, IReadOnlySet<string> names)
+    {
+        if (names.Contains("Note_Title")) Str(w, "Note_Title", n.Title);
+        if (names.Contains("Note_Content")) w.WriteString("Note_Content", n.Content);
+        if (names.Contains("Parent_Id"))
+        {
+            w.WriteStartObject("Parent_Id");
+            w.WriteString("id", n.ParentId.ToString(Inv));
+            w.WriteStartObject("module");
+            w.WriteString("api_name", n.Module);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        if (names.Contains("Owner")) Owner(w, org, "Owner", n.OwnerId);
+        if (names.Contains("Created_Time")) At(w, org, "Created_Time", n.Created);
+        if (names.Contains("Modified_Time")) At(w, org, "Modified_Time", n.Created);
+    }
 
     // ---- DealHistory (hidden module) ---------------------------------------------------------------
 

@@ -52,7 +52,7 @@ public sealed class ZohoOrg
 
     // ---- ids: org prefix, entity, sequence; 19 digits like Zoho's ---------------------------
 
-    internal enum Entity { User = 1, Pipeline = 2, StageValue = 3, Layout = 4, Deal = 5, Activity = 6, Lead = 7, History = 8, Account = 9, Contact = 10, Field = 11, Currency = 12, Forecast = 13 }
+    internal enum Entity { User = 1, Pipeline = 2, StageValue = 3, Layout = 4, Deal = 5, Activity = 6, Lead = 7, History = 8, Account = 9, Contact = 10, Field = 11, Currency = 12, Forecast = 13, Note = 14 }
 
     internal long Id(Entity entity, long n) => _prefix * 1_000_000_000_000 + (long)entity * 1_000_000_000 + n;
 
@@ -138,6 +138,22 @@ public sealed class ZohoOrg
     /// <summary>Every stage-history row of the live deals, by time then id (rebuilt after a change).</summary>
     internal ZohoHistoryRow[] HistoryByTime() =>
         _historyByTime ??= Data.Deals.Where(d => !d.IsDeleted).SelectMany(HistoryOf).OrderBy(r => r.ModifiedTime).ThenBy(r => r.Id).ToArray();
+
+    // ---- written through the API only: notes, and tasks related to an account ------------------
+
+    /// <summary>Notes added through POST /Notes, oldest first (the generated org has none).</summary>
+    public List<ZohoNote> Notes { get; } = [];
+
+    private readonly Dictionary<long, long> _taskAccounts = [];
+
+    /// <summary>The account (organization id) a task written with What_Id and $se_module Accounts is related to.</summary>
+    public long? TaskAccount(SbActivity a) => _taskAccounts.TryGetValue(a.Id, out var account) ? account : null;
+
+    internal void RelateTaskToAccount(SbActivity a, long? organizationId)
+    {
+        if (organizationId is { } account) _taskAccounts[a.Id] = account;
+        else _taskAccounts.Remove(a.Id);
+    }
 
     internal void Invalidate() { _historyByTime = null; _leadsByModified = null; Data.Invalidate(); }
 
@@ -237,3 +253,6 @@ public sealed class ZohoOrg
 
     internal void Leave() => Interlocked.Decrement(ref _active);
 }
+
+/// <summary>A note on a record (<paramref name="Module"/>: Deals, Contacts or Accounts; <paramref name="ParentId"/> its Zoho id).</summary>
+public sealed record ZohoNote(long Id, string Module, long ParentId, string? Title, string Content, long OwnerId, DateTime Created);

@@ -69,7 +69,8 @@ public static class ZohoScopes
     public static readonly IReadOnlyList<string> WrittenModules = ["Contacts", "Accounts", "Deals", "Tasks"];
 
     public static readonly IReadOnlyList<string> All =
-        [Modules, Settings, Users, Org, Coql, Bulk, ContactsCreate, .. WrittenModules.Where(m => m != "Contacts").Select(m => Write(m, "CREATE")), .. WrittenModules.Select(m => Write(m, "UPDATE"))];
+        [Modules, Settings, Users, Org, Coql, Bulk, ContactsCreate, .. WrittenModules.Where(m => m != "Contacts").Select(m => Write(m, "CREATE")), .. WrittenModules.Select(m => Write(m, "UPDATE")),
+         Write("Notes", "CREATE")];
 }
 
 /// <summary>Zoho's data centres: each has its own accounts server and API domain.</summary>
