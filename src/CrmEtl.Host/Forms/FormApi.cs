@@ -41,6 +41,11 @@ public static class FormApi
     private static async Task<IResult> SubmissionsAsync(string? company, int? module, int? limit, FormStore store, CancellationToken ct)
     {
         if (limit is < 1 or > 1000) throw new InstanceInputException(["limit must be between 1 and 1000."]);
-        return Results.Ok(await store.SubmissionsAsync(company, module, limit ?? 100, ct));
+        // The result (the CRM records with their links) as the JSON object it is, not as text.
+        return Results.Ok((await store.SubmissionsAsync(company, module, limit ?? 100, ct)).Select(s => new
+        {
+            s.Id, s.Module, s.Email, s.Phone, s.ReceivedAt, s.Status, s.Attempts, s.Outcome,
+            Result = s.Result is null ? null : System.Text.Json.Nodes.JsonNode.Parse(s.Result), s.LastError, s.FinishedAt,
+        }));
     }
 }

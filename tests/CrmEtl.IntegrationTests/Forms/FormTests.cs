@@ -121,6 +121,11 @@ public sealed class FormTests(string kind)
         Assert.That((completed.Name, completed.Emails), Is.EqualTo(("Olena Koval", new[] { "olena@koval.example", "olena.work@firm.example" })),
             "the e-mail it lacked is added; the name is left as it was (update on duplicates is off)");
 
+        // The API lists the submission with its result as a JSON object.
+        var listed = JsonDocument.Parse(await _worker.Client.GetStringAsync("/api/forms/submissions?limit=1000")).RootElement;
+        Assert.That(listed.EnumerateArray().Where(x => x.GetProperty("email").GetString() == "olena@koval.example")
+            .Select(x => (x.GetProperty("outcome").GetString(), x.GetProperty("result").GetProperty("deal").GetProperty("id").GetInt64())), Is.EqualTo(new[] { ("created", deal.Id) }));
+
         // What the form wrote is in the replica after the next sync.
         var run = await _worker.Services.GetRequiredService<SyncRunCoordinator>().RunAsync("Acme", SyncMode.Full, CancellationToken.None);
         Assert.That(run.Status, Is.EqualTo(RunStatus.Succeeded), run.Error);
