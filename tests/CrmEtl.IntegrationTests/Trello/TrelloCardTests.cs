@@ -151,15 +151,19 @@ public sealed class TrelloCardTests
     }
 
     [Test]
-    public async Task On_Zoho_a_deal_arriving_at_Closed_Won_makes_its_won_card_and_its_arrival_card_with_links_to_Zoho()
+    public async Task On_Zoho_deals_added_and_arriving_at_Closed_Won_make_their_cards_with_links_to_Zoho_and_a_replaced_rule_stops_firing()
     {
         await using var world = await TrelloWorld.StartZohoAsync(seed: 216);
         var pipeline = world.Data.Pipelines[0];
+        await world.SetRuleAsync("Design", "Briefs", "added");
         await world.SetRuleAsync("Accounting", "Invoices to send", "won_or_lost", outcome: "won");
         await world.SetRuleAsync("Site inspections", "Offer needed", "moved_to", stage: "Closed Won", pipeline: pipeline.Name);
         await Task.Delay(1100);
         var open = world.Data.Deals.Where(d => d.Status == "open" && !d.IsDeleted).Select(d => d.Id).ToHashSet();
+        var known = world.Data.Deals.Select(d => d.Id).ToHashSet();
         world.Mutate(new MutationPlan { WinDeals = 6, LoseDeals = 2 }, seed: 13);
+        world.Mutate(new MutationPlan { AddDeals = 2 }, seed: 14);
+        var added = world.Data.Deals.Where(d => !known.Contains(d.Id)).ToList();
         var won = world.Data.Deals.Where(d => open.Contains(d.Id) && d.Status == "won").ToList();
         var wonInPipeline = won.Where(d => d.PipelineId == pipeline.Id).ToList();
         Assert.That(wonInPipeline, Is.Not.Empty, "the seeds win a deal of the rule's pipeline");
@@ -168,7 +172,8 @@ public sealed class TrelloCardTests
         var pass = await world.DeliverAllAsync();
         Assert.That(world.CardsOn("Accounting", "Invoices to send").Select(c => c.Name), Is.EquivalentTo(won.Select(d => d.Title)));
         Assert.That(world.CardsOn("Site inspections", "Offer needed").Select(c => c.Name), Is.EquivalentTo(wonInPipeline.Select(d => d.Title)));
-        Assert.That(pass.Delivered, Is.EqualTo(won.Count + wonInPipeline.Count));
+        Assert.That(world.CardsOn("Design", "Briefs").Select(c => c.Name), Is.EquivalentTo(added.Select(d => d.Title)));
+        Assert.That(pass.Delivered, Is.EqualTo(added.Count + won.Count + wonInPipeline.Count));
         var deal = wonInPipeline[0];
         var card = world.CardsOn("Site inspections", "Offer needed").Single(c => c.Name == deal.Title);
         Assert.That(card.Desc, Does.StartWith("Arrived at Closed Won ").And.Contain($"**Pipeline / stage:** {pipeline.Name} / Closed Won")
@@ -177,6 +182,19 @@ public sealed class TrelloCardTests
 
         await world.SyncAsync(CrmEtl.Core.Sync.SyncMode.Full);
         Assert.That(await world.DeliverAllAsync(), Is.EqualTo(Host.Trello.DeliveryPass.None));
+
+        // The design board's rule replaced by one for lost deals: deals added from then on make no card there.
+        await world.SetRuleAsync("Design", "Briefs", "won_or_lost", outcome: "lost");
+        await Task.Delay(1100);
+        known = world.Data.Deals.Select(d => d.Id).ToHashSet();
+        open = world.Data.Deals.Where(d => d.Status == "open" && !d.IsDeleted).Select(d => d.Id).ToHashSet();
+        world.Mutate(new MutationPlan { AddDeals = 2, LoseDeals = 1 }, seed: 15);
+        var lost = world.Data.Deals.Where(d => open.Contains(d.Id) && d.Status == "lost").ToList();
+        Assert.That((world.Data.Deals.Count(d => !known.Contains(d.Id)), lost.Count), Is.EqualTo((2, 1)));
+        await world.SyncAsync();
+        await world.DeliverAllAsync();
+        Assert.That(world.CardsOn("Design", "Briefs").Select(c => c.Name), Is.EquivalentTo(added.Concat(lost).Select(d => d.Title)),
+            "the lost deal's card, and none for the deals added after the rule was replaced");
     }
 
     [Test]
